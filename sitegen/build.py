@@ -1,0 +1,191 @@
+"""The build pipeline: read → plan → render → write.
+
+`build()` gathers and validates everything before writing anything; content
+errors raise `ContentError` and leave the previous output untouched.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from sitegen.config import normalise_base_url
+from sitegen.content.load import load_archive
+from sitegen.content.model import Archive
+from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
+from sitegen.site import urls
+from sitegen.site.annotate import render_article_body, render_passage
+from sitegen.site.exports import claim_review, claims_json
+from sitegen.site.markdown import renderer_env
+from sitegen.site.output import WriteStats, check_output_dir, write_site
+from sitegen.site.pages import PagePlan, plan_site
+from sitegen.site.render import link_resolver, make_environment, template_dirs, theme_dir
+
+SITEMAP_LIMIT = 50_000
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    src: Path = Path(".")
+    out: Path | None = None
+    base_url: str | None = None
+    drafts: bool = False
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out: Path
+    pages: Counter[str]
+    claims: int
+    entities: int
+    seconds: float
+    stats: WriteStats
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def summary(self) -> str:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.pages.items()))
+        total = sum(self.pages.values())
+        return (f"built {total} pages ({kinds}); {self.claims} claims, {self.entities} entities; "
+                f"{self.stats.written} files written, {self.stats.unchanged} unchanged; "
+                f"{self.seconds:.2f} s → {self.out}")
+
+
+def load_checked(options: BuildOptions) -> tuple[Archive, Diagnostics]:
+    """Load and validate the site; raise ContentError on errors (or warnings if strict)."""
+    loaded = load_archive(options.src, drafts=options.drafts)
+    diags = loaded.diagnostics
+    if loaded.archive is None or diags.errors or (options.strict and diags.warnings):
+        raise ContentError(diags)
+    archive = loaded.archive
+    if options.base_url:
+        from dataclasses import replace
+
+        archive = replace(archive, config=archive.config.with_base_url(
+            normalise_base_url(options.base_url)))
+    return archive, diags
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Build the site at options.src into its output folder."""
+    started = time.perf_counter()
+    archive, diags = load_checked(options)
+    out = options.out or options.src / archive.config.output
+    check_output_dir(options.src, out)
+    plans = plan_site(archive)
+    files = render_site(options.src, archive, plans)
+    stats = write_site(out, files)
+    pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
+    return BuildResult(
+        out=out, pages=pages, claims=len(archive.claims), entities=len(archive.entities),
+        seconds=time.perf_counter() - started, stats=stats, diagnostics=diags.sorted(),
+    )
+
+
+def render_site(src: Path, archive: Archive, plans: list[PagePlan]) -> dict[str, bytes]:
+    """Every output file of the site: rendered pages, data files, static files."""
+    env = make_environment(src, archive)
+    files: dict[str, bytes] = {}
+    for plan in plans:
+        files[plan.path] = render_page(env, src, archive, plan).encode("utf-8")
+    files["claims.json"] = claims_json(archive)
+    files["claims.schema.json"] = (schema_dir() / "claims.schema.json").read_bytes()
+    files.update(sitemap_files(env, src, archive, plans))
+    files.update(static_files(src))
+    return files
+
+
+def render_page(env: jinja2.Environment, src: Path, archive: Archive, plan: PagePlan) -> str:
+    context = dict(plan.context)
+    if plan.kind == "article":
+        resolve = link_resolver(archive, plan.url)
+        context["chunks"] = render_article_body(
+            context["article"], context["claims"],
+            lambda entity_id: urls.relative_url(plan.url, urls.entity_url(entity_id)),
+            renderer_env(resolve),
+        )
+    elif plan.kind == "claim":
+        claim = context["claim"]
+        context["passage"] = render_passage(
+            context["article"].document, claim, renderer_env(link_resolver(archive, plan.url)))
+        context["review_ld"] = claim_review(archive, claim)
+    try:
+        return env.get_template(plan.template).render(page=plan, **context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ContentError([_template_diagnostic(src, exc.filename, exc.lineno,
+                                                 f"template syntax error: {exc.message}")]) from None
+    except jinja2.TemplateError as exc:
+        filename, line = _template_frame(exc)
+        raise ContentError([_template_diagnostic(
+            src, filename, line, f"template error while rendering /{plan.url}: {exc}")]) from None
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int]:
+    """The innermost template file and line in a rendering traceback."""
+    found: tuple[str | None, int] = (None, 0)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            found = (frame.filename, frame.lineno or 0)
+    return found
+
+
+def _template_diagnostic(src: Path, filename: str | None, line: int | None,
+                         message: str) -> Diagnostic:
+    path = filename or "templates"
+    try:
+        path = Path(path).resolve().relative_to(src.resolve()).as_posix()
+    except ValueError:
+        pass
+    return Diagnostic(path, line or 0, 0, "error", message,
+                      "fix the template; a site's templates/ overrides the default theme "
+                      "file by file")
+
+
+def schema_dir() -> Path:
+    packaged = Path(__file__).resolve().parent / "_schemas"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "schemas"
+
+
+def sitemap_files(env: jinja2.Environment, src: Path, archive: Archive,
+                  plans: list[PagePlan]) -> dict[str, bytes]:
+    """sitemap.xml, split into numbered sitemaps under an index past 50,000 URLs."""
+    entries = [p for p in plans if p.in_sitemap]
+    template = env.get_template("sitemap.xml")
+    if len(entries) <= SITEMAP_LIMIT:
+        return {"sitemap.xml": template.render(entries=entries, index=None).encode("utf-8")}
+    files = {}
+    names = []
+    for number, start in enumerate(range(0, len(entries), SITEMAP_LIMIT), start=1):
+        name = f"sitemap-{number}.xml"
+        names.append(name)
+        files[name] = template.render(entries=entries[start : start + SITEMAP_LIMIT],
+                                      index=None).encode("utf-8")
+    files["sitemap.xml"] = template.render(entries=[], index=names).encode("utf-8")
+    return files
+
+
+def static_files(src: Path) -> dict[str, bytes]:
+    """templates/static/ of the theme, overridden file by file by the site's own."""
+    files: dict[str, bytes] = {}
+    for folder in reversed(template_dirs(src)):
+        static = folder / "static"
+        if not static.is_dir():
+            continue
+        for path in sorted(static.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                files["static/" + path.relative_to(static).as_posix()] = path.read_bytes()
+    return files
+
+
+__all__ = ["BuildOptions", "BuildResult", "build", "render_site", "theme_dir"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: python -m sitegen build")

@@ -1,0 +1,96 @@
+"""Command line: argument parsing only; the work is done by the library.
+
+Exit codes: 0 success, 1 content errors (or warnings with --strict),
+2 usage errors (argparse's own convention).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sitegen import __version__
+from sitegen.diagnostics import ContentError, format_report
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sitegen", description="Static site generator for annotated news archives."
+    )
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the site into its output folder")
+    build.add_argument("-s", "--src", type=Path, default=Path("."), help="site folder (default .)")
+    build.add_argument("-o", "--out", type=Path, help="output folder (default: site.yaml output)")
+    build.add_argument("--base-url", help="absolute URL of the published site (overrides site.yaml)")
+    build.add_argument("--drafts", action="store_true", help="include draft articles and pages")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    imp = commands.add_parser("import", help="turn a raw seed text into an article")
+    imp.add_argument("seed", type=Path, help="the seed file, e.g. seeds/000_x.txt")
+    imp.add_argument("-s", "--src", type=Path, default=Path("."), help="site folder (default .)")
+    imp.add_argument("--slug", help="article slug (default: from the title)")
+    imp.add_argument("--lang", help="language of the text (default: site.yaml language)")
+    imp.add_argument("--date", type=_date, help="publication date, YYYY-MM-DD")
+    imp.add_argument("--force", action="store_true", help="overwrite an existing article")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            return _build(args)
+        if args.command == "import":
+            return _import(args)
+    except ContentError as exc:
+        print(format_report(exc.diagnostics), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+def _build(args: argparse.Namespace) -> int:
+    from sitegen.build import BuildOptions, build
+
+    result = build(
+        BuildOptions(src=args.src, out=args.out, base_url=args.base_url,
+                     drafts=args.drafts, strict=args.strict)
+    )
+    if result.diagnostics:
+        print(format_report(result.diagnostics), file=sys.stderr)
+    print(result.summary())
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from sitegen.config import load_config
+    from sitegen.content.seeds import SeedError, import_seed
+    from sitegen.diagnostics import Diagnostics
+
+    diags = Diagnostics()
+    config = load_config(args.src, diags)
+    if config is None:
+        raise ContentError(diags)
+    try:
+        article, claims = import_seed(
+            args.src, args.seed, boilerplate=config.boilerplate, slug=args.slug,
+            lang=args.lang or config.language, date=args.date, force=args.force,
+        )
+    except SeedError as exc:
+        raise ContentError([exc.diagnostic]) from None
+    print(f"wrote {article}")
+    print(f"wrote {claims}" if claims else "kept the existing claims file")
+    return 0

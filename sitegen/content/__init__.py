@@ -1,0 +1,1 @@
+"""Reading the archive: files → validated model + diagnostics."""

@@ -1,0 +1,187 @@
+"""Claim quote → span in the article's plain text.
+
+Matching is strict: after normalising quotation marks, dashes, soft hyphens
+and whitespace on both sides, the quote must occur exactly, once (or once
+among the occurrences its prefix/suffix select), inside one block. Fuzzy
+matching is only used to suggest the closest passage in the error message;
+a quote is never silently re-anchored.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sitegen.content.document import Document
+from sitegen.content.model import Anchor
+
+CONTEXT_CHARS = 32  # length of the W3C prefix/suffix we export, as Hypothesis does
+
+_FOLD = {
+    **dict.fromkeys("„“”‟″〝〞＂«»", '"'),
+    **dict.fromkeys("‚‘’‛′‹›＇`´", "'"),
+    **dict.fromkeys("‐‑‒–—―−﹘﹣－", "-"),
+}
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """The matching form of `text` and, for each of its characters, the index
+    of the character of `text` it came from."""
+    text = unicodedata.normalize("NFC", text)
+    out: list[str] = []
+    where: list[int] = []
+    for index, ch in enumerate(text):
+        if ch in _INVISIBLE:
+            continue
+        if ch.isspace():
+            if out and out[-1] == " ":
+                continue
+            ch = " "
+        out.append(_FOLD.get(ch, ch))
+        where.append(index)
+    return "".join(out), where
+
+
+@dataclass(frozen=True)
+class AnchorResult:
+    anchor: Anchor | None
+    problem: str = ""
+    hint: str = ""
+
+
+class Anchorer:
+    """Locates quotes in one document; folds the document text once."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.folded, self.where = fold(document.text)
+
+    def locate(self, quote: str, prefix: str = "", suffix: str = "") -> AnchorResult:
+        needle = fold(quote)[0].strip()
+        if not needle:
+            return AnchorResult(None, "the quote is empty", "copy the claimed passage into 'quote'")
+        hits = _find_all(self.folded, needle)
+        if not hits:
+            return AnchorResult(None, *self._not_found(needle))
+        if prefix or suffix:
+            chosen = [h for h in hits if self._context_matches(h, len(needle), prefix, suffix)]
+            if not chosen:
+                where = "its only occurrence" if len(hits) == 1 else f"any of its {len(hits)} occurrences"
+                return AnchorResult(
+                    None,
+                    f"the quote is found, but its prefix/suffix do not match {where}",
+                    "update 'prefix'/'suffix' to the words right before/after the quote, "
+                    "or remove them",
+                )
+            hits = chosen
+        if len(hits) > 1:
+            return AnchorResult(
+                None,
+                f"the quote occurs {len(hits)} times in the article",
+                "add 'prefix' (words right before) or 'suffix' (words right after) "
+                "to choose one occurrence",
+            )
+        return self._anchor(hits[0], len(needle))
+
+    def _context_matches(self, hit: int, length: int, prefix: str, suffix: str) -> bool:
+        if prefix:
+            want = fold(prefix)[0].strip()
+            if not self.folded[:hit].rstrip().endswith(want):
+                return False
+        if suffix:
+            want = fold(suffix)[0].strip()
+            if not self.folded[hit + length :].lstrip().startswith(want):
+                return False
+        return True
+
+    def _anchor(self, hit: int, length: int) -> AnchorResult:
+        start = self.where[hit]
+        end = self.where[hit + length - 1] + 1
+        text = self.document.text
+        first = self.document.block_at(start)
+        last = self.document.block_at(end)
+        if first is None or last is None or first is not last:
+            return AnchorResult(
+                None,
+                "the quote runs across a paragraph break",
+                "quote one paragraph only; annotate the other part as its own claim",
+            )
+        return AnchorResult(
+            Anchor(
+                start=start,
+                end=end,
+                exact=text[start:end],
+                prefix=text[max(0, start - CONTEXT_CHARS) : start],
+                suffix=text[end : end + CONTEXT_CHARS],
+                block=first.index,
+            )
+        )
+
+    def _not_found(self, needle: str) -> tuple[str, str]:
+        best = closest_passage(self.document, needle)
+        if best is None:
+            return ("the quote matches nowhere in the article",
+                    "copy the passage from the article text exactly")
+        ratio, passage, block_index = best
+        return (
+            f"the quote matches nowhere in the article; closest passage "
+            f"({ratio:.0%} similar, paragraph {block_index + 1}): \"{passage}\"",
+            describe_difference(needle, fold(passage)[0]) + "; copy the passage exactly",
+        )
+
+
+def _find_all(haystack: str, needle: str) -> list[int]:
+    hits = []
+    start = haystack.find(needle)
+    while start != -1:
+        hits.append(start)
+        start = haystack.find(needle, start + 1)
+    return hits
+
+
+_WORD = re.compile(r"\S+")
+
+
+def closest_passage(document: Document, needle: str) -> tuple[float, str, int] | None:
+    """The passage of the document most similar to `needle` (for hints only)."""
+    size = len(needle.split())
+    best: tuple[float, str, int] | None = None
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(needle)
+    for block in document.blocks:
+        words = [m.span() for m in _WORD.finditer(block.text)]
+        for i in range(len(words)):
+            for length in {max(1, size - 1), size, size + 1}:
+                j = min(len(words), i + length) - 1
+                if j < i:
+                    continue
+                passage = block.text[words[i][0] : words[j][1]]
+                matcher.set_seq1(fold(passage)[0])
+                if best and matcher.real_quick_ratio() <= best[0]:
+                    continue
+                if best and matcher.quick_ratio() <= best[0]:
+                    continue
+                ratio = matcher.ratio()
+                if best is None or ratio > best[0]:
+                    best = (ratio, passage, block.index)
+    if best is None or best[0] < 0.5:
+        return None
+    return best
+
+
+def describe_difference(quote: str, passage: str) -> str:
+    """A short word-level description of how `quote` differs from `passage`."""
+    a, b = quote.split(), passage.split()
+    changes: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "replace":
+            changes.append(f"the quote has \"{' '.join(a[i1:i2])}\" where the text has "
+                           f"\"{' '.join(b[j1:j2])}\"")
+        elif op == "delete":
+            changes.append(f"the text has no \"{' '.join(a[i1:i2])}\"")
+        elif op == "insert":
+            changes.append(f"the quote lacks \"{' '.join(b[j1:j2])}\"")
+    return "; ".join(changes[:3]) or "the difference is in spacing or punctuation"

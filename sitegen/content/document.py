@@ -1,0 +1,195 @@
+"""A Markdown body parsed once into tokens and blocks of plain text.
+
+The plain text of a document is what a reader sees: the text of each
+paragraph, heading or table cell, Unicode NFC, whitespace collapsed, blocks
+joined by a blank line. Claim anchors (W3C TextQuote/TextPosition selectors)
+and entity mentions are offsets into it, and `Block.child_spans` ties each
+offset back to the inline token it came from, so rendering can insert
+highlights and links without reparsing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+BLOCK_SEPARATOR = "\n\n"
+_WS = re.compile(r"\s+")
+
+
+def make_markdown() -> MarkdownIt:
+    """The Markdown dialect of sitegen: CommonMark plus tables and strikethrough,
+    raw HTML off, typographic replacements off (text stays as written)."""
+    return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable(
+        ["table", "strikethrough"]
+    )
+
+
+MARKDOWN = make_markdown()
+
+
+def normalise_text(text: str) -> str:
+    """NFC with runs of whitespace collapsed into one space."""
+    return _WS.sub(" ", unicodedata.normalize("NFC", text))
+
+
+@dataclass(frozen=True, eq=False)
+class Block:
+    """One run of inline text: a paragraph, a heading, a table cell."""
+
+    index: int
+    token: int  # index of the inline token in Document.tokens
+    kind: str  # "paragraph", "heading", ...
+    level: int  # heading level, 0 otherwise
+    text: str
+    offset: int  # where `text` starts in Document.text
+    section: int  # headings start a new section
+    top_end: int  # index of the token closing the top-level block around it
+    child_spans: tuple[tuple[int, int] | None, ...]  # per inline child, its text range
+    unlinkable: tuple[tuple[int, int], ...]  # ranges inside links or code
+
+    @property
+    def end(self) -> int:
+        return self.offset + len(self.text)
+
+
+@dataclass(frozen=True, eq=False)
+class Document:
+    tokens: list[Token]
+    blocks: tuple[Block, ...]
+    text: str
+
+    def block_at(self, position: int) -> Block | None:
+        """The block whose text contains `position` (its end included)."""
+        for block in self.blocks:
+            if block.offset <= position <= block.end:
+                return block
+        return None
+
+    @cached_property
+    def heading_ids(self) -> dict[int, str]:
+        """Block index → a unique HTML id for each heading."""
+        ids: dict[int, str] = {}
+        used: set[str] = set()
+        for block in self.blocks:
+            if block.kind != "heading":
+                continue
+            base = "h-" + (ascii_slug(block.text, 60) or str(block.index))
+            candidate, n = base, 2
+            while candidate in used:
+                candidate, n = f"{base}-{n}", n + 1
+            used.add(candidate)
+            ids[block.index] = candidate
+        return ids
+
+
+def parse_document(body: str) -> Document:
+    """Parse Markdown into a Document (tokens plus plain-text blocks)."""
+    tokens = MARKDOWN.parse(body)
+    top_end = _top_level_ends(tokens)
+    blocks: list[Block] = []
+    texts: list[str] = []
+    offset = 0
+    section = 0
+    for index, token in enumerate(tokens):
+        if token.type != "inline":
+            continue
+        opener = tokens[index - 1] if index else None
+        kind = opener.type.removesuffix("_open") if opener else "paragraph"
+        level = int(opener.tag[1]) if opener and opener.type == "heading_open" else 0
+        if kind == "heading":
+            section += 1
+        text, spans, unlinkable = _inline_text(token.children or [])
+        if not text:
+            continue
+        if blocks:
+            offset += len(BLOCK_SEPARATOR)
+        blocks.append(
+            Block(
+                index=len(blocks), token=index, kind=kind, level=level, text=text,
+                offset=offset, section=section, top_end=top_end[index],
+                child_spans=spans, unlinkable=unlinkable,
+            )
+        )
+        texts.append(text)
+        offset += len(text)
+    return Document(tokens=tokens, blocks=tuple(blocks), text=BLOCK_SEPARATOR.join(texts))
+
+
+def _top_level_ends(tokens: list[Token]) -> list[int]:
+    """For each token, the index of the token that closes its top-level block."""
+    ends = [0] * len(tokens)
+    start = 0
+    for index, token in enumerate(tokens):
+        if token.level == 0 and token.nesting in (0, -1):
+            for i in range(start, index + 1):
+                ends[i] = index
+            start = index + 1
+    for i in range(start, len(tokens)):
+        ends[i] = len(tokens) - 1
+    return ends
+
+
+def _inline_text(
+    children: list[Token],
+) -> tuple[str, tuple[tuple[int, int] | None, ...], tuple[tuple[int, int], ...]]:
+    parts: list[str] = []
+    length = 0
+    spans: list[tuple[int, int] | None] = []
+    unlinkable: list[tuple[int, int]] = []
+    link_depth = 0
+    link_start = 0
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            piece = normalise_text(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            piece = " "
+        else:
+            piece = None
+        if child.type == "link_open":
+            if link_depth == 0:
+                link_start = length
+            link_depth += 1
+        elif child.type == "link_close":
+            link_depth -= 1
+            if link_depth == 0:
+                unlinkable.append((link_start, length))
+        if piece is None:
+            spans.append(None)
+            continue
+        if piece.startswith(" ") and (length == 0 or parts[-1].endswith(" ")):
+            piece = piece[1:]
+        start = length
+        parts.append(piece)
+        length += len(piece)
+        spans.append((start, length))
+        if child.type == "code_inline":
+            unlinkable.append((start, length))
+    text = "".join(parts)
+    # Trailing whitespace is not part of the visible text.
+    stripped = text.rstrip(" ")
+    if len(stripped) != len(text):
+        cut = len(stripped)
+        spans = [None if s is None else (min(s[0], cut), min(s[1], cut)) for s in spans]
+    return stripped, tuple(spans), tuple(unlinkable)
+
+
+_TRANSLIT = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue",
+             "æ": "ae", "ø": "oe", "å": "aa", "œ": "oe", "ł": "l", "đ": "d", "þ": "th"}
+
+
+def ascii_slug(text: str, max_length: int = 80) -> str:
+    """Lowercase ASCII slug: umlauts transliterated (ü → ue), other accents
+    dropped, anything else a hyphen; cut at a hyphen to at most `max_length`."""
+    text = "".join(_TRANSLIT.get(ch, ch) for ch in unicodedata.normalize("NFC", text))
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(slug) > max_length:
+        cut = slug[: max_length + 1]
+        slug = cut[: cut.rfind("-")] if "-" in cut else slug[:max_length]
+    return slug.strip("-")

@@ -1,0 +1,503 @@
+"""content/ → Archive + diagnostics.
+
+Reading never stops at the first problem: each file is read as far as it can
+be, every problem becomes a diagnostic, and the caller decides what to do
+with errors. The order is entities, articles, pages, then claims, because
+claims refer to all the others.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sitegen.config import LANG_RE, SiteConfig, load_config
+from sitegen.content.anchors import Anchorer
+from sitegen.content.document import MARKDOWN, parse_document
+from sitegen.content.fields import ID_RE, Fields, as_map
+from sitegen.content.mentions import MentionFinder
+from sitegen.content.model import (
+    Appearance,
+    Archive,
+    Article,
+    Claim,
+    Entity,
+    FreePage,
+    Link,
+    Origin,
+    Source,
+    TranslationStep,
+    Update,
+)
+from sitegen.content.yamlfile import Pos, YamlError, YamlMap, load_yaml
+from sitegen.diagnostics import Diagnostics, did_you_mean
+
+ENTITY_TYPES = ("person", "organization", "product", "place", "event", "policy",
+                "publication", "other")
+ATTRIBUTIONS = ("confirmed", "unconfirmed", "misattributed")
+CITATION_RE = re.compile(r"\[(\d+)\]")
+INTERNAL_SCHEMES = ("claim", "entity", "article", "page")
+_FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
+FAILED = object()  # read_yaml's result for a file that does not parse
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    archive: Archive | None
+    diagnostics: Diagnostics
+
+
+def load_archive(src: Path, *, drafts: bool = False) -> LoadResult:
+    """Read and validate a whole site. `archive` is None only when site.yaml
+    is unusable; otherwise it holds everything that could be read."""
+    diags = Diagnostics()
+    config = load_config(src, diags)
+    if config is None:
+        return LoadResult(None, diags)
+    reader = _Reader(src, config, diags)
+    entities = reader.read_entities()
+    articles = reader.read_articles()
+    pages = reader.read_pages()
+    claims = reader.read_claims(articles, entities, pages)
+    finder = MentionFinder(entities.values())
+    articles = {
+        slug: replace(article, mentions=finder.in_document(article.document))
+        for slug, article in articles.items()
+    }
+    if not drafts:
+        articles = {s: a for s, a in articles.items() if not a.draft}
+        claims = {i: c for i, c in claims.items() if c.article in articles}
+        pages = {s: p for s, p in pages.items() if not p.draft}
+    archive = Archive(config=config, articles=articles, claims=claims, entities=entities,
+                      pages=pages)
+    return LoadResult(archive, diags)
+
+
+class _Reader:
+    def __init__(self, src: Path, config: SiteConfig, diags: Diagnostics) -> None:
+        self.src = src
+        self.config = config
+        self.diags = diags
+        # (file, position, entity id, field) of article references, checked with the claims'
+        self._pending_refs: list[tuple[str, Pos, str, str]] = []
+
+    # -- files ---------------------------------------------------------------
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.src).as_posix()
+
+    def files(self, folder: str, suffix: str) -> list[Path]:
+        base = self.src / "content" / folder
+        if not base.is_dir():
+            return []
+        found = []
+        for path in sorted(base.iterdir()):
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            if path.suffix == suffix:
+                found.append(path)
+            elif path.suffix in (".yml", ".markdown", ".yaml", ".md"):
+                self.diags.error(self.rel(path), (0, 0),
+                                 f"files in content/{folder}/ must end in {suffix}",
+                                 f"rename it to {path.stem}{suffix}")
+        return found
+
+    def read_text(self, path: Path) -> str | None:
+        rel = self.rel(path)
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            before = raw[: exc.start]
+            line = before.count(b"\n") + 1
+            col = exc.start - (before.rfind(b"\n") + 1) + 1
+            self.diags.error(rel, (line, col), "the file is not UTF-8 text",
+                             "save it as UTF-8 (most editors: 'Save with encoding')")
+            return None
+        if not text.strip():
+            self.diags.error(rel, (1, 1), "the file is empty",
+                             "add its content or delete the file")
+            return None
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def read_yaml(self, path: Path, text: str, line_offset: int = 0) -> Any:
+        """The parsed YAML, or FAILED after reporting a syntax error."""
+        try:
+            return load_yaml(text, line_offset=line_offset)
+        except YamlError as exc:
+            self.diags.error(self.rel(path), exc.pos, exc.message, exc.hint)
+            return FAILED
+
+    def file_id(self, path: Path, what: str) -> str | None:
+        if ID_RE.fullmatch(path.stem):
+            return path.stem
+        self.diags.error(self.rel(path), (0, 0),
+                         f"the file name {path.name!r} is not a valid {what}",
+                         "use lowercase letters, digits and single hyphens, e.g. 'scale-ai'")
+        return None
+
+    def read_markdown_file(self, path: Path) -> tuple[YamlMap, str, int] | None:
+        """Front matter (as a map), body and the body's first line number."""
+        text = self.read_text(path)
+        if text is None:
+            return None
+        rel = self.rel(path)
+        if not text.startswith("---\n"):
+            self.diags.error(rel, (1, 1), "the file has no front matter",
+                             "start it with a '---' line, 'title: ...', and another '---' line")
+            return None
+        end = _FRONT_MATTER_END.search(text, 4)
+        if end is None:
+            self.diags.error(rel, (1, 1), "the front matter is not closed",
+                             "end the front matter with a line holding only '---'")
+            return None
+        data = self.read_yaml(path, text[4 : end.start()], line_offset=1)
+        if data is FAILED:
+            return None
+        data = as_map(data if data is not None else YamlMap(), rel, (2, 1), self.diags,
+                      "the front matter")
+        if data is None:
+            return None
+        body = text[end.end() :].lstrip("\n")
+        body_line = text[: len(text) - len(body)].count("\n") + 1
+        return data, body, body_line
+
+    # -- entities -------------------------------------------------------------
+
+    def read_entities(self) -> dict[str, Entity]:
+        entities: dict[str, Entity] = {}
+        alias_owner: dict[str, tuple[str, str, Pos]] = {}
+        for path in self.files("entities", ".yaml"):
+            entity_id = self.file_id(path, "entity id")
+            text = self.read_text(path)
+            if entity_id is None or text is None:
+                continue
+            rel = self.rel(path)
+            data = self.read_yaml(path, text)
+            if data is FAILED:
+                continue
+            data = as_map(data, rel, (1, 1), self.diags, "an entity file")
+            if data is None:
+                continue
+            f = Fields(data, rel, self.diags, "the entity")
+            name = f.text("name", required=True)
+            etype = f.text("type", required=True, default="other")
+            if etype not in ENTITY_TYPES:
+                f.error("type", f"unknown entity type '{etype}'",
+                        did_you_mean(etype, ENTITY_TYPES) or
+                        "use one of: " + ", ".join(ENTITY_TYPES))
+            wikidata = f.text("wikidata")
+            if wikidata and not re.fullmatch(r"Q[1-9]\d*", wikidata):
+                f.error("wikidata", f"'{wikidata}' is not a Wikidata id",
+                        "write the QID alone, e.g. Q182477")
+            links = []
+            link_items = f.items("links")
+            for index, item in enumerate(link_items):
+                lm = as_map(item, rel, link_items.where(index), self.diags, "a link")
+                if lm is None:
+                    continue
+                lf = Fields(lm, rel, self.diags, "a link")
+                links.append(Link(url=lf.url("url", required=True), title=lf.text("title")))
+                lf.finish()
+            entity = Entity(
+                id=entity_id, name=name, type=etype, origin=Origin(rel, 1, 1),
+                aliases=f.strings("aliases"), description=f.text("description"),
+                wikidata=wikidata, links=tuple(links), extra=f.extra(),
+            )
+            f.finish()
+            alias_items = data.get("aliases") if isinstance(data.get("aliases"), list) else []
+            for alias in entity.all_aliases:
+                pos = data.where("name")
+                if alias in (alias_items or []):
+                    pos = data["aliases"].where(list(alias_items).index(alias))
+                owner = alias_owner.get(alias)
+                if owner and owner[0] != entity_id:
+                    self.diags.error(rel, pos,
+                                     f"the alias '{alias}' also belongs to entity '{owner[0]}' "
+                                     f"({owner[1]}:{owner[2][0]})",
+                                     "an alias must name one entity only; remove it from one file")
+                else:
+                    alias_owner[alias] = (entity_id, rel, pos)
+            entities[entity_id] = entity
+        return entities
+
+    # -- articles and pages ----------------------------------------------------
+
+    def read_articles(self) -> dict[str, Article]:
+        articles: dict[str, Article] = {}
+        for path in self.files("articles", ".md"):
+            slug = self.file_id(path, "article slug")
+            parsed = self.read_markdown_file(path)
+            if slug is None or parsed is None:
+                continue
+            data, body, _ = parsed
+            rel = self.rel(path)
+            f = Fields(data, rel, self.diags, "the article's front matter")
+            title = f.text("title", required=True) or slug
+            lang = self.lang(f)
+            seed = f.text("seed")
+            if seed and not (self.src / "seeds" / seed).is_file():
+                f.error("seed", f"the seed '{seed}' is not in seeds/",
+                        "give the file name of the seed in seeds/, or remove 'seed'")
+            steps = []
+            items = f.items("translation_of", single_ok=True)
+            for index, item in enumerate(items):
+                sm = as_map(item, rel, items.where(index), self.diags, "a translation_of entry")
+                if sm is None:
+                    continue
+                sf = Fields(sm, rel, self.diags, "a translation_of entry")
+                step = TranslationStep(url=sf.url("url", required=True), lang=self.lang(sf),
+                                       publisher=sf.ident("publisher"), title=sf.text("title"))
+                sf.finish()
+                steps.append((step, sm.where("publisher")))
+            article = Article(
+                slug=slug, title=title, date=f.date("date"), lang=lang, body=body,
+                document=parse_document(body), origin=Origin(rel, 1, 1), seed=seed,
+                url=f.url("url"), publisher=f.ident("publisher"),
+                translation_of=tuple(s for s, _ in steps), authors=f.strings("authors"),
+                summary=f.text("summary"), draft=f.boolean("draft"), aliases=f.ids("aliases"),
+                extra=f.extra(),
+            )
+            f.finish()
+            self._pending_refs.append((rel, data.where("publisher"), article.publisher,
+                                       "publisher"))
+            for step, pos in steps:
+                self._pending_refs.append((rel, pos, step.publisher, "publisher"))
+            articles[slug] = article
+        return articles
+
+    def read_pages(self) -> dict[str, FreePage]:
+        pages: dict[str, FreePage] = {}
+        for path in self.files("pages", ".md"):
+            slug = self.file_id(path, "page slug")
+            parsed = self.read_markdown_file(path)
+            if slug is None or parsed is None:
+                continue
+            data, body, body_line = parsed
+            rel = self.rel(path)
+            f = Fields(data, rel, self.diags, "the page's front matter")
+            page = FreePage(
+                slug=slug, title=f.text("title", required=True) or slug, body=body,
+                lang=self.lang(f), origin=Origin(rel, body_line, 1), summary=f.text("summary"),
+                draft=f.boolean("draft"), aliases=f.ids("aliases"), extra=f.extra(),
+            )
+            f.finish()
+            pages[slug] = page
+        return pages
+
+    def lang(self, f: Fields) -> str:
+        lang = f.text("lang", default=self.config.language)
+        if not LANG_RE.fullmatch(lang):
+            f.error("lang", f"'{lang}' is not a language tag", "use a tag such as 'de' or 'en'")
+            return self.config.language
+        return lang
+
+    # -- claims ----------------------------------------------------------------
+
+    def read_claims(
+        self, articles: dict[str, Article], entities: dict[str, Entity],
+        pages: dict[str, FreePage],
+    ) -> dict[str, Claim]:
+        claims: dict[str, Claim] = {}
+        links: list[tuple[str, Pos, str, str]] = []
+        for path in self.files("claims", ".yaml"):
+            slug = self.file_id(path, "claims file name (the article's slug)")
+            text = self.read_text(path)
+            if slug is None or text is None:
+                continue
+            rel = self.rel(path)
+            data = self.read_yaml(path, text)
+            if data is FAILED:
+                continue
+            data = as_map(data, rel, (1, 1), self.diags, "a claims file")
+            if data is None:
+                continue
+            f = Fields(data, rel, self.diags, "the claims file")
+            named = f.text("article")
+            if named and named != slug:
+                f.error("article", f"'article: {named}' differs from the file name '{slug}'",
+                        f"the claims of article '{slug}' are in content/claims/{slug}.yaml; "
+                        f"write 'article: {slug}' or rename the file")
+            article = articles.get(slug)
+            if article is None:
+                self.diags.error(rel, data.pos, f"there is no article '{slug}' for these claims",
+                                 did_you_mean(slug, articles) or
+                                 f"create content/articles/{slug}.md or rename this file")
+            items = f.items("claims", required=True)
+            f.finish()
+            anchorer = Anchorer(article.document) if article else None
+            for index, item in enumerate(items):
+                cm = as_map(item, rel, items.where(index), self.diags, "a claim")
+                if cm is None:
+                    continue
+                claim = self.read_claim(cm, rel, slug, anchorer, links)
+                if claim is None:
+                    continue
+                if claim.id in claims:
+                    other = claims[claim.id].origin
+                    self.diags.error(rel, cm.where("id"),
+                                     f"the claim id '{claim.id}' is already used "
+                                     f"({other.path}:{other.line})",
+                                     "claim ids are unique across the site; rename one")
+                    continue
+                claims[claim.id] = claim
+        self.check_references(claims, entities, articles, pages, links)
+        return _number_claims(claims)
+
+    def read_claim(self, data: YamlMap, rel: str, slug: str, anchorer: Anchorer | None,
+                   links: list[tuple[str, Pos, str, str]]) -> Claim | None:
+        f = Fields(data, rel, self.diags, "the claim")
+        claim_id = f.ident("id", required=True)
+        if not claim_id:
+            return None
+        quote = f.text("quote", required=True)
+        prefix, suffix = f.text("prefix"), f.text("suffix")
+        anchor = None
+        if quote and anchorer is not None:
+            result = anchorer.locate(quote, prefix, suffix)
+            anchor = result.anchor
+            if anchor is None:
+                f.error("quote", result.problem, result.hint)
+        attribution = f.text("attribution", default="confirmed")
+        if attribution not in ATTRIBUTIONS:
+            f.error("attribution", f"unknown attribution '{attribution}'",
+                    did_you_mean(attribution, ATTRIBUTIONS) or
+                    "use confirmed, unconfirmed or misattributed")
+        actual = f.ident("actual_claimant")
+        if actual and attribution != "misattributed":
+            f.error("actual_claimant", "'actual_claimant' is only for misattributed claims",
+                    "set 'attribution: misattributed' or remove 'actual_claimant'")
+        rating = f.text("rating", required=True)
+        if rating and self.config.rating(rating) is None:
+            ids = [r.id for r in self.config.ratings]
+            f.error("rating", f"unknown rating '{rating}'",
+                    did_you_mean(rating, ids) or "use one of site.yaml's ratings: " + ", ".join(ids))
+        sources = self.read_sources(f, rel)
+        review = f.text("review", required=True)
+        self.check_review(data, rel, review, len(sources), links)
+        appearance = None
+        am = f.mapping("appearance")
+        if am is not None:
+            af = Fields(am, rel, self.diags, "the appearance")
+            appearance = Appearance(url=af.url("url"), title=af.text("title"), date=af.date("date"))
+            af.finish()
+        updates = []
+        update_items = f.items("updates")
+        for index, item in enumerate(update_items):
+            um = as_map(item, rel, update_items.where(index), self.diags, "an update")
+            if um is None:
+                continue
+            uf = Fields(um, rel, self.diags, "an update")
+            update_date = uf.date("date", required=True)
+            note = uf.text("note", required=True)
+            uf.finish()
+            if update_date:
+                updates.append(Update(update_date, note))
+        claim = Claim(
+            id=claim_id, article=slug, quote=quote, claim=f.text("claim", required=True),
+            lang=self.lang(f), claimant=f.ident("claimant", required=True),
+            attribution=attribution, about=f.ids("about"), rating=rating,
+            reviewed=f.date("reviewed", required=True), review=review,
+            origin=Origin(rel, *data.pos), prefix=prefix, suffix=suffix, appearance=appearance,
+            actual_claimant=actual, sources=tuple(sources), updates=tuple(updates),
+            aliases=f.ids("aliases"), extra=f.extra(), anchor=anchor,
+        )
+        f.finish()
+        for key in ("claimant", "actual_claimant"):
+            value = getattr(claim, key)
+            if value:
+                links.append((rel, data.where(key), f"entity:{value}", key))
+        about_items = data.get("about")
+        for index, entity_id in enumerate(claim.about):
+            pos = about_items.where(index) if hasattr(about_items, "where") else data.where("about")
+            links.append((rel, pos, f"entity:{entity_id}", "about"))
+        return claim
+
+    def read_sources(self, f: Fields, rel: str) -> list[Source]:
+        items = f.items("sources")
+        sources = []
+        for index, item in enumerate(items):
+            sm = as_map(item, rel, items.where(index), self.diags, "a source")
+            if sm is None:
+                continue
+            sf = Fields(sm, rel, self.diags, "a source")
+            sources.append(Source(
+                url=sf.url("url", required=True), title=sf.text("title"),
+                publisher=sf.text("publisher"), date=sf.date("date"),
+                accessed=sf.date("accessed"), archive_url=sf.url("archive_url"),
+                note=sf.text("note"),
+            ))
+            sf.finish()
+        if not items:
+            f.warning("sources" if "sources" in f.data else "id", "the claim has no sources",
+                      "add at least one source with an http(s) URL")
+        return sources
+
+    def check_review(self, data: YamlMap, rel: str, review: str, n_sources: int,
+                     links: list[tuple[str, Pos, str, str]]) -> None:
+        if not review:
+            return
+        line, col = data.where("review")
+        cited: set[int] = set()
+        for token in MARKDOWN.parse(review):
+            for child in token.children or []:
+                pos = (line + (token.map[0] if token.map else 0), col)
+                if child.type == "text":
+                    for match in CITATION_RE.finditer(child.content):
+                        n = int(match.group(1))
+                        cited.add(n)
+                        if not 1 <= n <= n_sources:
+                            self.diags.error(
+                                rel, pos, f"the review cites [{n}] but the claim has "
+                                f"{n_sources} source(s)",
+                                f"add source {n} under 'sources' or fix the number")
+                elif child.type == "link_open":
+                    href = str(child.attrGet("href") or "")
+                    scheme = href.split(":", 1)[0] if ":" in href else ""
+                    if scheme in INTERNAL_SCHEMES:
+                        links.append((rel, pos, href, "review"))
+        for n in range(1, n_sources + 1):
+            if n not in cited:
+                self.diags.warning(rel, data.where("sources"),
+                                   f"source [{n}] is never cited in the review",
+                                   f"cite it as [{n}] where the review relies on it, "
+                                   "or remove it")
+
+    def check_references(self, claims: dict[str, Claim], entities: dict[str, Entity],
+                         articles: dict[str, Article], pages: dict[str, FreePage],
+                         links: list[tuple[str, Pos, str, str]]) -> None:
+        targets: dict[str, dict[str, Any]] = {
+            "claim": claims, "entity": entities, "article": articles, "page": pages,
+        }
+        for rel, pos, entity_id, field in self._pending_refs:
+            if entity_id and entity_id not in entities:
+                self.diags.error(rel, pos, f"unknown {field} entity '{entity_id}'",
+                                 did_you_mean(entity_id, entities) or
+                                 f"create content/entities/{entity_id}.yaml")
+        for rel, pos, href, field in links:
+            scheme, _, ident = href.partition(":")
+            ident = ident.split("#", 1)[0]
+            if ident not in targets[scheme]:
+                what = "entity" if field != "review" else scheme
+                self.diags.error(
+                    rel, pos, f"unknown {what} '{ident}' in '{field}'"
+                    if field != "review" else f"the review links to unknown {scheme} '{ident}'",
+                    did_you_mean(ident, targets[scheme]) or
+                    (f"create content/entities/{ident}.yaml" if what == "entity"
+                     else f"check the {scheme} id"))
+
+
+def _number_claims(claims: dict[str, Claim]) -> dict[str, Claim]:
+    """Number each article's claims 1, 2, ... in text order."""
+    by_article: dict[str, list[Claim]] = {}
+    for claim in claims.values():
+        by_article.setdefault(claim.article, []).append(claim)
+    numbered: dict[str, Claim] = {}
+    for group in by_article.values():
+        group.sort(key=lambda c: (c.anchor.start if c.anchor else 1 << 60,
+                                  c.anchor.end if c.anchor else 0, c.origin.line))
+        for number, claim in enumerate(group, start=1):
+            numbered[claim.id] = replace(claim, number=number)
+    return dict(sorted(numbered.items()))

@@ -1,0 +1,238 @@
+"""The archive's content model: plain, immutable data.
+
+Objects are built by `sitegen.content.load` and never changed afterwards;
+derived lookups (claims by article, by claimant, about an entity) live on
+`Archive` and are computed once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from sitegen.config import SiteConfig
+from sitegen.content.document import Document
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an object was defined: a path relative to the site and a position."""
+
+    path: str
+    line: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class TranslationStep:
+    """One text in the chain an article was translated or rewritten from."""
+
+    url: str
+    lang: str
+    publisher: str = ""  # entity id
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    url: str
+    title: str = ""
+    publisher: str = ""
+    date: dt.date | None = None
+    accessed: dt.date | None = None
+    archive_url: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Update:
+    date: dt.date
+    note: str
+
+
+@dataclass(frozen=True)
+class Appearance:
+    url: str = ""
+    title: str = ""
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A claim's quote located in its article's plain text (W3C selectors)."""
+
+    start: int
+    end: int
+    exact: str
+    prefix: str
+    suffix: str
+    block: int  # index of the paragraph or heading in Document.blocks
+
+
+@dataclass(frozen=True, eq=False)
+class Claim:
+    id: str
+    article: str
+    quote: str
+    claim: str
+    lang: str
+    claimant: str
+    attribution: str
+    about: tuple[str, ...]
+    rating: str
+    reviewed: dt.date | None
+    review: str
+    origin: Origin
+    prefix: str = ""
+    suffix: str = ""
+    appearance: Appearance | None = None
+    actual_claimant: str = ""
+    sources: tuple[Source, ...] = ()
+    updates: tuple[Update, ...] = ()
+    aliases: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+    anchor: Anchor | None = None
+    number: int = 0  # 1-based position among its article's claims, in text order
+
+    @property
+    def modified(self) -> dt.date | None:
+        """Date of the latest update, else the review date."""
+        return self.updates[-1].date if self.updates else self.reviewed
+
+
+@dataclass(frozen=True, eq=False)
+class Entity:
+    id: str
+    name: str
+    type: str
+    origin: Origin
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    wikidata: str = ""
+    links: tuple[Link, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def all_aliases(self) -> tuple[str, ...]:
+        """The name and the aliases, without repeats."""
+        return tuple(dict.fromkeys((self.name, *self.aliases)))
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An entity alias found in an article block; `linked` marks the first per section."""
+
+    entity: str
+    block: int
+    start: int  # offsets in the block's text
+    end: int
+    linked: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Article:
+    slug: str
+    title: str
+    date: dt.date | None
+    lang: str
+    body: str
+    document: Document
+    origin: Origin
+    seed: str = ""
+    url: str = ""
+    publisher: str = ""
+    translation_of: tuple[TranslationStep, ...] = ()
+    authors: tuple[str, ...] = ()
+    summary: str = ""
+    draft: bool = False
+    aliases: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+    mentions: tuple[Mention, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class FreePage:
+    """A page of content/pages/ (about, methodology...)."""
+
+    slug: str
+    title: str
+    body: str
+    lang: str
+    origin: Origin
+    summary: str = ""
+    draft: bool = False
+    aliases: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class Archive:
+    """Everything a site is made of, validated and cross-referenced."""
+
+    config: SiteConfig
+    articles: dict[str, Article]
+    claims: dict[str, Claim]
+    entities: dict[str, Entity]
+    pages: dict[str, FreePage]
+
+    @cached_property
+    def claims_by_article(self) -> dict[str, list[Claim]]:
+        result: dict[str, list[Claim]] = defaultdict(list)
+        for claim in self.claims.values():
+            result[claim.article].append(claim)
+        for claims in result.values():
+            claims.sort(key=lambda c: c.number)
+        return dict(result)
+
+    @cached_property
+    def claims_by_claimant(self) -> dict[str, list[Claim]]:
+        result: dict[str, list[Claim]] = defaultdict(list)
+        for claim in self.claims_newest_first:
+            result[claim.claimant].append(claim)
+            if claim.actual_claimant and claim.actual_claimant != claim.claimant:
+                result[claim.actual_claimant].append(claim)
+        return dict(result)
+
+    @cached_property
+    def claims_about(self) -> dict[str, list[Claim]]:
+        result: dict[str, list[Claim]] = defaultdict(list)
+        for claim in self.claims_newest_first:
+            for entity_id in claim.about:
+                result[entity_id].append(claim)
+        return dict(result)
+
+    @cached_property
+    def articles_mentioning(self) -> dict[str, list[Article]]:
+        result: dict[str, list[Article]] = defaultdict(list)
+        for article in self.articles_newest_first:
+            for entity_id in dict.fromkeys(m.entity for m in article.mentions):
+                result[entity_id].append(article)
+        return dict(result)
+
+    @cached_property
+    def articles_newest_first(self) -> list[Article]:
+        return sorted(
+            self.articles.values(),
+            key=lambda a: (a.date or _EPOCH, a.slug),
+            reverse=True,
+        )
+
+    @cached_property
+    def claims_newest_first(self) -> list[Claim]:
+        return sorted(
+            self.claims.values(),
+            key=lambda c: (c.reviewed or _EPOCH, c.article, -c.number),
+            reverse=True,
+        )
+
+
+_EPOCH = dt.date(1, 1, 1)

@@ -1,0 +1,175 @@
+"""Raw seed text → article (the `sitegen import` command).
+
+A seed is a plain text exactly as received: a title line (often repeated),
+then paragraphs separated by blank lines, with short unpunctuated lines as
+headings and some boilerplate to drop. The import keeps every paragraph
+verbatim (escaping only what Markdown would otherwise interpret), so the
+article's rendered text is the seed's text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from sitegen.content.document import ascii_slug
+from sitegen.diagnostics import Diagnostic
+
+HEADING_MAX = 80
+_CLOSERS = "\"'»«“”„‘’‚)]"
+_SENTENCE_END = re.compile(r"[.!?…:;][" + re.escape(_CLOSERS) + r"]*$")
+
+
+@dataclass(frozen=True)
+class ImportedSeed:
+    title: str
+    blocks: tuple[str, ...]  # Markdown blocks: "## heading" or a paragraph
+
+    def markdown(self) -> str:
+        return "\n\n".join(self.blocks) + "\n"
+
+
+class SeedError(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def decode_seed(raw: bytes, path: str) -> str:
+    """UTF-8 (with or without BOM) → text with '\\n' line ends."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise SeedError(Diagnostic(path, line, col, "error",
+                                   f"the seed is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+                                   "convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8"))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_seed(text: str, boilerplate: Iterable[str] = ()) -> ImportedSeed:
+    """Split seed text into title, headings and paragraphs."""
+    patterns = [re.compile(p) for p in boilerplate]
+    paragraphs: list[list[str]] = []
+    current: list[str] = []
+    for raw_line in text.split("\n"):
+        line = raw_line.strip()
+        if not line:
+            if current:
+                paragraphs.append(current)
+                current = []
+            continue
+        if any(p.search(line) for p in patterns):
+            continue
+        current.append(line)
+    if current:
+        paragraphs.append(current)
+    if not paragraphs:
+        return ImportedSeed("", ())
+    title = paragraphs[0][0]
+    rest = paragraphs[0][1:]
+    paragraphs = ([rest] if rest else []) + paragraphs[1:]
+    if paragraphs and paragraphs[0] == [title]:
+        paragraphs = paragraphs[1:]  # the duplicated title line
+    blocks = []
+    for lines in paragraphs:
+        if len(lines) == 1 and is_heading(lines[0]):
+            blocks.append("## " + escape_markdown(lines[0]))
+        else:
+            blocks.append("\n".join(escape_markdown(line) for line in lines))
+    return ImportedSeed(title, tuple(blocks))
+
+
+def is_heading(line: str) -> bool:
+    """A short line that does not end like a sentence."""
+    return len(line) <= HEADING_MAX and not _SENTENCE_END.search(line)
+
+
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<~])|&(?=#?\w+;)")
+_BLOCK_START = re.compile(r"^(#{1,6}(?:\s|$)|>|[-+*](?:\s|$)|\d{1,9}[.)](?:\s|$)|=+\s*$|-+\s*$)")
+
+
+def escape_markdown(line: str) -> str:
+    """Escape what Markdown would interpret, so the line renders as written."""
+    line = _INLINE_SPECIAL.sub(lambda m: "\\" + (m.group(1) or "&"), line)
+    match = _BLOCK_START.match(line)
+    if match:
+        head = match.group(0)
+        digits = re.match(r"\d+", head)
+        if digits:
+            line = line[: digits.end()] + "\\" + line[digits.end() :]
+        else:
+            line = "\\" + line
+    return line
+
+
+def front_matter(fields: dict[str, object]) -> str:
+    text = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{text}---\n"
+
+
+def import_seed(
+    src: Path,
+    seed: Path,
+    *,
+    boilerplate: Iterable[str] = (),
+    slug: str | None = None,
+    lang: str = "en",
+    date: dt.date | None = None,
+    force: bool = False,
+) -> tuple[Path, Path | None]:
+    """Write content/articles/<slug>.md (and an empty claims file if none).
+
+    Returns the article path and the claims path (None when one existed and
+    was kept). Raises SeedError for unreadable seeds and existing articles.
+    """
+    display = _display(seed, src)
+    try:
+        raw = seed.read_bytes()
+    except OSError as exc:
+        raise SeedError(Diagnostic(display, 0, 0, "error", f"cannot read the seed: {exc.strerror}",
+                                   "check the path of the seed file")) from None
+    imported = parse_seed(decode_seed(raw, display), boilerplate)
+    if not imported.title:
+        raise SeedError(Diagnostic(display, 1, 1, "error", "the seed is empty",
+                                   "a seed starts with its title line"))
+    slug = slug or ascii_slug(imported.title) or ascii_slug(seed.stem)
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
+        raise SeedError(Diagnostic(display, 0, 0, "error", f"invalid slug {slug!r}",
+                                   "a slug uses lowercase letters, digits and hyphens"))
+    article_path = src / "content" / "articles" / f"{slug}.md"
+    if article_path.exists() and not force:
+        raise SeedError(Diagnostic(
+            _display(article_path, src), 0, 0, "error", "the article already exists",
+            "pass --force to overwrite it (its claims file is kept), or choose --slug"))
+    meta: dict[str, object] = {"title": imported.title}
+    if date:
+        meta["date"] = date
+    meta["lang"] = lang
+    if seed.resolve().parent == (src / "seeds").resolve():
+        meta["seed"] = seed.name
+    else:
+        meta["seed"] = display
+    article_path.parent.mkdir(parents=True, exist_ok=True)
+    article_path.write_text(front_matter(meta) + "\n" + imported.markdown(), encoding="utf-8")
+    claims_path = src / "content" / "claims" / f"{slug}.yaml"
+    if claims_path.exists():
+        return article_path, None
+    claims_path.parent.mkdir(parents=True, exist_ok=True)
+    claims_path.write_text(f"article: {slug}\nclaims: []\n", encoding="utf-8")
+    return article_path, claims_path
+
+
+def _display(path: Path, src: Path) -> str:
+    try:
+        return path.resolve().relative_to(src.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+

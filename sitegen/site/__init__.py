@@ -1,0 +1,1 @@
+"""Turning the model into a site: page plan, rendering, output."""

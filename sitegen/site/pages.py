@@ -1,0 +1,248 @@
+"""The page plan: every page of the site, its template, data and inputs.
+
+Planning is separate from rendering so that the whole site is known before
+any page is written (links, sitemap, feed), and so that `serve` can later
+re-render only the pages whose inputs changed. An input is a string naming
+what a page read: "config", "article:<slug>", "claims:<slug>",
+"entity:<id>", "page:<slug>", or "*" for the whole archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sitegen.content.load import ENTITY_TYPES
+from sitegen.content.model import Archive, Claim, Entity, Source
+from sitegen.site import urls
+
+LATEST_ON_HOME = 10
+FEED_ENTRIES = 50
+
+
+@dataclass(frozen=True, eq=False)
+class PagePlan:
+    url: str  # site path: "", "articles/<slug>/", "feed.xml"
+    template: str
+    kind: str
+    title: str
+    lang: str
+    context: dict[str, Any] = field(default_factory=dict)
+    inputs: frozenset[str] = frozenset({"*"})
+    lastmod: dt.date | None = None
+    root: str | None = None  # links from root-absolute paths (404.html) instead of relative
+    in_sitemap: bool = True
+    description: str = ""
+
+    @property
+    def path(self) -> str:
+        return urls.output_path(self.url)
+
+
+@dataclass(frozen=True)
+class Pager:
+    """One page of a paginated list."""
+
+    number: int
+    count: int
+    base: str  # URL of page 1
+    items: list[Any]
+
+    def url_of(self, number: int) -> str:
+        return self.base if number == 1 else f"{self.base}page/{number}/"
+
+    @property
+    def prev_url(self) -> str | None:
+        return self.url_of(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.url_of(self.number + 1) if self.number < self.count else None
+
+
+@dataclass(frozen=True)
+class SourceUse:
+    """A source and the claims that cite it."""
+
+    source: Source
+    claims: tuple[Claim, ...]
+
+
+def plan_site(archive: Archive) -> list[PagePlan]:
+    """Every page of the site, in a stable order."""
+    config = archive.config
+    plans: list[PagePlan] = [_home(archive)]
+    for article in archive.articles_newest_first:
+        plans.append(PagePlan(
+            url=urls.article_url(article.slug), template="article.html", kind="article",
+            title=article.title, lang=article.lang, lastmod=article.date,
+            description=article.summary,
+            context={"article": article, "claims": archive.claims_by_article.get(article.slug, [])},
+            inputs=frozenset({"config", f"article:{article.slug}", f"claims:{article.slug}",
+                              "entities"}),
+        ))
+    for claim in archive.claims.values():
+        plans.append(PagePlan(
+            url=urls.claim_url(claim.id), template="claim.html", kind="claim", title=claim.claim,
+            lang=claim.lang, lastmod=claim.modified, description=claim.claim,
+            context={"claim": claim, "article": archive.articles[claim.article]},
+            inputs=frozenset({"config", f"article:{claim.article}", f"claims:{claim.article}",
+                              "entities"}),
+        ))
+    for entity in sorted(archive.entities.values(), key=lambda e: e.id):
+        plans.append(_entity_page(archive, entity))
+    for page in archive.pages.values():
+        plans.append(PagePlan(
+            url=urls.page_url(page.slug), template="page.html", kind="page", title=page.title,
+            lang=page.lang, description=page.summary, context={"free_page": page},
+            inputs=frozenset({"config", f"page:{page.slug}"}),
+        ))
+    plans += _paginated(archive, "articles/", "articles.html", "Articles",
+                        [("", archive.articles_newest_first)])
+    plans += _paginated(archive, "claims/", "claims.html", "Claims", _claims_by_rating(archive))
+    plans += _paginated(archive, "entities/", "entities.html", "Entities",
+                        _entities_by_type(archive))
+    plans += _paginated(archive, "sources/", "sources.html", "Sources",
+                        _sources_by_publisher(archive))
+    plans.append(PagePlan(url="404.html", template="404.html", kind="404",
+                          title="Page not found", lang=config.language, root=config.base_path,
+                          in_sitemap=False))
+    plans.append(PagePlan(url="feed.xml", template="feed.xml", kind="feed", title=config.title,
+                          lang=config.language, in_sitemap=False,
+                          context={"entries": _feed_entries(archive)}))
+    plans.append(PagePlan(url="robots.txt", template="robots.txt", kind="robots",
+                          title="robots.txt", lang=config.language, in_sitemap=False))
+    return plans
+
+
+def _home(archive: Archive) -> PagePlan:
+    config = archive.config
+    counts = Counter(c.rating for c in archive.claims.values())
+    return PagePlan(
+        url="", template="home.html", kind="home", title=config.title, lang=config.language,
+        description=config.description,
+        lastmod=max((d for d in _dates(archive)), default=None),
+        context={
+            "latest_articles": archive.articles_newest_first[:LATEST_ON_HOME],
+            "latest_claims": archive.claims_newest_first[:LATEST_ON_HOME],
+            "rating_counts": [(r, counts[r.id]) for r in config.ratings],
+        },
+    )
+
+
+def _dates(archive: Archive) -> list[dt.date]:
+    dates = [a.date for a in archive.articles.values() if a.date]
+    dates += [c.modified for c in archive.claims.values() if c.modified]
+    return dates
+
+
+def _entity_page(archive: Archive, entity: Entity) -> PagePlan:
+    by = archive.claims_by_claimant.get(entity.id, [])
+    about = archive.claims_about.get(entity.id, [])
+    mentioned_in = archive.articles_mentioning.get(entity.id, [])
+    tally = Counter(c.rating for c in {c.id: c for c in (*by, *about)}.values())
+    dates = [c.modified for c in (*by, *about) if c.modified]
+    related_articles = {c.article for c in (*by, *about)} | {a.slug for a in mentioned_in}
+    return PagePlan(
+        url=urls.entity_url(entity.id), template="entity.html", kind="entity", title=entity.name,
+        lang=archive.config.language, lastmod=max(dates, default=None),
+        description=entity.description,
+        context={
+            "entity": entity, "claims_by": by, "claims_about": about,
+            "articles": mentioned_in,
+            "tally": [(r, tally[r.id]) for r in archive.config.ratings if tally[r.id]],
+        },
+        inputs=frozenset({"config", f"entity:{entity.id}", "entities"}
+                         | {f"claims:{slug}" for slug in related_articles}
+                         | {f"article:{slug}" for slug in related_articles}),
+    )
+
+
+def _claims_by_rating(archive: Archive) -> list[tuple[str, list[Claim]]]:
+    groups = []
+    for rating in archive.config.ratings:
+        claims = [c for c in archive.claims_newest_first if c.rating == rating.id]
+        if claims:
+            groups.append((rating.id, claims))
+    return groups
+
+
+def _entities_by_type(archive: Archive) -> list[tuple[str, list[Entity]]]:
+    groups = []
+    for etype in ENTITY_TYPES:
+        entities = sorted((e for e in archive.entities.values() if e.type == etype),
+                          key=lambda e: (e.name.casefold(), e.id))
+        if entities:
+            groups.append((etype, entities))
+    return groups
+
+
+def _sources_by_publisher(archive: Archive) -> list[tuple[str, list[SourceUse]]]:
+    uses: dict[str, tuple[Source, list[Claim]]] = {}
+    for claim in archive.claims.values():
+        for source in claim.sources:
+            entry = uses.setdefault(source.url, (source, []))
+            if claim not in entry[1]:
+                entry[1].append(claim)
+    groups: dict[str, list[SourceUse]] = {}
+    for source, claims in uses.values():
+        groups.setdefault(source.publisher or "", []).append(
+            SourceUse(source, tuple(sorted(claims, key=lambda c: c.id))))
+    ordered = []
+    for publisher in sorted(groups, key=lambda p: (p == "", p.casefold())):
+        items = sorted(groups[publisher], key=lambda u: (u.source.title.casefold(), u.source.url))
+        ordered.append((publisher, items))
+    return ordered
+
+
+def _paginated(archive: Archive, base: str, template: str, title: str,
+               groups: list[tuple[str, list[Any]]]) -> list[PagePlan]:
+    """Split grouped items into pages of `page_size`; each page gets its groups' slices."""
+    size = archive.config.page_size
+    flat = [(key, item) for key, items in groups for item in items]
+    count = max(1, -(-len(flat) // size))
+    plans = []
+    for number in range(1, count + 1):
+        chunk = flat[(number - 1) * size : number * size]
+        page_groups: list[tuple[str, list[Any]]] = []
+        for key, item in chunk:
+            if not page_groups or page_groups[-1][0] != key:
+                page_groups.append((key, []))
+            page_groups[-1][1].append(item)
+        pager = Pager(number, count, base, page_groups)
+        plans.append(PagePlan(
+            url=pager.url_of(number), template=template, kind="list",
+            title=title if number == 1 else f"{title} (page {number})",
+            lang=archive.config.language, context={"pager": pager, "groups": page_groups},
+        ))
+    return plans
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    kind: str  # "article" | "claim"
+    url: str
+    title: str
+    published: dt.date
+    updated: dt.date
+    summary: str
+    lang: str
+
+
+def _feed_entries(archive: Archive) -> list[FeedEntry]:
+    entries = []
+    for article in archive.articles.values():
+        if article.date:
+            entries.append(FeedEntry("article", urls.article_url(article.slug), article.title,
+                                     article.date, article.date, article.summary, article.lang))
+    for claim in archive.claims.values():
+        if claim.reviewed:
+            rating = archive.config.rating(claim.rating)
+            label = rating.label if rating else claim.rating
+            entries.append(FeedEntry("claim", urls.claim_url(claim.id), claim.claim,
+                                     claim.reviewed, claim.modified or claim.reviewed,
+                                     f"Rating: {label}.", claim.lang))
+    entries.sort(key=lambda e: (e.updated, e.url), reverse=True)
+    return entries[:FEED_ENTRIES]

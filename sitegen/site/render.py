@@ -1,0 +1,113 @@
+"""The Jinja environment: theme lookup, filters and per-page helpers.
+
+A site's own `templates/` overrides the default theme file by file. Every
+template gets `page` (the PagePlan being rendered) and `site` (config and
+archive); `url()`, `abs_url()` and `markdown()` depend on the page and are
+exposed as context functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from sitegen.content.model import Archive
+from sitegen.site import urls
+from sitegen.site.markdown import Citations, render_markdown
+
+
+def theme_dir() -> Path:
+    """The default theme: packaged in the wheel, or the repo's templates/."""
+    packaged = Path(__file__).resolve().parent.parent / "_theme"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+def template_dirs(src: Path) -> list[Path]:
+    """Template folders in lookup order: the site's own, then the theme."""
+    dirs = []
+    own = src / "templates"
+    if own.is_dir() and own.resolve() != theme_dir().resolve():
+        dirs.append(own)
+    dirs.append(theme_dir())
+    return dirs
+
+
+def make_environment(src: Path, archive: Archive) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(src)]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["date"] = format_date
+    env.filters["isodate"] = iso_date
+    env.filters["tojson_ld"] = json_ld
+    env.globals.update(url=_url, abs_url=_abs_url, markdown=_markdown, cite=Citations)
+    env.globals["archive"] = archive
+    env.globals["config"] = archive.config
+    return env
+
+
+def link_resolver(archive: Archive, page_url: str, root: str | None = None):
+    """A function mapping 'claim:ID' etc. to a link from the page at `page_url`."""
+    def resolve(href: str) -> str | None:
+        scheme, _, rest = href.partition(":")
+        ident, _, fragment = rest.partition("#")
+        target = {
+            "claim": (archive.claims, urls.claim_url),
+            "entity": (archive.entities, urls.entity_url),
+            "article": (archive.articles, urls.article_url),
+            "page": (archive.pages, urls.page_url),
+        }.get(scheme)
+        if target is None or ident not in target[0]:
+            return None
+        path = target[1](ident) + (f"#{fragment}" if fragment else "")
+        return root + path if root is not None else urls.relative_url(page_url, path)
+    return resolve
+
+
+@jinja2.pass_context
+def _url(ctx: jinja2.runtime.Context, target: str) -> str:
+    page = ctx["page"]
+    if page.root is not None:
+        return page.root + target
+    return urls.relative_url(page.url, target)
+
+
+@jinja2.pass_context
+def _abs_url(ctx: jinja2.runtime.Context, target: str) -> str:
+    return urls.absolute_url(ctx["config"].base_url, target)
+
+
+@jinja2.pass_context
+def _markdown(ctx: jinja2.runtime.Context, text: str, citations: Citations | None = None) -> Markup:
+    page = ctx["page"]
+    return render_markdown(text, link_resolver(ctx["archive"], page.url, page.root), citations)
+
+
+def format_date(value: dt.date | None, style: str = "long") -> str:
+    if value is None:
+        return ""
+    if style == "short":
+        return f"{value.day} {value:%b %Y}"
+    return f"{value.day} {value:%B %Y}"
+
+
+def iso_date(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def json_ld(data: Any) -> Markup:
+    """JSON for a <script> element: '<', '>' and '&' escaped so it cannot end the script."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)

@@ -1,0 +1,48 @@
+"""Site URLs: where each object lives, and links between pages.
+
+Every page has a site path such as "articles/<slug>/" ("" for the home page).
+Links between pages are relative, so a site works unchanged from any folder;
+only a few (canonical, OpenGraph, feed, sitemap, JSON-LD) are absolute.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+
+def article_url(slug: str) -> str:
+    return f"articles/{slug}/"
+
+
+def claim_url(claim_id: str) -> str:
+    return f"claims/{claim_id}/"
+
+
+def entity_url(entity_id: str) -> str:
+    return f"entities/{entity_id}/"
+
+
+def page_url(slug: str) -> str:
+    return f"{slug}/"
+
+
+def output_path(url: str) -> str:
+    """The file that serves `url`: directory URLs get an index.html."""
+    return url + "index.html" if url == "" or url.endswith("/") else url
+
+
+def relative_url(from_url: str, to_url: str) -> str:
+    """A link from the page at `from_url` to the site path `to_url`."""
+    depth = from_url.count("/")
+    fragment = ""
+    if "#" in to_url:
+        to_url, fragment = to_url.split("#", 1)
+        fragment = "#" + fragment
+    if to_url == from_url and fragment:
+        return fragment
+    link = "../" * depth + to_url
+    return (link or "./") + fragment
+
+
+def absolute_url(base_url: str, to_url: str) -> str:
+    return urljoin(base_url, to_url)
