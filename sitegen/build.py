@@ -6,6 +6,7 @@ errors raise `ContentError` and leave the previous output untouched.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 import traceback
@@ -118,8 +119,8 @@ def render_page(env: jinja2.Environment, src: Path, archive: Archive, plan: Page
     try:
         return env.get_template(plan.template).render(page=plan, **context)
     except jinja2.TemplateSyntaxError as exc:
-        raise ContentError([_template_diagnostic(src, exc.filename, exc.lineno,
-                                                 f"template syntax error: {exc.message}")]) from None
+        message = f"template syntax error: {exc.message}"
+        raise ContentError([_template_diagnostic(src, exc.filename, exc.lineno, message)]) from None
     except jinja2.TemplateError as exc:
         filename, line = _template_frame(exc)
         raise ContentError([_template_diagnostic(
@@ -138,10 +139,8 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int]:
 def _template_diagnostic(src: Path, filename: str | None, line: int | None,
                          message: str) -> Diagnostic:
     path = filename or "templates"
-    try:
+    with contextlib.suppress(ValueError):
         path = Path(path).resolve().relative_to(src.resolve()).as_posix()
-    except ValueError:
-        pass
     return Diagnostic(path, line or 0, 0, "error", message,
                       "fix the template; a site's templates/ overrides the default theme "
                       "file by file")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sitegen import __version__
 from sitegen.diagnostics import ContentError, format_report
+from sitegen.site.output import OutputError
 
 
 def _date(value: str) -> dt.date:
@@ -33,7 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the site into its output folder")
     build.add_argument("-s", "--src", type=Path, default=Path("."), help="site folder (default .)")
     build.add_argument("-o", "--out", type=Path, help="output folder (default: site.yaml output)")
-    build.add_argument("--base-url", help="absolute URL of the published site (overrides site.yaml)")
+    build.add_argument(
+        "--base-url", help="absolute URL of the published site (overrides site.yaml)",
+    )
     build.add_argument("--drafts", action="store_true", help="include draft articles and pages")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
@@ -57,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContentError as exc:
         print(format_report(exc.diagnostics), file=sys.stderr)
         return 1
+    except OutputError as exc:
+        print(f"sitegen: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     return 2

@@ -69,7 +69,10 @@ class Anchorer:
         if prefix or suffix:
             chosen = [h for h in hits if self._context_matches(h, len(needle), prefix, suffix)]
             if not chosen:
-                where = "its only occurrence" if len(hits) == 1 else f"any of its {len(hits)} occurrences"
+                where = (
+                    "its only occurrence" if len(hits) == 1
+                    else f"any of its {len(hits)} occurrences"
+                )
                 return AnchorResult(
                     None,
                     f"the quote is found, but its prefix/suffix do not match {where}",

@@ -373,7 +373,8 @@ class _Reader:
         if rating and self.config.rating(rating) is None:
             ids = [r.id for r in self.config.ratings]
             f.error("rating", f"unknown rating '{rating}'",
-                    did_you_mean(rating, ids) or "use one of site.yaml's ratings: " + ", ".join(ids))
+                    did_you_mean(rating, ids)
+                    or "use one of site.yaml's ratings: " + ", ".join(ids))
         sources = self.read_sources(f, rel)
         review = f.text("review", required=True)
         self.check_review(data, rel, review, len(sources), links)

@@ -32,7 +32,9 @@ class MentionFinder:
         """(entity id, start, end) for each mention in `text`, left to right."""
         if self.pattern is None:
             return []
-        return [(self.entity_of[m.group()], m.start(), m.end()) for m in self.pattern.finditer(text)]
+        return [
+            (self.entity_of[m.group()], m.start(), m.end()) for m in self.pattern.finditer(text)
+        ]
 
     def in_document(self, document: Document) -> tuple[Mention, ...]:
         """Every mention in the document; the first of each entity per section,

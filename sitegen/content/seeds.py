@@ -50,7 +50,8 @@ def decode_seed(raw: bytes, path: str) -> str:
         col = exc.start - (before.rfind(b"\n") + 1) + 1
         raise SeedError(Diagnostic(path, line, col, "error",
                                    f"the seed is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-                                   "convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8"))
+                                   "convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8"),
+                        ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -103,10 +104,7 @@ def escape_markdown(line: str) -> str:
     if match:
         head = match.group(0)
         digits = re.match(r"\d+", head)
-        if digits:
-            line = line[: digits.end()] + "\\" + line[digits.end() :]
-        else:
-            line = "\\" + line
+        line = line[:digits.end()] + "\\" + line[digits.end():] if digits else "\\" + line
     return line
 
 
@@ -126,6 +124,8 @@ def import_seed(
     force: bool = False,
 ) -> tuple[Path, Path | None]:
     """Write content/articles/<slug>.md (and an empty claims file if none).
+
+    A seed from outside SRC/seeds/ is copied there unchanged first.
 
     Returns the article path and the claims path (None when one existed and
     was kept). Raises SeedError for unreadable seeds and existing articles.
@@ -153,10 +153,17 @@ def import_seed(
     if date:
         meta["date"] = date
     meta["lang"] = lang
-    if seed.resolve().parent == (src / "seeds").resolve():
-        meta["seed"] = seed.name
-    else:
-        meta["seed"] = display
+    meta["seed"] = seed.name
+    kept = src / "seeds" / seed.name
+    if seed.resolve() != kept.resolve():
+        # Seeds are kept byte for byte in seeds/, where the article points.
+        if kept.exists() and kept.read_bytes() != raw:
+            raise SeedError(Diagnostic(
+                _display(kept, src), 0, 0, "error",
+                "a different seed with this name is already in seeds/",
+                "rename the new seed file before importing it"))
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_bytes(raw)
     article_path.parent.mkdir(parents=True, exist_ok=True)
     article_path.write_text(front_matter(meta) + "\n" + imported.markdown(), encoding="utf-8")
     claims_path = src / "content" / "claims" / f"{slug}.yaml"

@@ -57,7 +57,16 @@ def _pos(mark: yaml.Mark, line_offset: int) -> Pos:
     return (mark.line + 1 + line_offset, mark.column + 1)
 
 
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
 def _convert(loader: yaml.SafeLoader, node: yaml.Node, line_offset: int) -> Any:
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in (
+        _MAP_TAG, _SEQ_TAG
+    ):
+        raise YamlError(f"unsupported YAML tag {node.tag!r}", _pos(node.start_mark, line_offset),
+                        "remove the '!' tag; content files hold plain data only")
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result = YamlMap()
@@ -102,7 +111,13 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, line_offset: int) -> Any:
 def _value_pos(node: yaml.Node, line_offset: int) -> Pos:
     # For block scalars (| and >) the text starts on the next line.
     if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
-        return (node.start_mark.line + 2 + line_offset, node.start_mark.column + 1)
+        column = node.start_mark.column
+        buffer, pointer = node.start_mark.buffer, node.start_mark.pointer
+        if buffer:
+            start = buffer.find("\n", pointer) + 1
+            line = buffer[start : buffer.find("\n", start)] if start else ""
+            column = len(line) - len(line.lstrip(" "))
+        return (node.start_mark.line + 2 + line_offset, column + 1)
     return _pos(node.start_mark, line_offset)
 
 

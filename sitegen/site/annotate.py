@@ -10,6 +10,7 @@ never modified; annotated copies of its inline tokens are rendered instead.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,8 +18,8 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 from sitegen.content.document import Block, Document
-from sitegen.site.markdown import MARKDOWN_RENDERER as MARKDOWN
 from sitegen.content.model import Article, Claim
+from sitegen.site.markdown import MARKDOWN_RENDERER as MARKDOWN
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def annotate_inline(
                         | {p for s, e, _ in child_mentions for p in (s, e)})
         open_link: int | None = None
         pending_refs: list[Token] = []
-        for a, b in zip(points, points[1:], strict=False):
+        for a, b in itertools.pairwise(points):
             mention = next((m for m in child_mentions if m[0] == a), None)
             if mention is not None and open_link is None:
                 link = Token("link_open", "a", 1)

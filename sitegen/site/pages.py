@@ -120,6 +120,7 @@ def plan_site(archive: Archive) -> list[PagePlan]:
 def _home(archive: Archive) -> PagePlan:
     config = archive.config
     counts = Counter(c.rating for c in archive.claims.values())
+    group_pages = _group_pages(_claims_by_rating(archive), config.page_size, "claims/")
     return PagePlan(
         url="", template="home.html", kind="home", title=config.title, lang=config.language,
         description=config.description,
@@ -128,6 +129,7 @@ def _home(archive: Archive) -> PagePlan:
             "latest_articles": archive.articles_newest_first[:LATEST_ON_HOME],
             "latest_claims": archive.claims_newest_first[:LATEST_ON_HOME],
             "rating_counts": [(r, counts[r.id]) for r in config.ratings],
+            "rating_urls": {key: f"{url}#rating-{key}" for key, url in group_pages.items()},
         },
     )
 
@@ -195,6 +197,17 @@ def _sources_by_publisher(archive: Archive) -> list[tuple[str, list[SourceUse]]]
         items = sorted(groups[publisher], key=lambda u: (u.source.title.casefold(), u.source.url))
         ordered.append((publisher, items))
     return ordered
+
+
+def _group_pages(groups: list[tuple[str, list[Any]]], size: int, base: str) -> dict[str, str]:
+    """The URL of the list page on which each group starts."""
+    result = {}
+    index = 0
+    for key, items in groups:
+        number = index // size + 1
+        result[key] = base if number == 1 else f"{base}page/{number}/"
+        index += len(items)
+    return result
 
 
 def _paginated(archive: Archive, base: str, template: str, title: str,

@@ -51,7 +51,8 @@ def make_environment(src: Path, archive: Archive) -> jinja2.Environment:
     env.filters["date"] = format_date
     env.filters["isodate"] = iso_date
     env.filters["tojson_ld"] = json_ld
-    env.globals.update(url=_url, abs_url=_abs_url, markdown=_markdown, cite=Citations)
+    env.globals.update(url=_url, abs_url=_abs_url, link=_link, markdown=_markdown,
+                       cite=Citations)
     env.globals["archive"] = archive
     env.globals["config"] = archive.config
     return env
@@ -81,6 +82,15 @@ def _url(ctx: jinja2.runtime.Context, target: str) -> str:
     if page.root is not None:
         return page.root + target
     return urls.relative_url(page.url, target)
+
+
+@jinja2.pass_context
+def _link(ctx: jinja2.runtime.Context, href: str) -> str:
+    """An href from content: relative when it points inside this site, else unchanged."""
+    base = ctx["config"].base_url
+    if href.startswith(base):
+        return _url(ctx, href[len(base) :])
+    return href
 
 
 @jinja2.pass_context

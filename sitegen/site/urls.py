@@ -32,15 +32,19 @@ def output_path(url: str) -> str:
 
 
 def relative_url(from_url: str, to_url: str) -> str:
-    """A link from the page at `from_url` to the site path `to_url`."""
-    depth = from_url.count("/")
-    fragment = ""
-    if "#" in to_url:
-        to_url, fragment = to_url.split("#", 1)
-        fragment = "#" + fragment
+    """The shortest relative link from the page at `from_url` to the site path `to_url`."""
+    to_url, hash_, fragment = to_url.partition("#")
+    fragment = hash_ + fragment
     if to_url == from_url and fragment:
         return fragment
-    link = "../" * depth + to_url
+    from_dirs = from_url.split("/")[:-1]
+    to_dir, _, to_file = to_url.rpartition("/")
+    to_dirs = to_dir.split("/") if to_dir else []
+    common = 0
+    while common < min(len(from_dirs), len(to_dirs)) and from_dirs[common] == to_dirs[common]:
+        common += 1
+    down = to_dirs[common:]
+    link = "../" * (len(from_dirs) - common) + "".join(d + "/" for d in down) + to_file
     return (link or "./") + fragment
 
 

@@ -1,0 +1,29 @@
+# The two commands of the README: `make serve` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: serve build test lint clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --editable '.[test]'
+	touch $@
+
+build: $(BIN)/.installed
+	$(BIN)/sitegen build
+
+# A plain static server on 127.0.0.1 until `sitegen serve` exists.
+serve: build
+	@echo "serving the demo archive at http://127.0.0.1:$(PORT)/"
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory public $(PORT)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check sitegen tests
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) public dist build .pytest_cache .ruff_cache

@@ -1,0 +1,43 @@
+"""Shared fixtures: the demo site built once per test session, and helpers to
+read what was built."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from sitegen.build import BuildOptions, build
+
+REPO = Path(__file__).resolve().parent.parent
+MINI = REPO / "tests" / "fixtures" / "mini"
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repo's demo archive, built into a temporary folder."""
+    out = tmp_path_factory.mktemp("demo") / "public"
+    build(BuildOptions(src=REPO, out=out))
+    return out
+
+
+@pytest.fixture()
+def site_copy(tmp_path: Path) -> Path:
+    """A writable copy of the demo site's sources, for tests that edit content."""
+    dest = tmp_path / "site"
+    dest.mkdir()
+    for name in ("site.yaml",):
+        shutil.copy2(REPO / name, dest / name)
+    for name in ("content", "seeds", "templates"):
+        shutil.copytree(REPO / name, dest / name)
+    return dest
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def html_pages(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.html"))

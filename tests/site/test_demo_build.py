@@ -1,0 +1,279 @@
+"""The demo archive, built and read back as a reader's browser and other tools would."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import REPO, html_pages, soup
+
+BASE_URL = yaml.safe_load((REPO / "site.yaml").read_text(encoding="utf-8"))["base_url"]
+RATINGS = {r["id"]: r for r in yaml.safe_load((REPO / "site.yaml").read_text())["ratings"]}
+
+
+def _claims_yaml() -> list[dict]:
+    claims = []
+    for path in sorted((REPO / "content" / "claims").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for claim in data["claims"]:
+            claims.append({**claim, "article": path.stem})
+    return claims
+
+
+CLAIMS = _claims_yaml()
+
+
+def test_demo_has_real_annotations() -> None:
+    assert len(CLAIMS) >= 10
+    entities = list((REPO / "content" / "entities").glob("*.yaml"))
+    assert len(entities) >= 20
+    assert {c["attribution"] for c in CLAIMS} >= {"confirmed", "misattributed"}
+    assert any(c.get("updates") for c in CLAIMS)
+    assert {"unverified", "opinion"} <= {c["rating"] for c in CLAIMS}
+
+
+def test_every_claim_is_highlighted_and_linked_both_ways(demo_site: Path) -> None:
+    for claim in CLAIMS:
+        cid = claim["id"]
+        article = soup(demo_site / "articles" / claim["article"] / "index.html")
+        marks = [m for m in article.find_all("mark") if cid in m["data-claims"].split()]
+        assert marks, f"{cid} is not highlighted"
+        assert all(f"note-{cid}" in m["aria-details"].split() for m in marks)
+        # the highlighted text is the quote (modulo whitespace)
+        highlighted = " ".join("".join(m.get_text() for m in marks).split())
+        assert highlighted == " ".join(claim["quote"].split())
+        # highlight → note → back to the passage, and note → claim page
+        ref = article.find(id=f"ref-{cid}")
+        assert ref is not None and ref["href"] == f"#note-{cid}"
+        note = article.find(id=f"note-{cid}")
+        assert note is not None and note.name == "aside"
+        assert note.find("a", href=f"#passage-{cid}") is not None
+        assert article.find(id=f"passage-{cid}") is not None
+        assert note.find("a", href=f"../../claims/{cid}/") is not None
+        assert note["lang"] == claim.get("lang", "en")
+        assert RATINGS[claim["rating"]]["label"] in note.get_text()
+        # claim page → passage in the article
+        page = soup(demo_site / "claims" / cid / "index.html")
+        assert page.find("a", href=f"../../articles/{claim['article']}/#passage-{cid}")
+        passage = page.find("blockquote", class_="passage")
+        assert " ".join(claim["quote"].split()) in " ".join(passage.mark.get_text().split())
+
+
+def test_overlapping_quotes_are_marked_for_every_claim(demo_site: Path) -> None:
+    overlaps = set()
+    for path in (demo_site / "articles").glob("*/index.html"):
+        for mark in soup(path).find_all("mark", class_="claim-overlap"):
+            ids = mark["data-claims"].split()
+            assert len(ids) >= 2
+            assert mark["aria-details"].split() == [f"note-{i}" for i in ids]
+            overlaps.add(tuple(ids))
+    assert overlaps, "the demo should show overlapping claims (C9/C10)"
+
+
+def test_article_page_language_and_notes(demo_site: Path) -> None:
+    claim = CLAIMS[0]
+    page = soup(demo_site / "articles" / claim["article"] / "index.html")
+    assert page.html["lang"] == "de"
+    assert page.find("header", class_="site-header")["lang"] == "en"
+    provenance = page.find("section", class_="provenance")
+    links = [a["href"] for a in provenance.find_all("a")]
+    wccftech = "https://wccftech.com/chinese-ai-lab-deepseek-has-50000-nvidia-h100-ai-gpus-says-ai-ceo/"
+    assert wccftech in links
+    assert "000_8b633944bfffd8f9.txt" in provenance.get_text()
+    # entity mentions are linked: "NVIDIAs" links to NVIDIA
+    entity_links = {a.get_text(): a["href"] for a in page.find_all("a", class_="entity-link")}
+    assert entity_links["NVIDIAs"] == "../../entities/nvidia/"
+
+
+def test_entity_pages_list_claims_by_and_about(demo_site: Path) -> None:
+    entity_ids = [p.stem for p in (REPO / "content" / "entities").glob("*.yaml")]
+    for entity_id in entity_ids:
+        page = soup(demo_site / "entities" / entity_id / "index.html")
+        expected_by = {c["id"] for c in CLAIMS
+                       if entity_id in (c["claimant"], c.get("actual_claimant"))}
+        expected_about = {c["id"] for c in CLAIMS if entity_id in c.get("about", [])}
+        for section_id, expected in (("by-title", expected_by), ("about-title", expected_about)):
+            section = page.find(id=section_id).find_parent("section")
+            found = {a["href"].split("/")[-2] for a in section.find_all("a")
+                     if a["href"].startswith("../../claims/")}
+            assert found == expected, (entity_id, section_id)
+
+
+def _json_ld(path: Path) -> list[dict]:
+    return [json.loads(s.string) for s in soup(path).find_all("script", type="application/ld+json")]
+
+
+def test_claim_review_json_ld(demo_site: Path) -> None:
+    for claim in CLAIMS:
+        blocks = _json_ld(demo_site / "claims" / claim["id"] / "index.html")
+        rating = RATINGS[claim["rating"]]
+        if not rating.get("final", True):
+            assert blocks == [], f"{claim['id']}: no ClaimReview for a non-final rating"
+            continue
+        assert len(blocks) == 1
+        review = blocks[0]
+        assert review["@context"] == "https://schema.org"
+        assert review["@type"] == "ClaimReview"
+        assert review["claimReviewed"] == claim["claim"]
+        assert review["url"] == f"{BASE_URL}claims/{claim['id']}/"
+        assert review["reviewRating"]["alternateName"] == rating["label"]
+        assert review["author"]["@type"] == "Organization" and review["author"]["name"]
+        assert review["datePublished"] == claim["reviewed"].isoformat()
+        updates = claim.get("updates") or []
+        modified = updates[-1]["date"] if updates else claim["reviewed"]
+        assert review["dateModified"] == modified.isoformat()
+        item = review["itemReviewed"]
+        assert item["@type"] == "Claim"
+        author_id = (claim.get("actual_claimant") if claim["attribution"] == "misattributed"
+                     else None) or claim["claimant"]
+        entity = yaml.safe_load((REPO / "content/entities" / f"{author_id}.yaml").read_text())
+        assert item["author"]["name"] == entity["name"]
+        assert item["appearance"]
+
+
+def test_feed_sitemap_robots(demo_site: Path) -> None:
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(demo_site / "feed.xml").getroot()
+    assert feed.tag == f"{atom}feed"
+    for tag in ("id", "title", "updated", "author"):
+        assert feed.find(f"{atom}{tag}") is not None, tag
+    assert feed.find(f"{atom}link[@rel='self']").get("href") == BASE_URL + "feed.xml"
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == len(CLAIMS) + 1
+    for entry in entries:
+        for tag in ("id", "title", "updated"):
+            assert entry.find(f"{atom}{tag}").text, tag
+        assert entry.find(f"{atom}link").get("href").startswith(BASE_URL)
+
+    sm = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    urls = [u.find(f"{sm}loc").text for u in ET.parse(demo_site / "sitemap.xml").getroot()]
+    assert len(urls) == len(set(urls))
+    for url in urls:
+        assert url.startswith(BASE_URL)
+        rel = url[len(BASE_URL):]
+        target = demo_site / rel / "index.html" if rel.endswith("/") or not rel else demo_site / rel
+        assert target.is_file(), url
+    assert f"{BASE_URL}claims/{CLAIMS[0]['id']}/" in urls
+    robots = (demo_site / "robots.txt").read_text()
+    assert robots.strip().endswith(f"Sitemap: {BASE_URL}sitemap.xml")
+
+
+def test_claims_json_validates_and_its_selectors_match(demo_site: Path) -> None:
+    data = json.loads((demo_site / "claims.json").read_text(encoding="utf-8"))
+    schema = json.loads((demo_site / "claims.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(data, schema, format_checker=jsonschema.FormatChecker())
+    assert {c["id"] for c in data["claims"]} == {c["id"] for c in CLAIMS}
+    by_id = {c["id"]: c for c in CLAIMS}
+    for claim in data["claims"]:
+        quote, position = claim["target"]["selector"]
+        assert " ".join(quote["exact"].split()) == " ".join(by_id[claim["id"]]["quote"].split())
+        assert position["end"] - position["start"] == len(quote["exact"])
+        assert claim["url"] == f"{BASE_URL}claims/{claim['id']}/"
+
+
+ABSOLUTE_OK = {("link", "canonical"), ("link", "alternate")}
+
+
+def _links(page) -> list[tuple[str, str, str]]:
+    """(tag, rel, url) for every link-like attribute of a page."""
+    found = []
+    for tag in page.find_all(["a", "link", "script", "img", "meta"]):
+        for attr in ("href", "src", "content"):
+            value = tag.get(attr)
+            if value and (attr != "content" or tag.get("property", "").startswith("og:url")):
+                found.append((tag.name, " ".join(tag.get("rel", [])) or tag.get("property", ""),
+                              value))
+    return found
+
+
+def test_links_are_relative_except_the_documented_absolute_ones(demo_site: Path) -> None:
+    base_path = urlsplit(BASE_URL).path
+    for path in html_pages(demo_site):
+        page = soup(path)
+        for tag, rel, url in _links(page):
+            if (tag, rel) in ABSOLUTE_OK or rel == "og:url":
+                assert url.startswith(BASE_URL), (path, url)
+                continue
+            if path.name == "404.html":
+                if not url.startswith(("http://", "https://", "#")):
+                    assert url.startswith(base_path), (path, url)
+                continue
+            assert not url.startswith("/"), (path, url)
+            assert not url.startswith(BASE_URL), (path, url)
+
+
+def test_every_internal_link_and_anchor_resolves(demo_site: Path) -> None:
+    ids_cache: dict[Path, set[str]] = {}
+
+    def ids(target: Path) -> set[str]:
+        if target not in ids_cache:
+            ids_cache[target] = {t["id"] for t in soup(target).find_all(id=True)}
+        return ids_cache[target]
+
+    checked = 0
+    for path in html_pages(demo_site):
+        if path.name == "404.html":
+            continue
+        page_url = "http://site.test/" + path.relative_to(demo_site).as_posix()
+        for _tag, _rel, url in _links(soup(path)):
+            if url.startswith(("http://", "https://", "mailto:")):
+                continue
+            target_url, fragment = urldefrag(urljoin(page_url, url))
+            rel_path = unquote(urlsplit(target_url).path).lstrip("/")
+            target = demo_site / rel_path
+            if target.is_dir() or rel_path == "" or rel_path.endswith("/"):
+                target = target / "index.html"
+            assert target.is_file(), f"{path}: broken link {url}"
+            if fragment:
+                assert fragment in ids(target), f"{path}: missing anchor {url}"
+            checked += 1
+    assert checked > 500
+
+
+def test_page_languages(demo_site: Path) -> None:
+    assert soup(demo_site / "index.html").html["lang"] == "en"
+    assert soup(demo_site / "claims" / CLAIMS[0]["id"] / "index.html").html["lang"] == "en"
+    assert soup(demo_site / "entities" / "nvidia" / "index.html").html["lang"] == "en"
+
+
+def test_lists_and_free_pages(demo_site: Path) -> None:
+    home = soup(demo_site / "index.html")
+    assert len(home.select(".claim-list li")) == min(10, len(CLAIMS))
+    claims_list = soup(demo_site / "claims" / "index.html")
+    headings = [h["id"] for h in claims_list.find_all("h2")]
+    order = [f"rating-{r}" for r in RATINGS if any(c["rating"] == r for c in CLAIMS)]
+    assert headings == order  # grouped by rating, in the scale's order
+    sources = soup(demo_site / "sources" / "index.html")
+    cnbc = next(li for li in sources.select(".source-list li")
+                if "scale-ai-ceo-says-china" in li.a["href"])
+    citing = {c["id"] for c in CLAIMS
+              if any("scale-ai-ceo-says-china" in s["url"] for s in c.get("sources", []))}
+    assert {a["href"].split("/")[-2] for a in cnbc.select(".cited-by a")} == citing
+    methodology = soup(demo_site / "methodology" / "index.html")
+    assert "attribution" in methodology.get_text().lower()
+    for label in (r["label"] for r in RATINGS.values()):
+        assert label.lower() in methodology.get_text().lower()
+
+
+@pytest.mark.parametrize("kind", ["claims", "entities"])
+def test_pagination(site_copy: Path, tmp_path: Path, kind: str) -> None:
+    from sitegen.build import BuildOptions, build
+
+    config = site_copy / "site.yaml"
+    config.write_text(config.read_text().replace("page_size: 50", "page_size: 4"))
+    out = tmp_path / "out"
+    build(BuildOptions(src=site_copy, out=out))
+    pages = sorted((out / kind / "page").glob("*/index.html"))
+    assert pages, "expected /page/N/ lists"
+    first = soup(out / kind / "index.html")
+    assert first.find("a", rel="next")["href"] == "page/2/"
+    last = soup(pages[-1])
+    assert last.find("a", rel="next") is None
+    assert last.find("a", rel="prev") is not None
