@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sitegen import __version__
 from sitegen.diagnostics import ContentError, format_report
+from sitegen.check import FORMATS
 from sitegen.site.output import OutputError
 
 
@@ -40,6 +41,15 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true", help="include draft articles and pages")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
+    check = commands.add_parser("check", help="run every validation; write nothing")
+    check.add_argument("-s", "--src", type=Path, default=Path("."), help="site folder (default .)")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--format", choices=FORMATS, default="text",
+                       help="text (default), json, or github (workflow annotations)")
+
+    schemas = commands.add_parser("schemas", help="write the JSON Schemas of the content files")
+    schemas.add_argument("dir", type=Path, help="folder to write the *.schema.json files into")
+
     imp = commands.add_parser("import", help="turn a raw seed text into an article")
     imp.add_argument("seed", type=Path, help="the seed file, e.g. seeds/000_x.txt")
     imp.add_argument("-s", "--src", type=Path, default=Path("."), help="site folder (default .)")
@@ -57,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _build(args)
         if args.command == "import":
             return _import(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "schemas":
+            return _schemas(args)
     except ContentError as exc:
         print(format_report(exc.diagnostics), file=sys.stderr)
         return 1
@@ -71,13 +85,38 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     from sitegen.build import BuildOptions, build
 
-    result = build(
-        BuildOptions(src=args.src, out=args.out, base_url=args.base_url,
-                     drafts=args.drafts, strict=args.strict)
-    )
+    try:
+        result = build(
+            BuildOptions(src=args.src, out=args.out, base_url=args.base_url,
+                         drafts=args.drafts, strict=args.strict)
+        )
+    except ContentError as exc:
+        print(format_report(exc.diagnostics), file=sys.stderr)
+        print("build stopped: nothing was written, the previous output is unchanged",
+              file=sys.stderr)
+        return 1
     if result.diagnostics:
         print(format_report(result.diagnostics), file=sys.stderr)
     print(result.summary())
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from sitegen.check import check_site, render_diagnostics
+
+    diags = check_site(args.src)
+    report = render_diagnostics(diags, args.format)
+    if report:
+        print(report)
+    failed = bool(diags.errors) or (args.strict and bool(diags.warnings))
+    return 1 if failed else 0
+
+
+def _schemas(args: argparse.Namespace) -> int:
+    from sitegen.schemas import write_schemas
+
+    for path in write_schemas(args.dir):
+        print(f"wrote {path}")
     return 0
 
 

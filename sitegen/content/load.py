@@ -39,6 +39,14 @@ ENTITY_TYPES = ("person", "organization", "product", "place", "event", "policy",
 ATTRIBUTIONS = ("confirmed", "unconfirmed", "misattributed")
 CITATION_RE = re.compile(r"\[(\d+)\]")
 INTERNAL_SCHEMES = ("claim", "entity", "article", "page")
+SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def link_scheme(href: str) -> str:
+    """The lowercase scheme of a link ('' for relative links and fragments)."""
+    match = _SCHEME_RE.match(href.strip())
+    return match.group(1).lower() if match else ""
 _FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
 FAILED = object()  # read_yaml's result for a file that does not parse
 
@@ -82,6 +90,8 @@ class _Reader:
         self.diags = diags
         # (file, position, entity id, field) of article references, checked with the claims'
         self._pending_refs: list[tuple[str, Pos, str, str]] = []
+        # (file, position, 'scheme:id' link, field) found in article and page bodies
+        self._body_links: list[tuple[str, Pos, str, str]] = []
 
     # -- files ---------------------------------------------------------------
 
@@ -93,8 +103,14 @@ class _Reader:
         if not base.is_dir():
             return []
         found = []
+        root = self.src.resolve()
         for path in sorted(base.iterdir()):
             if path.name.startswith(".") or not path.is_file():
+                continue
+            if path.is_symlink() and root not in path.resolve().parents:
+                self.diags.error(self.rel(path), (0, 0),
+                                 "the file is a symbolic link to a file outside the site",
+                                 "copy the file into the site instead of linking to it")
                 continue
             if path.suffix == suffix:
                 found.append(path)
@@ -232,13 +248,17 @@ class _Reader:
             parsed = self.read_markdown_file(path)
             if slug is None or parsed is None:
                 continue
-            data, body, _ = parsed
+            data, body, body_line = parsed
             rel = self.rel(path)
+            self.check_body_links(rel, body_line, body, self._body_links)
             f = Fields(data, rel, self.diags, "the article's front matter")
             title = f.text("title", required=True) or slug
             lang = self.lang(f)
             seed = f.text("seed")
-            if seed and not (self.src / "seeds" / seed).is_file():
+            if seed and ("/" in seed or "\\" in seed or seed.startswith(".")):
+                f.error("seed", f"'seed' must be a file name in seeds/, not a path: {seed!r}",
+                        "write only the file name, e.g. 000_8b633944bfffd8f9.txt")
+            elif seed and not (self.src / "seeds" / seed).is_file():
                 f.error("seed", f"the seed '{seed}' is not in seeds/",
                         "give the file name of the seed in seeds/, or remove 'seed'")
             steps = []
@@ -277,6 +297,7 @@ class _Reader:
                 continue
             data, body, body_line = parsed
             rel = self.rel(path)
+            self.check_body_links(rel, body_line, body, self._body_links)
             f = Fields(data, rel, self.diags, "the page's front matter")
             page = FreePage(
                 slug=slug, title=f.text("title", required=True) or slug, body=body,
@@ -301,7 +322,7 @@ class _Reader:
         pages: dict[str, FreePage],
     ) -> dict[str, Claim]:
         claims: dict[str, Claim] = {}
-        links: list[tuple[str, Pos, str, str]] = []
+        links: list[tuple[str, Pos, str, str]] = list(self._body_links)
         for path in self.files("claims", ".yaml"):
             slug = self.file_id(path, "claims file name (the article's slug)")
             text = self.read_text(path)
@@ -455,16 +476,31 @@ class _Reader:
                                 f"{n_sources} source(s)",
                                 f"add source {n} under 'sources' or fix the number")
                 elif child.type == "link_open":
-                    href = str(child.attrGet("href") or "")
-                    scheme = href.split(":", 1)[0] if ":" in href else ""
-                    if scheme in INTERNAL_SCHEMES:
-                        links.append((rel, pos, href, "review"))
+                    self.check_link(rel, pos, str(child.attrGet("href") or ""), links)
         for n in range(1, n_sources + 1):
             if n not in cited:
                 self.diags.warning(rel, data.where("sources"),
                                    f"source [{n}] is never cited in the review",
                                    f"cite it as [{n}] where the review relies on it, "
                                    "or remove it")
+
+    def check_link(self, rel: str, pos: Pos, href: str,
+                   links: list[tuple[str, Pos, str, str]]) -> None:
+        """Queue internal links for checking; report links with a forbidden scheme."""
+        scheme = link_scheme(href)
+        if scheme in INTERNAL_SCHEMES:
+            links.append((rel, pos, href, "link"))
+        elif scheme and scheme not in SAFE_SCHEMES:
+            self.diags.error(rel, pos, f"a link uses the '{scheme}:' scheme: {href!r}",
+                             "link with https://, mailto:, or claim:/entity:/article:/page: ids")
+
+    def check_body_links(self, rel: str, body_line: int, body: str,
+                         links: list[tuple[str, Pos, str, str]]) -> None:
+        for token in MARKDOWN.parse(body):
+            for child in token.children or []:
+                if child.type == "link_open":
+                    line = body_line + (token.map[0] if token.map else 0)
+                    self.check_link(rel, (line, 1), str(child.attrGet("href") or ""), links)
 
     def check_references(self, claims: dict[str, Claim], entities: dict[str, Entity],
                          articles: dict[str, Article], pages: dict[str, FreePage],
@@ -478,16 +514,17 @@ class _Reader:
                                  did_you_mean(entity_id, entities) or
                                  f"create content/entities/{entity_id}.yaml")
         for rel, pos, href, field in links:
-            scheme, _, ident = href.partition(":")
-            ident = ident.split("#", 1)[0]
-            if ident not in targets[scheme]:
-                what = "entity" if field != "review" else scheme
-                self.diags.error(
-                    rel, pos, f"unknown {what} '{ident}' in '{field}'"
-                    if field != "review" else f"the review links to unknown {scheme} '{ident}'",
-                    did_you_mean(ident, targets[scheme]) or
-                    (f"create content/entities/{ident}.yaml" if what == "entity"
-                     else f"check the {scheme} id"))
+            scheme = link_scheme(href)
+            ident = href.strip()[len(scheme) + 1 :].split("#", 1)[0]
+            if ident in targets[scheme]:
+                continue
+            hint = did_you_mean(ident, targets[scheme])
+            if field == "link":
+                self.diags.error(rel, pos, f"a link points to unknown {scheme} '{ident}'",
+                                 hint or f"check the {scheme} id after '{scheme}:'")
+            else:
+                self.diags.error(rel, pos, f"unknown entity '{ident}' in '{field}'",
+                                 hint or f"create content/entities/{ident}.yaml")
 
 
 def _number_claims(claims: dict[str, Claim]) -> dict[str, Claim]:

@@ -80,7 +80,8 @@ def test_content_error_is_located_and_leaves_output_untouched(
     assert "did you mean 'disputed'?" in err
     assert "unknown entity 'alexander-wang'" in err
     assert "did you mean 'alexandr-wang'?" in err
-    assert err.strip().endswith("2 error(s), 0 warning(s)")
+    assert "\n2 error(s), 0 warning(s)\n" in err
+    assert err.strip().endswith("the previous output is unchanged")
     assert _files(out) == before
 
 

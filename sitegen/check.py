@@ -1,0 +1,87 @@
+"""`sitegen check`: every validation of a build, nothing written.
+
+Reads the whole site (drafts included), then plans and renders every page in
+memory so that template errors surface too, and reports the diagnostics as
+text, JSON or GitHub workflow annotations.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import jinja2
+
+from sitegen.content.load import load_archive
+from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics, format_report
+from sitegen.site.render import template_dirs, theme_dir
+
+FORMATS = ("text", "json", "github")
+
+
+def check_site(src: Path) -> Diagnostics:
+    """All diagnostics for the site at `src` (errors and warnings)."""
+    from sitegen.build import render_site  # build imports check's siblings; avoid a cycle
+    from sitegen.site.pages import plan_site
+
+    loaded = load_archive(src, drafts=True)
+    diags = loaded.diagnostics
+    diags.extend(template_syntax(src))
+    if loaded.archive is not None and not diags.errors:
+        try:
+            render_site(src, loaded.archive, plan_site(loaded.archive))
+        except ContentError as exc:
+            diags.extend(exc.diagnostics)
+    return diags
+
+
+def template_syntax(src: Path) -> list[Diagnostic]:
+    """Syntax errors in the site's own templates (the theme is tested with sitegen)."""
+    found = []
+    for folder in template_dirs(src):
+        if folder.resolve() == theme_dir().resolve():
+            continue
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True)
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file() or path.suffix not in (".html", ".xml", ".txt"):
+                continue
+            if "static" in path.relative_to(folder).parts:
+                continue
+            name = path.relative_to(folder).as_posix()
+            try:
+                env.parse(path.read_text(encoding="utf-8"), name, str(path))
+            except jinja2.TemplateSyntaxError as exc:
+                found.append(Diagnostic(
+                    path.relative_to(src).as_posix(), exc.lineno or 0, 0, "error",
+                    f"template syntax error: {exc.message}",
+                    "check the {% %} and {{ }} tags on this line and the blocks they close"))
+            except UnicodeDecodeError:
+                found.append(Diagnostic(path.relative_to(src).as_posix(), 1, 1, "error",
+                                        "the template is not UTF-8 text", "save it as UTF-8"))
+    return found
+
+
+def render_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str) -> str:
+    items = sorted(diagnostics, key=Diagnostic.sort_key)
+    if fmt == "json":
+        return json.dumps([{
+            "path": d.path, "line": d.line, "col": d.col, "severity": d.severity,
+            "message": d.message, "hint": d.hint,
+        } for d in items], ensure_ascii=False, indent=2)
+    if fmt == "github":
+        lines = []
+        for d in items:
+            text = d.message + (f" (hint: {d.hint})" if d.hint else "")
+            lines.append(f"::{d.severity} file={_gh(d.path, True)},line={d.line},col={d.col},"
+                         f"title=sitegen::{_gh(text)}")
+        return "\n".join(lines)
+    return format_report(items)
+
+
+def _gh(text: str, prop: bool = False) -> str:
+    """Escape a value for a GitHub workflow command."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
