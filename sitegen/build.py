@@ -7,10 +7,10 @@ errors raise `ContentError` and leave the previous output untouched.
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from sitegen.site.exports import claim_review, claims_json
 from sitegen.site.markdown import renderer_env
 from sitegen.site.output import WriteStats, check_output_dir, write_site
 from sitegen.site.pages import PagePlan, plan_site
-from sitegen.site.render import link_resolver, make_environment, template_dirs, theme_dir
+from sitegen.site.render import link_resolver, make_environment, template_dirs
 
 SITEMAP_LIMIT = 50_000
 
@@ -38,6 +38,13 @@ class BuildOptions:
     base_url: str | None = None
     drafts: bool = False
     strict: bool = False
+    # Called with the name of each phase as it ends ("loaded", "planned",
+    # "rendered", "staged"); tests use it to interrupt a build at every phase.
+    hook: Callable[[str], None] | None = None
+
+    def phase(self, name: str) -> None:
+        if self.hook is not None:
+            self.hook(name)
 
 
 @dataclass(frozen=True)
@@ -77,11 +84,14 @@ def build(options: BuildOptions) -> BuildResult:
     """Build the site at options.src into its output folder."""
     started = time.perf_counter()
     archive, diags = load_checked(options)
+    options.phase("loaded")
     out = options.out or options.src / archive.config.output
     check_output_dir(options.src, out)
     plans = plan_site(archive)
+    options.phase("planned")
     files = render_site(options.src, archive, plans)
-    stats = write_site(out, files)
+    options.phase("rendered")
+    stats = write_site(out, files, hook=options.hook)
     pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
     return BuildResult(
         out=out, pages=pages, claims=len(archive.claims), entities=len(archive.entities),
@@ -183,8 +193,3 @@ def static_files(src: Path) -> dict[str, bytes]:
                 files["static/" + path.relative_to(static).as_posix()] = path.read_bytes()
     return files
 
-
-__all__ = ["BuildOptions", "BuildResult", "build", "render_site", "theme_dir"]
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("use: python -m sitegen build")

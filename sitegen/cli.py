@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from sitegen import __version__
-from sitegen.diagnostics import ContentError, format_report
 from sitegen.check import FORMATS
+from sitegen.diagnostics import ContentError, format_report
 from sitegen.site.output import OutputError
 
 
@@ -60,8 +62,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum: int, frame: object) -> None:
+    # Turn SIGTERM into an exception so a build cleans up its staging folder.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         if args.command == "build":
             return _build(args)

@@ -74,6 +74,7 @@ def load_archive(src: Path, *, drafts: bool = False) -> LoadResult:
         slug: replace(article, mentions=finder.in_document(article.document))
         for slug, article in articles.items()
     }
+    _warn_unused(src, entities, articles, claims, diags)
     if not drafts:
         articles = {s: a for s, a in articles.items() if not a.draft}
         claims = {i: c for i, c in claims.items() if c.article in articles}
@@ -81,6 +82,29 @@ def load_archive(src: Path, *, drafts: bool = False) -> LoadResult:
     archive = Archive(config=config, articles=articles, claims=claims, entities=entities,
                       pages=pages)
     return LoadResult(archive, diags)
+
+
+def _warn_unused(src: Path, entities: dict[str, Entity], articles: dict[str, Article],
+                 claims: dict[str, Claim], diags: Diagnostics) -> None:
+    """Warnings for entities nothing points to and seeds no article imports."""
+    used = {m.entity for a in articles.values() for m in a.mentions}
+    used |= {a.publisher for a in articles.values()}
+    used |= {s.publisher for a in articles.values() for s in a.translation_of}
+    for claim in claims.values():
+        used |= {claim.claimant, claim.actual_claimant, *claim.about}
+    for entity in entities.values():
+        if entity.id not in used:
+            diags.warning(entity.origin.path, (1, 1),
+                          f"the entity '{entity.id}' is never mentioned nor referenced",
+                          "add an alias that appears in an article, use it in a claim, "
+                          "or delete the file")
+    seeds = src / "seeds"
+    if seeds.is_dir():
+        imported = {a.seed for a in articles.values()}
+        for path in sorted(seeds.iterdir()):
+            if path.is_file() and not path.name.startswith(".") and path.name not in imported:
+                diags.warning(f"seeds/{path.name}", (0, 0), "no article imports this seed",
+                              f"run: sitegen import seeds/{path.name}")
 
 
 class _Reader:

@@ -142,4 +142,11 @@ def claims_json(archive: Archive) -> bytes:
         "site": {"title": archive.config.title, "url": archive.config.base_url},
         "claims": claims,
     }
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (script_safe_json(document, indent=1) + "\n").encode("utf-8")
+
+
+def script_safe_json(data: Any, indent: int | None = None) -> str:
+    """JSON in which '<', '>' and '&' are escaped, so it can never close a <script>
+    element or open an HTML comment wherever it is embedded."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

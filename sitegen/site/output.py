@@ -1,17 +1,22 @@
 """Writing the built site: all or nothing, and nothing outside OUT.
 
-Files are written into a staging folder next to OUT, which then replaces OUT
-in two renames, so a failed build leaves the previous output untouched and
-OUT always holds exactly the current pages. A file whose bytes did not change
+Files are written into a staging folder next to OUT, which then takes OUT's
+place in one atomic exchange (renameat2 RENAME_EXCHANGE; two renames where
+that is missing), with SIGINT and SIGTERM held back during the swap. A failed
+or interrupted build leaves the previous output untouched, and OUT always
+holds exactly the current pages. A file whose bytes did not change
 is hard-linked from the previous output instead of rewritten, so it keeps its
 modification time (rsync and browsers see it as unchanged).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -58,15 +63,19 @@ def safe_relative(path: str) -> PurePosixPath:
     return rel
 
 
-def write_site(out: Path, files: Mapping[str, bytes]) -> WriteStats:
-    """Replace OUT with exactly `files` (site path → bytes)."""
+def write_site(out: Path, files: Mapping[str, bytes],
+               hook: Callable[[str], None] | None = None) -> WriteStats:
+    """Replace OUT with exactly `files` (site path → bytes).
+
+    The files are staged beside OUT and swapped in atomically; an exception or
+    signal at any point before the swap leaves OUT as it was and removes the
+    staging folder. `hook("staged")` is called just before the swap (tests use
+    it to interrupt the build there).
+    """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    _recover(out)
     staging = out.parent / f".{out.name}.sitegen-new-{os.getpid()}"
-    old = out.parent / f".{out.name}.sitegen-old-{os.getpid()}"
-    for leftover in (staging, old):
-        if leftover.exists():
-            shutil.rmtree(leftover)
     written = unchanged = 0
     try:
         staging.mkdir()
@@ -85,14 +94,63 @@ def write_site(out: Path, files: Mapping[str, bytes]) -> WriteStats:
                 target.write_bytes(data)
                 written += 1
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-    except BaseException:
+        if hook is not None:
+            hook("staged")
+        _swap_in(staging, out)
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if out.exists():
-        out.rename(old)
-    staging.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
     return WriteStats(written, unchanged)
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Make `staging` the new OUT; afterwards `staging` holds the old output (or nothing)."""
+    signals = {signal.SIGINT, signal.SIGTERM}
+    blocked = threading.current_thread() is threading.main_thread()
+    if blocked:
+        signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        if not out.exists():
+            staging.rename(out)
+        elif not _exchange(staging, out):
+            old = out.parent / f".{out.name}.sitegen-old-{os.getpid()}"
+            out.rename(old)
+            staging.rename(out)
+            old.rename(staging)
+    finally:
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux renameat2 RENAME_EXCHANGE)."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _recover(out: Path) -> None:
+    """Clean up after a build that was killed outright (SIGKILL, power loss)."""
+    for leftover in out.parent.glob(f".{out.name}.sitegen-*-*"):
+        kind, _, pid = leftover.name.rpartition("-")
+        if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
+            continue  # another build is running
+        if kind.endswith("sitegen-old") and not out.exists():
+            leftover.rename(out)  # killed between the two renames of the fallback swap
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _link(previous: Path, target: Path) -> bool:

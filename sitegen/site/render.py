@@ -9,7 +9,6 @@ exposed as context functions.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from markupsafe import Markup
 
 from sitegen.content.model import Archive
 from sitegen.site import urls
+from sitegen.site.exports import script_safe_json
 from sitegen.site.markdown import Citations, render_markdown
 
 
@@ -118,6 +118,4 @@ def iso_date(value: dt.date | None) -> str:
 
 def json_ld(data: Any) -> Markup:
     """JSON for a <script> element: '<', '>' and '&' escaped so it cannot end the script."""
-    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)
+    return Markup(script_safe_json(data, indent=2))
