@@ -20,6 +20,7 @@ from sitegen.config import normalise_base_url
 from sitegen.content.load import load_archive
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
+from sitegen.schemas import schema_dir
 from sitegen.site import urls
 from sitegen.site.annotate import render_article_body, render_passage
 from sitegen.site.exports import claim_review, claims_json
@@ -154,13 +155,6 @@ def _template_diagnostic(src: Path, filename: str | None, line: int | None,
     return Diagnostic(path, line or 0, 0, "error", message,
                       "fix the template; a site's templates/ overrides the default theme "
                       "file by file")
-
-
-def schema_dir() -> Path:
-    packaged = Path(__file__).resolve().parent / "_schemas"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "schemas"
 
 
 def sitemap_files(env: jinja2.Environment, src: Path, archive: Archive,

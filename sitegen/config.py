@@ -101,8 +101,8 @@ def _read_config(data: YamlMap, diags: Diagnostics) -> SiteConfig:
         f.error("language", f"'language' is not a BCP 47 language tag: {language!r}",
                 "use a tag such as 'en' or 'de'")
     output = f.text("output", default="public")
-    page_size = f.integer("page_size", default=50) or 50
-    if page_size < 1:
+    page_size = f.integer("page_size", default=50)
+    if page_size is None or page_size < 1:
         f.error("page_size", "'page_size' must be at least 1")
         page_size = 50
     publisher = Publisher(title)
@@ -162,6 +162,6 @@ def _read_ratings(f: Fields, diags: Diagnostics) -> tuple[Rating, ...]:
             rf.error("id", f"rating '{rating.id}' is defined twice", "give each rating its own id")
             continue
         ratings.append(rating)
-    if items and not ratings:
+    if "ratings" in f.data and not ratings:
         f.error("ratings", "the rating scale is empty", "define at least one rating")
     return tuple(ratings)

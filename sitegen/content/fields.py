@@ -15,6 +15,7 @@ from sitegen.content.yamlfile import Pos, YamlList, YamlMap
 from sitegen.diagnostics import Diagnostics, did_you_mean
 
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 HTTP_URL_RE = re.compile(r"https?://[^\s/?#]+\.[^\s]*|https?://[^\s/?#]+(?:[/?#][^\s]*)?")
 
 
@@ -61,9 +62,14 @@ class Fields:
         self.seen.add(key)
         if key not in self.data or self.data[key] is None:
             if required:
-                self.error(None, f"{self.what} has no '{key}'", f"add a '{key}:' field")
+                self.error(None if key not in self.data else key,
+                           f"{self.what} has no '{key}'", f"add a '{key}:' field")
             return None
-        return self.data[key]
+        value = self.data[key]
+        if required and isinstance(value, str) and not value.strip():
+            self.error(key, f"'{key}' is empty", f"give '{key}' a value")
+            return None
+        return value
 
     def _wrong(self, key: str, value: Any, expected: str, hint: str = "") -> None:
         extra = ""
@@ -109,7 +115,7 @@ class Fields:
             return value.date()
         if isinstance(value, dt.date):
             return value
-        if isinstance(value, str):
+        if isinstance(value, str) and DATE_RE.fullmatch(value.strip()):
             try:
                 return dt.date.fromisoformat(value.strip())
             except ValueError:
@@ -200,7 +206,10 @@ class Fields:
         return {}
 
     def finish(self, allowed_extra: tuple[str, ...] = ()) -> None:
-        """Report every field that was not read as unknown."""
+        """Report every field that was not read as unknown ('extra' is allowed on
+        every object: free-form data a site wants to keep)."""
+        if "extra" in self.data and "extra" not in self.seen:
+            self.extra()
         known = self.seen | set(allowed_extra)
         for key in self.data:
             if key in known:

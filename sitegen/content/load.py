@@ -15,7 +15,7 @@ from typing import Any
 
 from sitegen.config import LANG_RE, SiteConfig, load_config
 from sitegen.content.anchors import Anchorer
-from sitegen.content.document import MARKDOWN, parse_document
+from sitegen.content.document import make_markdown, parse_document
 from sitegen.content.fields import ID_RE, Fields, as_map
 from sitegen.content.mentions import MentionFinder
 from sitegen.content.model import (
@@ -31,7 +31,7 @@ from sitegen.content.model import (
     TranslationStep,
     Update,
 )
-from sitegen.content.yamlfile import Pos, YamlError, YamlMap, load_yaml
+from sitegen.content.yamlfile import Pos, YamlError, YamlList, YamlMap, load_yaml
 from sitegen.diagnostics import Diagnostics, did_you_mean
 
 ENTITY_TYPES = ("person", "organization", "product", "place", "event", "policy",
@@ -49,6 +49,12 @@ def link_scheme(href: str) -> str:
     return match.group(1).lower() if match else ""
 _FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
 FAILED = object()  # read_yaml's result for a file that does not parse
+
+# Parses like the renderer but keeps links the renderer would drop as unsafe
+# (javascript:, vbscript:, data:...), so they can be reported instead of
+# silently shown as text.
+LINK_CHECK_MARKDOWN = make_markdown()
+LINK_CHECK_MARKDOWN.validateLink = lambda url: True  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)
@@ -487,9 +493,12 @@ class _Reader:
             return
         line, col = data.where("review")
         cited: set[int] = set()
-        for token in MARKDOWN.parse(review):
+        for token in LINK_CHECK_MARKDOWN.parse(review):
+            offset = token.map[0] if token.map else 0
             for child in token.children or []:
-                pos = (line + (token.map[0] if token.map else 0), col)
+                if child.type in ("softbreak", "hardbreak"):
+                    offset += 1
+                pos = (line + offset, col)
                 if child.type == "text":
                     for match in CITATION_RE.finditer(child.content):
                         n = int(match.group(1))
@@ -501,9 +510,12 @@ class _Reader:
                                 f"add source {n} under 'sources' or fix the number")
                 elif child.type == "link_open":
                     self.check_link(rel, pos, str(child.attrGet("href") or ""), links)
+        source_items = data.get("sources")
         for n in range(1, n_sources + 1):
             if n not in cited:
-                self.diags.warning(rel, data.where("sources"),
+                where = (source_items.where(n - 1) if isinstance(source_items, YamlList)
+                         else data.where("sources"))
+                self.diags.warning(rel, where,
                                    f"source [{n}] is never cited in the review",
                                    f"cite it as [{n}] where the review relies on it, "
                                    "or remove it")
@@ -520,11 +532,14 @@ class _Reader:
 
     def check_body_links(self, rel: str, body_line: int, body: str,
                          links: list[tuple[str, Pos, str, str]]) -> None:
-        for token in MARKDOWN.parse(body):
+        for token in LINK_CHECK_MARKDOWN.parse(body):
+            offset = token.map[0] if token.map else 0
             for child in token.children or []:
-                if child.type == "link_open":
-                    line = body_line + (token.map[0] if token.map else 0)
-                    self.check_link(rel, (line, 1), str(child.attrGet("href") or ""), links)
+                if child.type in ("softbreak", "hardbreak"):
+                    offset += 1
+                elif child.type == "link_open":
+                    self.check_link(rel, (body_line + offset, 1),
+                                    str(child.attrGet("href") or ""), links)
 
     def check_references(self, claims: dict[str, Claim], entities: dict[str, Entity],
                          articles: dict[str, Article], pages: dict[str, FreePage],

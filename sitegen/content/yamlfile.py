@@ -99,7 +99,14 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, line_offset: int) -> Any:
         return items
     try:
         return loader.construct_object(node, deep=True)
-    except (yaml.constructor.ConstructorError, ValueError) as exc:
+    except ValueError:
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            raise YamlError(f"'{node.value}' is not a valid date",
+                            _pos(node.start_mark, line_offset),
+                            "write a real date as YYYY-MM-DD, e.g. 2025-01-23") from None
+        raise YamlError(f"cannot read the value {node.value!r}", _pos(node.start_mark, line_offset),
+                        "quote the value if it is meant as text") from None
+    except yaml.constructor.ConstructorError as exc:
         problem = getattr(exc, "problem", None) or str(exc)
         raise YamlError(
             f"cannot read this value: {problem}",
