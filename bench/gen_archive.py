@@ -97,10 +97,16 @@ EN_VERBS = [
     ("withdraw", "withdrew"), ("renew", "renewed"), ("scrap", "scrapped"),
 ]
 
+EN_SPEAKERS = _words("""
+council committee ministry agency company court union party coalition opposition contractor
+supplier spokesperson minister mayor analyst auditor regulator government commission
+""")
 EN_REPORTING = _words("said claimed argued insisted stated suggested warned noted conceded")
 EN_PREPOSITIONS = _words("in for at near under after before despite without against with across")
 EN_CONNECTORS = _words("while because although after before since whereas")
 EN_DETERMINERS = ["the", "the", "the", "a", "this", "that", "every", "another", "its", "their"]
+TAIL_KINDS = ["pp", "time", "percent", "cost", "source"]
+TAIL_WEIGHTS = [45, 20, 13, 10, 12]
 EN_TIMES = [
     ["last", "year"], ["on", "Tuesday"], ["on", "Friday"], ["in", "March"], ["in", "October"],
     ["earlier", "this", "month"], ["after", "months", "of", "debate"], ["for", "the", "third",
@@ -162,6 +168,13 @@ empfiehlt vergleicht verkauft kauft baut eröffnet schließt nennt zeigt liefert
 blockiert verwaltet reformiert startet vertagt verhindert fördert korrigiert übertreibt
 verharmlost saniert modernisiert privatisiert verdoppelt halbiert erweitert ersetzt
 """)
+DE_SPEAKERS = [
+    *((n, "m") for n in _words("Minister Sprecher Richter Gutachter Bürgermeister Vorstand "
+                               "Verband Ausschuss Rat Konzern")),
+    *((n, "f") for n in _words("Regierung Behörde Kommission Partei Gewerkschaft Opposition "
+                               "Koalition Gemeinde Stadt")),
+    *((n, "n") for n in _words("Ministerium Gericht Unternehmen Institut Amt")),
+]
 DE_REPORTING = _words("sagt erklärt betont behauptet meint warnt schreibt versichert")
 DE_PREPOSITIONS = _words("mit nach bei von aus seit gegenüber")
 DE_CONNECTORS = _words("weil während obwohl nachdem da sodass")
@@ -197,9 +210,10 @@ DE_DETERMINERS = ["def", "def", "def", "ein", "dies", "jed"]
 
 # -- invented names ----------------------------------------------------------------------------
 
-ONSETS = _words("b d f g h k l m n p r t v w z br dr fr gr kr tr st sk bl kl pl sl th j sn")
-NUCLEI = _words("a e i o u a e o ai ei au y")
-CODAS = ["", "", "n", "r", "l", "m", "t", "k", "nd", "rt", "lm", "rk", "x", "ld", "nt", "v"]
+ONSETS = _words("b d f g h k l m n p r s t v w z b d k l m n r t v br dr fr gr kr tr st bl kl sl")
+NUCLEI = _words("a e i o u a e i o a e ei au")
+INNER_CODAS = ["", "", "", "n", "r", "l", "m"]
+FINAL_CODAS = ["n", "r", "l", "m", "t", "k", "nd", "rt", "ld", "nt", "rn", "ck", "st"]
 
 ORG_SUFFIXES = ["Systems", "Group", "Partners", "Holding", "Labs", "Institute", "Works",
                 "Energy", "Logistics", "Capital", "Werke", "Gruppe", "Industries", "Foundation"]
@@ -302,7 +316,7 @@ class Sentence:
 class Generator:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
-        vocab = [*EN_NOUNS, *EN_ADJECTIVES, *[w for pair in EN_VERBS for w in pair],
+        vocab = [*EN_NOUNS, *EN_SPEAKERS, *EN_ADJECTIVES, *[w for pair in EN_VERBS for w in pair],
                  *DE_NOUNS_M, *DE_NOUNS_F, *DE_NOUNS_N, *DE_ADJECTIVES, *DE_VERBS,
                  *PLACE_PREFIXES, *PLACE_SUFFIXES, *ORG_SUFFIXES, *PUBLICATION_SUFFIXES]
         self.taken: set[str] = {w.lower() for w in vocab}
@@ -315,9 +329,9 @@ class Generator:
         """A new capitalised word, not in any vocabulary and not used before."""
         rng = self.rng
         while True:
-            parts = [rng.choice(ONSETS) + rng.choice(NUCLEI) + rng.choice(CODAS)
-                     for _ in range(rng.choice((2, 2, 2, 3)) - 1)]
-            last = rng.choice(ONSETS) + rng.choice(NUCLEI) + rng.choice(CODAS[2:])
+            parts = [rng.choice(ONSETS) + rng.choice(NUCLEI) + rng.choice(INNER_CODAS)
+                     for _ in range(rng.choice((1, 1, 1, 1, 2)))]
+            last = rng.choice(ONSETS) + rng.choice(NUCLEI) + rng.choice(FINAL_CODAS)
             word = ("".join(parts) + last).capitalize()
             low = word.lower()
             if not 4 <= len(word) <= 10 or low in self.taken or low.endswith("s"):
@@ -406,45 +420,62 @@ class Generator:
 
     # English
 
-    def np_en(self) -> list[str]:
+    def tail_kind(self, used: list[str], cast: list[Entity]) -> str | None:
+        """A kind of sentence tail; only prepositional phrases may repeat (twice)."""
+        kinds, weights = [], []
+        for kind, weight in zip(TAIL_KINDS, TAIL_WEIGHTS, strict=True):
+            if kind == "source" and not cast:
+                continue
+            if used.count(kind) >= (2 if kind == "pp" else 1):
+                continue
+            kinds.append(kind)
+            weights.append(weight)
+        if not kinds:
+            return None
+        kind = self.rng.choices(kinds, weights)[0]
+        used.append(kind)
+        return kind
+
+    def np_en(self, nouns: list[str] = EN_NOUNS) -> list[str]:
         rng = self.rng
         words = []
         if rng.random() < 0.6:
             words.append(rng.choice(EN_ADJECTIVES))
-        words.append(rng.choice(EN_NOUNS))
+        words.append(rng.choice(nouns))
         det = rng.choice(EN_DETERMINERS)
         if det == "a" and (words[0][0] in "aeio" or words[0].startswith(("und", "unp", "une"))):
             det = "an"
         return [det, *words]
 
-    def subject_en(self, cast: list[Entity]) -> tuple[list[str], str | None]:
+    def subject_en(self, cast: list[Entity], speaker: bool = False) -> tuple[list[str], str | None]:
         rng = self.rng
-        if cast and rng.random() < 0.3:
-            entity = rng.choice(cast)
+        pool = [e for e in cast if e.type in CLAIMANT_TYPES] if speaker else cast
+        if pool and rng.random() < (0.5 if speaker else 0.3):
+            entity = rng.choice(pool)
             form = rng.choice(entity.forms)
             if rng.random() < 0.2:
-                return [form + "'s", *self.np_en()[1:]], entity.id
+                return [*(form + "'s").split(), *self.np_en()[1:]], entity.id
             return form.split(), entity.id
-        return self.np_en(), None
+        return self.np_en(EN_SPEAKERS if speaker else EN_NOUNS), None
 
     def clause_en(self, cast: list[Entity]) -> tuple[list[str], str | None]:
         subject, entity = self.subject_en(cast)
         return [*subject, self.rng.choice(EN_VERBS)[1], *self.np_en()], entity
 
-    def tail_en(self, cast: list[Entity]) -> list[str]:
+    def tail_en(self, cast: list[Entity], used: list[str]) -> list[str]:
         rng = self.rng
-        roll = rng.random()
-        if roll < 0.45:
+        kind = self.tail_kind(used, cast)
+        if kind == "pp":
             return [rng.choice(EN_PREPOSITIONS), *self.np_en()]
-        if roll < 0.65:
+        if kind == "time":
             return list(rng.choice(EN_TIMES))
-        if roll < 0.78:
+        if kind == "percent":
             return ["by", str(rng.randint(2, 60)), "percent"]
-        if roll < 0.88:
+        if kind == "cost":
             return ["at", "a", "cost", "of", str(rng.randint(3, 900)), "million", "euros"]
-        if cast:
+        if kind == "source":
             return ["according", "to", *rng.choice(rng.choice(cast).forms).split()]
-        return [rng.choice(EN_PREPOSITIONS), *self.np_en()]
+        return []
 
     def sentence_en(self, cast: list[Entity]) -> Sentence:
         rng = self.rng
@@ -453,7 +484,7 @@ class Generator:
         if roll < 0.5:
             words, entity = self.clause_en(cast)
         elif roll < 0.7:
-            subject, entity = self.subject_en(cast)
+            subject, entity = self.subject_en(cast, speaker=True)
             clause, _ = self.clause_en([])
             words = [*subject, rng.choice(EN_REPORTING), "that", *clause]
         elif roll < 0.85:
@@ -464,7 +495,9 @@ class Generator:
             second, _ = self.clause_en([])
             words[-1] += ","
             words += [rng.choice(EN_CONNECTORS), *second]
-        return self.finish(words, target, entity, lambda: self.tail_en(cast))
+        used: list[str] = []
+        others = [e for e in cast if e.id != entity]
+        return self.finish(words, target, entity, lambda: self.tail_en(others, used))
 
     def heading_en(self) -> str:
         rng = self.rng
@@ -475,9 +508,10 @@ class Generator:
 
     # German
 
-    def np_de(self, case: str, det: str | None = None) -> list[str]:
+    def np_de(self, case: str, det: str | None = None,
+              nouns: list[tuple[str, str]] = DE_NOUNS) -> list[str]:
         rng = self.rng
-        noun, gender = rng.choice(DE_NOUNS)
+        noun, gender = rng.choice(nouns)
         g = GENDER_INDEX[gender]
         det = det or rng.choice(DE_DETERMINERS)
         words = [DE_ARTICLES[det][case][g]]
@@ -487,37 +521,41 @@ class Generator:
         words.append(noun)
         return words
 
-    def subject_de(self, cast: list[Entity]) -> tuple[list[str], str | None]:
+    def subject_de(self, cast: list[Entity], speaker: bool = False) -> tuple[list[str], str | None]:
         rng = self.rng
-        if cast and rng.random() < 0.3:
-            entity = rng.choice(cast)
+        pool = [e for e in cast if e.type in CLAIMANT_TYPES] if speaker else cast
+        if pool and rng.random() < (0.5 if speaker else 0.3):
+            entity = rng.choice(pool)
             if entity.genitives and rng.random() < 0.35:
                 noun, gender = rng.choice(DE_NOUNS)
                 adj = rng.choice(DE_ADJECTIVES) + DE_STRONG_NOM[GENDER_INDEX[gender]]
                 return [*rng.choice(entity.genitives).split(), adj, noun], entity.id
             return rng.choice(entity.forms).split(), entity.id
-        return self.np_de("nom"), None
+        return self.np_de("nom", nouns=DE_SPEAKERS if speaker else DE_NOUNS), None
 
-    def tail_de(self, cast: list[Entity]) -> list[str]:
+    def tail_de(self, cast: list[Entity], used: list[str]) -> list[str]:
         rng = self.rng
-        roll = rng.random()
-        if roll < 0.45:
+        kind = self.tail_kind(used, cast)
+        if kind == "pp":
             return [rng.choice(DE_PREPOSITIONS), *self.np_de("dat", "def")]
-        if roll < 0.65:
+        if kind == "time":
             return list(rng.choice(DE_TIMES))
-        if roll < 0.78:
+        if kind == "percent":
             return ["um", str(rng.randint(2, 60)), "Prozent"]
-        if roll < 0.88:
+        if kind == "cost":
             return ["für", str(rng.randint(3, 900)), "Millionen", "Euro"]
-        if cast:
+        if kind == "source":
             return ["laut", *rng.choice(rng.choice(cast).forms).split()]
-        return [rng.choice(DE_PREPOSITIONS), *self.np_de("dat", "def")]
+        return []
 
     def subclause_de(self, target: int, used: int) -> list[str]:
         """Subordinate clause, verb last: 'dass die Behörde den Plan am Dienstag prüft'."""
         words = [*self.np_de("nom"), *self.np_de("acc")]
+        kinds: list[str] = []
         while used + len(words) + 1 < target:
-            tail = self.tail_de([])
+            tail = self.tail_de([], kinds)
+            if not tail:
+                break
             if used + len(words) + len(tail) + 1 > MAX_SENTENCE:
                 break
             words += tail
@@ -531,7 +569,7 @@ class Generator:
             subject, entity = self.subject_de(cast)
             words = [*subject, rng.choice(DE_VERBS), *self.np_de("acc")]
         elif roll < 0.65:
-            subject, entity = self.subject_de(cast)
+            subject, entity = self.subject_de(cast, speaker=True)
             words = [*subject, rng.choice(DE_REPORTING) + ",", "dass"]
             words += self.subclause_de(target, len(words))
             return self.finish(words, 0, entity, lambda: [])
@@ -546,7 +584,9 @@ class Generator:
             words.append(rng.choice(DE_CONNECTORS))
             words += self.subclause_de(target, len(words))
             return self.finish(words, 0, entity, lambda: [])
-        return self.finish(words, target, entity, lambda: self.tail_de(cast))
+        used: list[str] = []
+        others = [e for e in cast if e.id != entity]
+        return self.finish(words, target, entity, lambda: self.tail_de(others, used))
 
     def heading_de(self) -> str:
         rng = self.rng
@@ -556,6 +596,24 @@ class Generator:
         if rng.random() < 0.7:
             words += [rng.choice(DE_PREPOSITIONS), *self.np_de("dat", "def")]
         return " ".join(words)
+
+    def title_de(self, cast: list[Entity]) -> str:
+        rng = self.rng
+        subject, _ = self.subject_de(cast) if rng.random() < 0.6 else (self.np_de("nom"), None)
+        words = [*subject, rng.choice(DE_VERBS), *self.np_de("acc")]
+        if rng.random() < 0.6:
+            words += self.tail_de(cast, ["source"])
+        text = " ".join(words)
+        return text[0].upper() + text[1:]
+
+    def title_en(self, cast: list[Entity]) -> str:
+        rng = self.rng
+        subject, _ = self.subject_en(cast) if rng.random() < 0.6 else (self.np_en(), None)
+        words = [*subject, rng.choice(EN_VERBS)[1], *self.np_en()]
+        if rng.random() < 0.6:
+            words += self.tail_en(cast, ["source"])
+        text = " ".join(words)
+        return text[0].upper() + text[1:]
 
     # shared
 
@@ -619,8 +677,7 @@ class Generator:
         body = "\n\n".join(blocks) + "\n"
 
         while True:
-            title_sentence = make(cast)
-            title = title_sentence.text
+            title = self.title_de(cast) if lang == "de" else self.title_en(cast)
             if title not in used_titles:
                 break
         used_titles.add(title)
@@ -738,7 +795,7 @@ class Generator:
     def source(self, date: dt.date, about: Entity) -> dict[str, str]:
         rng = self.rng
         noun = rng.choice(EN_NOUNS)
-        when = max(FIRST_DAY, date - dt.timedelta(days=rng.randint(0, 400)))
+        when = date - dt.timedelta(days=rng.randint(0, min(400, (date - FIRST_DAY).days)))
         domain = rng.choice(SOURCE_DOMAINS)
         return {
             "url": f"https://{domain}/{when.year}/{noun}-{rng.randint(100, 99999)}",
@@ -752,15 +809,17 @@ class Generator:
         rng = self.rng
         noun = rng.choice(EN_NOUNS)
         verdict = {
-            "accurate": "confirm", "mostly-accurate": "largely confirm",
-            "misleading": "put in a different light", "disputed": "contradict each other on",
-            "inaccurate": "contradict", "unverified": "do not yet settle",
-            "opinion": "give context to",
+            "accurate": "confirm the claim",
+            "mostly-accurate": "confirm the claim in substance",
+            "misleading": "show that the claim leaves out key context",
+            "disputed": "point in different directions",
+            "inaccurate": "contradict the claim",
+            "unverified": "do not settle the question yet",
+            "opinion": "give context but cannot confirm a judgement",
         }[rating[0]]
         sentences = [
             f"{sources[0]['publisher']} [1] gives the figures for the {noun} of {about.name}.",
-            f"Its data and the later report of {sources[1]['publisher']} [2] {verdict} "
-            f"the claim.",
+            f"Its data and the later report of {sources[1]['publisher']} [2] {verdict}.",
         ]
         extras = [
             f"{claimant.name} did not answer our questions about the {noun}.",

@@ -20,7 +20,7 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from sitegen.content.document import make_markdown
-from sitegen.content.load import CITATION_RE, INTERNAL_SCHEMES
+from sitegen.content.load import CITATION_RE, INTERNAL_SCHEMES, SAFE_SCHEMES, link_scheme
 
 _MD = make_markdown()
 
@@ -36,12 +36,16 @@ class Citations:
 def _link_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
     token = tokens[idx]
     href = str(token.attrGet("href") or "")
-    scheme = href.split(":", 1)[0] if ":" in href else ""
+    scheme = link_scheme(href)
     resolve: Callable[[str], str | None] | None = env.get("resolve")
     if scheme in INTERNAL_SCHEMES and resolve is not None:
         token = copy.copy(token)
         token.attrs = {**token.attrs, "href": resolve(href) or "#"}
         token.attrs.setdefault("class", f"{scheme}-link")
+    elif scheme and scheme not in SAFE_SCHEMES:
+        # load.py reports these; never emit one even if a caller skipped the checks
+        token = copy.copy(token)
+        token.attrs = {k: v for k, v in token.attrs.items() if k != "href"}
     return self.renderToken([token], 0, options, env)
 
 
