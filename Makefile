@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: serve build test lint clean
+.PHONY: serve build test lint chromium clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,17 @@ serve: build
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory public $(PORT)
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check sitegen tests
+	$(BIN)/ruff check sitegen tests bench
 
-test: lint
+# Browser tests use Debian's Chromium; install it when it is missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
+test: lint chromium
 	$(BIN)/python -m pytest
 
 clean:

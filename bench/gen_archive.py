@@ -177,6 +177,7 @@ DE_SPEAKERS = [
 ]
 DE_REPORTING = _words("sagt erklärt betont behauptet meint warnt schreibt versichert")
 DE_PREPOSITIONS = _words("mit nach bei von aus seit gegenüber")
+DE_CONTRACTIONS = {"von": "vom", "bei": "beim"}
 DE_CONNECTORS = _words("weil während obwohl nachdem da sodass")
 DE_TIMES = [
     ["am", "Dienstag"], ["am", "Freitag"], ["im", "vergangenen", "Jahr"], ["seit", "Monaten"],
@@ -447,19 +448,22 @@ class Generator:
             det = "an"
         return [det, *words]
 
-    def subject_en(self, cast: list[Entity], speaker: bool = False) -> tuple[list[str], str | None]:
+    def subject_en(self, cast: list[Entity], speaker: bool = False,
+                   forced: Entity | None = None) -> tuple[list[str], str | None]:
+        """The subject: a noun phrase or (always if `forced`) a name of an entity of the cast."""
         rng = self.rng
         pool = [e for e in cast if e.type in CLAIMANT_TYPES] if speaker else cast
-        if pool and rng.random() < (0.5 if speaker else 0.3):
-            entity = rng.choice(pool)
+        if forced or (pool and rng.random() < (0.5 if speaker else 0.3)):
+            entity = forced or rng.choice(pool)
             form = rng.choice(entity.forms)
             if rng.random() < 0.2:
                 return [*(form + "'s").split(), *self.np_en()[1:]], entity.id
             return form.split(), entity.id
         return self.np_en(EN_SPEAKERS if speaker else EN_NOUNS), None
 
-    def clause_en(self, cast: list[Entity]) -> tuple[list[str], str | None]:
-        subject, entity = self.subject_en(cast)
+    def clause_en(self, cast: list[Entity],
+                  forced: Entity | None = None) -> tuple[list[str], str | None]:
+        subject, entity = self.subject_en(cast, forced=forced)
         return [*subject, self.rng.choice(EN_VERBS)[1], *self.np_en()], entity
 
     def tail_en(self, cast: list[Entity], used: list[str]) -> list[str]:
@@ -477,21 +481,21 @@ class Generator:
             return ["according", "to", *rng.choice(rng.choice(cast).forms).split()]
         return []
 
-    def sentence_en(self, cast: list[Entity]) -> Sentence:
+    def sentence_en(self, cast: list[Entity], forced: Entity | None = None) -> Sentence:
         rng = self.rng
         target = rng.randint(MIN_SENTENCE, MAX_SENTENCE - 3)
         roll = rng.random()
         if roll < 0.5:
-            words, entity = self.clause_en(cast)
+            words, entity = self.clause_en(cast, forced)
         elif roll < 0.7:
-            subject, entity = self.subject_en(cast, speaker=True)
+            subject, entity = self.subject_en(cast, speaker=True, forced=forced)
             clause, _ = self.clause_en([])
             words = [*subject, rng.choice(EN_REPORTING), "that", *clause]
         elif roll < 0.85:
-            clause, entity = self.clause_en(cast)
+            clause, entity = self.clause_en(cast, forced)
             words = [*rng.choice(EN_WEEKDAY_OPENERS), *clause]
         else:
-            words, entity = self.clause_en(cast)
+            words, entity = self.clause_en(cast, forced)
             second, _ = self.clause_en([])
             words[-1] += ","
             words += [rng.choice(EN_CONNECTORS), *second]
@@ -521,11 +525,21 @@ class Generator:
         words.append(noun)
         return words
 
-    def subject_de(self, cast: list[Entity], speaker: bool = False) -> tuple[list[str], str | None]:
+    def pp_de(self) -> list[str]:
+        """A dative prepositional phrase; 'von dem' and 'bei dem' contract to 'vom', 'beim'."""
+        prep = self.rng.choice(DE_PREPOSITIONS)
+        phrase = self.np_de("dat", "def")
+        if phrase[0] == "dem" and prep in DE_CONTRACTIONS:
+            return [DE_CONTRACTIONS[prep], *phrase[1:]]
+        return [prep, *phrase]
+
+    def subject_de(self, cast: list[Entity], speaker: bool = False,
+                   forced: Entity | None = None) -> tuple[list[str], str | None]:
+        """The subject: a noun phrase or (always if `forced`) a name of an entity of the cast."""
         rng = self.rng
         pool = [e for e in cast if e.type in CLAIMANT_TYPES] if speaker else cast
-        if pool and rng.random() < (0.5 if speaker else 0.3):
-            entity = rng.choice(pool)
+        if forced or (pool and rng.random() < (0.5 if speaker else 0.3)):
+            entity = forced or rng.choice(pool)
             if entity.genitives and rng.random() < 0.35:
                 noun, gender = rng.choice(DE_NOUNS)
                 adj = rng.choice(DE_ADJECTIVES) + DE_STRONG_NOM[GENDER_INDEX[gender]]
@@ -537,7 +551,7 @@ class Generator:
         rng = self.rng
         kind = self.tail_kind(used, cast)
         if kind == "pp":
-            return [rng.choice(DE_PREPOSITIONS), *self.np_de("dat", "def")]
+            return self.pp_de()
         if kind == "time":
             return list(rng.choice(DE_TIMES))
         if kind == "percent":
@@ -561,24 +575,24 @@ class Generator:
             words += tail
         return [*words, self.rng.choice(DE_VERBS)]
 
-    def sentence_de(self, cast: list[Entity]) -> Sentence:
+    def sentence_de(self, cast: list[Entity], forced: Entity | None = None) -> Sentence:
         rng = self.rng
         target = rng.randint(MIN_SENTENCE, MAX_SENTENCE - 3)
         roll = rng.random()
         if roll < 0.45:
-            subject, entity = self.subject_de(cast)
+            subject, entity = self.subject_de(cast, forced=forced)
             words = [*subject, rng.choice(DE_VERBS), *self.np_de("acc")]
         elif roll < 0.65:
-            subject, entity = self.subject_de(cast, speaker=True)
+            subject, entity = self.subject_de(cast, speaker=True, forced=forced)
             words = [*subject, rng.choice(DE_REPORTING) + ",", "dass"]
             words += self.subclause_de(target, len(words))
             return self.finish(words, 0, entity, lambda: [])
         elif roll < 0.85:
-            subject, entity = self.subject_de(cast)
+            subject, entity = self.subject_de(cast, forced=forced)
             words = [*rng.choice(DE_OPENERS), rng.choice(DE_VERBS), *subject,
                      *self.np_de("acc")]
         else:
-            subject, entity = self.subject_de(cast)
+            subject, entity = self.subject_de(cast, forced=forced)
             words = [*subject, rng.choice(DE_VERBS), *self.np_de("acc")]
             words[-1] += ","
             words.append(rng.choice(DE_CONNECTORS))
@@ -594,7 +608,7 @@ class Generator:
         adj = rng.choice(DE_ADJECTIVES) + DE_STRONG_NOM[GENDER_INDEX[gender]]
         words = [adj.capitalize(), noun]
         if rng.random() < 0.7:
-            words += [rng.choice(DE_PREPOSITIONS), *self.np_de("dat", "def")]
+            words += self.pp_de()
         return " ".join(words)
 
     def title_de(self, cast: list[Entity]) -> str:
@@ -633,21 +647,28 @@ class Generator:
 
     # articles
 
-    def cast_for(self) -> list[Entity]:
+    def cast_for(self, forced: list[Entity]) -> list[Entity]:
+        """The entities an article names: `forced` plus popular ones (a skewed choice)."""
         rng = self.rng
         n = len(self.entities)
-        size = min(n, rng.randint(2, 6))
-        cast: list[Entity] = []
+        size = max(len(forced), min(n, rng.randint(2, 6)))
+        cast = list(forced)
         while len(cast) < size:
             entity = self.entities[int(n * rng.random() ** 1.6)]
             if entity not in cast:
                 cast.append(entity)
         return cast
 
-    def article(self, index: int, used_slugs: set[str], used_titles: set[str]) -> dict:
+    def article(self, index: int, count: int, used_slugs: set[str],
+                used_titles: set[str]) -> dict:
+        """Article `index` of `count`: its Markdown file, claims file, slug and counts.
+
+        Entity j is named in article j % count, so every entity is mentioned somewhere.
+        """
         rng = self.rng
         lang = "de" if rng.random() < 0.5 else "en"
-        cast = self.cast_for()
+        forced = self.entities[index::count]
+        cast = self.cast_for(forced)
         make = self.sentence_de if lang == "de" else self.sentence_en
         heading = self.heading_de if lang == "de" else self.heading_en
 
@@ -655,7 +676,8 @@ class Generator:
         paragraphs: list[list[Sentence]] = []
         total = 0
         while total < target:
-            sentences = [make(cast) for _ in range(rng.randint(3, 7))]
+            sentences = [make(cast, forced.pop(0) if forced else None)
+                         for _ in range(rng.randint(3, 7))]
             size = sum(s.words for s in sentences)
             while total + size > MAX_WORDS - 30 and len(sentences) > 3:
                 size -= sentences.pop().words
@@ -902,7 +924,7 @@ def generate(out: Path, articles: int, seed: int = 1) -> dict[str, int]:
     used_slugs: set[str] = set()
     used_titles: set[str] = set()
     for index in range(articles):
-        made = gen.article(index, used_slugs, used_titles)
+        made = gen.article(index, articles, used_slugs, used_titles)
         write(folders["articles"] / f"{made['slug']}.md", made["article"])
         write(folders["claims"] / f"{made['slug']}.yaml", made["claims"])
         counts["claims"] += made["n_claims"]

@@ -28,6 +28,7 @@ from sitegen.site.markdown import renderer_env
 from sitegen.site.output import WriteStats, check_output_dir, write_site
 from sitegen.site.pages import PagePlan, plan_site
 from sitegen.site.render import link_resolver, make_environment, template_dirs
+from sitegen.site.search import SearchStats, index_site
 
 SITEMAP_LIMIT = 50_000
 
@@ -39,6 +40,7 @@ class BuildOptions:
     base_url: str | None = None
     drafts: bool = False
     strict: bool = False
+    search: bool = True  # build the Pagefind index
     # Called with the name of each phase as it ends ("loaded", "planned",
     # "rendered", "staged"); tests use it to interrupt a build at every phase.
     hook: Callable[[str], None] | None = None
@@ -56,14 +58,16 @@ class BuildResult:
     entities: int
     seconds: float
     stats: WriteStats
+    search: SearchStats | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.pages.items()))
         total = sum(self.pages.values())
+        search = f"; {self.search.summary()}" if self.search else ""
         return (f"built {total} pages ({kinds}); {self.claims} claims, {self.entities} entities; "
-                f"{self.stats.written} files written, {self.stats.unchanged} unchanged; "
-                f"{self.seconds:.2f} s → {self.out}")
+                f"{self.stats.written} files written, {self.stats.unchanged} unchanged"
+                f"{search}; {self.seconds:.2f} s → {self.out}")
 
 
 def load_checked(options: BuildOptions) -> tuple[Archive, Diagnostics]:
@@ -92,11 +96,19 @@ def build(options: BuildOptions) -> BuildResult:
     options.phase("planned")
     files = render_site(options.src, archive, plans)
     options.phase("rendered")
-    stats = write_site(out, files, hook=options.hook)
+    search: list[SearchStats] = []
+    indexed = [(p.path, p.lang) for p in plans if p.searchable]
+
+    def finish(staging: Path) -> None:
+        if options.search and indexed:
+            search.append(index_site(staging, indexed))
+
+    stats = write_site(out, files, hook=options.hook, finish=finish)
     pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
     return BuildResult(
         out=out, pages=pages, claims=len(archive.claims), entities=len(archive.entities),
-        seconds=time.perf_counter() - started, stats=stats, diagnostics=diags.sorted(),
+        seconds=time.perf_counter() - started, stats=stats,
+        search=search[0] if search else None, diagnostics=diags.sorted(),
     )
 
 

@@ -3,6 +3,7 @@ read what was built."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -41,3 +42,18 @@ def soup(path: Path) -> BeautifulSoup:
 
 def html_pages(out: Path) -> list[Path]:
     return sorted(out.rglob("*.html"))
+
+
+# Pagefind 1.5.2 writes its filter chunks and metadata in a different order on
+# every run (even single-threaded), so those files, and the entry file that
+# names the metadata by hash, differ between identical builds. Everything else
+# it writes (the word index and the page fragments) is byte-identical.
+PAGEFIND_UNSTABLE = re.compile(
+    r"^pagefind/[a-z]+/(filter/.*|pagefind\.[^/]*\.pf_meta|pagefind-entry\.json)$")
+
+
+def output_tree(out: Path, *, stable_only: bool = True) -> dict[str, bytes]:
+    """Every file of a built site (path → bytes), without Pagefind's unstable ones."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and not (stable_only and
+                                    PAGEFIND_UNSTABLE.match(p.relative_to(out).as_posix()))}

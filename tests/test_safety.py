@@ -70,6 +70,9 @@ def test_hostile_markup_comes_out_as_text(hostile_site: Path, tmp_path: Path) ->
     for path in pages:
         page = soup(path)
         for script in page.find_all("script"):
+            if script.get("src"):  # the theme's own search module, nothing from content
+                assert script["type"] == "module" and script["src"].endswith("static/search.js")
+                continue
             assert script.get("type") == "application/ld+json", path
             assert "</script" not in script.string and "<!--" not in script.string
             json.loads(script.string)

@@ -64,13 +64,15 @@ def safe_relative(path: str) -> PurePosixPath:
 
 
 def write_site(out: Path, files: Mapping[str, bytes],
-               hook: Callable[[str], None] | None = None) -> WriteStats:
+               hook: Callable[[str], None] | None = None,
+               finish: Callable[[Path], None] | None = None) -> WriteStats:
     """Replace OUT with exactly `files` (site path → bytes).
 
     The files are staged beside OUT and swapped in atomically; an exception or
     signal at any point before the swap leaves OUT as it was and removes the
-    staging folder. `hook("staged")` is called just before the swap (tests use
-    it to interrupt the build there).
+    staging folder. `finish(staging)` may add files (the search index) before
+    the swap; `hook("staged")` is called just before the swap (tests use it to
+    interrupt the build there).
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -94,6 +96,8 @@ def write_site(out: Path, files: Mapping[str, bytes],
                 target.write_bytes(data)
                 written += 1
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        if finish is not None:
+            finish(staging)
         if hook is not None:
             hook("staged")
         _swap_in(staging, out)

@@ -10,15 +10,18 @@ what a page read: "config", "article:<slug>", "claims:<slug>",
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from sitegen.content.load import ENTITY_TYPES
-from sitegen.content.model import Archive, Claim, Entity, Source
+from sitegen.content.model import Archive, Article, Claim, Entity, Source
 from sitegen.site import urls
+from sitegen.site.search import bundle_languages
 
 LATEST_ON_HOME = 10
+SEARCHABLE_KINDS = ("article", "claim", "entity")
 FEED_ENTRIES = 50
 
 
@@ -39,6 +42,54 @@ class PagePlan:
     @property
     def path(self) -> str:
         return urls.output_path(self.url)
+
+    @property
+    def searchable(self) -> bool:
+        """Indexed for search (these templates mark their body for Pagefind)."""
+        return self.kind in SEARCHABLE_KINDS
+
+
+@dataclass(frozen=True)
+class SearchFields:
+    """What Pagefind records for a page beside its text: filters (facets),
+    metadata shown in results, and the date it sorts by."""
+
+    filters: tuple[tuple[str, str], ...]
+    meta: tuple[tuple[str, str], ...]
+    date: dt.date | None
+
+
+def _entity_name(archive: Archive, entity_id: str) -> str:
+    entity = archive.entities.get(entity_id)
+    return entity.name if entity else entity_id
+
+
+def _article_search(archive: Archive, article: Article) -> SearchFields:
+    entity_ids = {m.entity for m in article.mentions}
+    for claim in archive.claims_by_article.get(article.slug, []):
+        entity_ids |= set(claim.about)
+    filters = [("kind", "article"), ("language", article.lang)]
+    filters += [("entity", name) for name in sorted({_entity_name(archive, e) for e in entity_ids})]
+    if article.publisher:
+        filters.append(("publisher", _entity_name(archive, article.publisher)))
+    if article.date:
+        filters.append(("year", str(article.date.year)))
+    meta = (("kind", "article"), ("summary", article.summary))
+    return SearchFields(tuple(filters), meta, article.date)
+
+
+def _claim_search(archive: Archive, claim: Claim) -> SearchFields:
+    article = archive.articles[claim.article]
+    entity_ids = {*claim.about, claim.claimant} - {""}
+    filters = [("kind", "claim"), ("rating", claim.rating), ("language", claim.lang)]
+    filters += [("entity", name) for name in sorted({_entity_name(archive, e) for e in entity_ids})]
+    if article.publisher:
+        filters.append(("publisher", _entity_name(archive, article.publisher)))
+    if claim.reviewed:
+        filters.append(("year", str(claim.reviewed.year)))
+    meta = (("kind", "claim"), ("rating", claim.rating),
+            ("claimant", _entity_name(archive, claim.claimant)), ("summary", article.title))
+    return SearchFields(tuple(filters), meta, claim.reviewed)
 
 
 @dataclass(frozen=True)
@@ -79,7 +130,8 @@ def plan_site(archive: Archive) -> list[PagePlan]:
             url=urls.article_url(article.slug), template="article.html", kind="article",
             title=article.title, lang=article.lang, lastmod=article.date,
             description=article.summary,
-            context={"article": article, "claims": archive.claims_by_article.get(article.slug, [])},
+            context={"article": article, "claims": archive.claims_by_article.get(article.slug, []),
+                     "search": _article_search(archive, article)},
             inputs=frozenset({"config", f"article:{article.slug}", f"claims:{article.slug}",
                               "entities"}),
         ))
@@ -87,7 +139,8 @@ def plan_site(archive: Archive) -> list[PagePlan]:
         plans.append(PagePlan(
             url=urls.claim_url(claim.id), template="claim.html", kind="claim", title=claim.claim,
             lang=claim.lang, lastmod=claim.modified, description=claim.claim,
-            context={"claim": claim, "article": archive.articles[claim.article]},
+            context={"claim": claim, "article": archive.articles[claim.article],
+                     "search": _claim_search(archive, claim)},
             inputs=frozenset({"config", f"article:{claim.article}", f"claims:{claim.article}",
                               "entities"}),
         ))
@@ -106,6 +159,14 @@ def plan_site(archive: Archive) -> list[PagePlan]:
                         _entities_by_type(archive))
     plans += _paginated(archive, "sources/", "sources.html", "Sources",
                         _sources_by_publisher(archive))
+    languages = bundle_languages(p.lang for p in plans if p.searchable)
+    plans.append(PagePlan(url="search/", template="search.html", kind="search", title="Search",
+                          lang=config.language, context={
+                              "search_languages": languages,
+                              "search_ratings": json.dumps(
+                                  {r.id: {"label": r.label, "final": r.final}
+                                   for r in config.ratings}, ensure_ascii=False),
+                          }))
     plans.append(PagePlan(url="404.html", template="404.html", kind="404",
                           title="Page not found", lang=config.language, root=config.base_path,
                           in_sitemap=False))
@@ -152,6 +213,11 @@ def _entity_page(archive: Archive, entity: Entity) -> PagePlan:
         lang=archive.config.language, lastmod=max(dates, default=None),
         description=entity.description,
         context={
+            "search": SearchFields(
+                filters=(("kind", "entity"), ("entity", entity.name),
+                         ("language", archive.config.language)),
+                meta=(("kind", "entity"), ("summary", entity.description)),
+                date=max(dates, default=None)),
             "entity": entity, "claims_by": by, "claims_about": about,
             "articles": mentioned_in,
             "tally": [(r, tally[r.id]) for r in archive.config.ratings if tally[r.id]],

@@ -9,14 +9,13 @@ import sys
 from pathlib import Path
 
 from sitegen.cli import main
-from tests.conftest import REPO, soup
+from tests.conftest import REPO, output_tree, soup
 
 SLUG = "ki-ceo-behauptet-das-chinesische-deepseek-labor-verfuege-ueber-50-000-nvidia"
 
 
 def _files(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file()}
+    return output_tree(out)
 
 
 def test_same_inputs_give_byte_identical_output(site_copy: Path, tmp_path: Path) -> None:
@@ -25,6 +24,7 @@ def test_same_inputs_give_byte_identical_output(site_copy: Path, tmp_path: Path)
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
     assert a.keys() == b.keys()
     assert [k for k in a if a[k] != b[k]] == []
+    assert any(k.startswith("pagefind/de/fragment/") for k in a)  # the index is compared too
 
 
 def test_summary_line(site_copy: Path, tmp_path: Path, capsys) -> None:
@@ -142,7 +142,7 @@ def test_base_url_override_changes_only_absolute_urls(site_copy: Path, tmp_path:
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
     old, new = b"https://example.org/sitegen-demo/", b"https://news.example.net/archive/"
     for name in a:
-        if name == "404.html":
+        if name == "404.html" or name.startswith("pagefind/"):
             continue
         assert a[name].replace(old, new) == b[name], name
 

@@ -277,3 +277,33 @@ def test_pagination(site_copy: Path, tmp_path: Path, kind: str) -> None:
     last = soup(pages[-1])
     assert last.find("a", rel="next") is None
     assert last.find("a", rel="prev") is not None
+
+
+def test_search_index_fields(demo_site: Path) -> None:
+    """What Pagefind is fed: one body per page, notes ignored, facets and metadata."""
+    article = soup(demo_site / "articles" / CLAIMS[0]["article"] / "index.html")
+    bodies = article.find_all(attrs={"data-pagefind-body": True})
+    assert len(bodies) == 1 and bodies[0].name == "article"
+    for note in article.select("aside.note"):
+        assert note.has_attr("data-pagefind-ignore")  # a claim is not found twice
+    filters = {(f["data-pagefind-filter"], f.get_text()) for f in
+               article.select("[data-pagefind-filter]")}
+    assert {("kind", "article"), ("language", "de"), ("publisher", "The Filibuster Blog"),
+            ("year", "2025"), ("entity", "NVIDIA")} <= filters
+    claim = CLAIMS[0]
+    page = soup(demo_site / "claims" / claim["id"] / "index.html")
+    filters = {(f["data-pagefind-filter"], f.get_text()) for f in
+               page.select("[data-pagefind-filter]")}
+    assert ("kind", "claim") in filters and ("rating", claim["rating"]) in filters
+    assert {v for k, v in filters if k == "entity"} >= set()
+    meta = {m["data-pagefind-meta"]: m.get_text() for m in page.select("[data-pagefind-meta]")}
+    assert meta["date"] == claim["reviewed"].isoformat()
+    assert meta["rating"] == claim["rating"] and meta["kind"] == "claim"
+    assert page.select_one("[data-pagefind-sort=date]").get_text() == claim["reviewed"].isoformat()
+    entity = soup(demo_site / "entities" / "deepseek" / "index.html")
+    body = entity.select_one("[data-pagefind-body]")
+    assert "DeepSeek-Labor" in body.get_text()  # aliases are searchable
+    assert not body.select(".claim-list")  # the claim lists are not part of the entity's text
+    for lang in ("de", "en"):
+        entry = json.loads((demo_site / "pagefind" / lang / "pagefind-entry.json").read_text())
+        assert list(entry["languages"]) == [lang]  # one bundle per language

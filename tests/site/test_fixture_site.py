@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from sitegen.build import BuildOptions, build
-from tests.conftest import MINI, REPO, html_pages, soup
+from tests.conftest import MINI, REPO, html_pages, output_tree, soup
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +81,7 @@ def test_paginated_lists(mini_site: Path) -> None:
 
 
 def _tree(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file()}
+    return output_tree(out)
 
 
 @pytest.mark.slow

@@ -1,0 +1,288 @@
+// sitegen search page: queries one Pagefind bundle per language side by side
+// (each with its own stemming), merges the results, and keeps the query and
+// filters in the URL (?q=...&rating=...) so a search can be shared and the
+// back button works. All paths are relative to the site root, so the search
+// works from any folder of any static host.
+
+const root = document.getElementById("search");
+const siteRoot = new URL(root.dataset.root, location.href);
+const languages = root.dataset.languages.split(" ").filter(Boolean);
+const ratings = JSON.parse(root.dataset.ratings || "{}");
+const uiLang = document.documentElement.lang || "en";
+const PAGE_SIZE = 20;
+const DATE_SORT_DEPTH = 100; // results per language loaded to order by date
+const FACETS = [
+  ["kind", "Type"],
+  ["rating", "Rating"],
+  ["language", "Language"],
+  ["entity", "Entity"],
+  ["publisher", "Publisher"],
+  ["year", "Year"],
+];
+const FACET_KEYS = FACETS.map(([key]) => key);
+const KIND_LABELS = { article: "Article", claim: "Claim", entity: "Entity" };
+const TOP_VALUES = 12;
+
+const form = root.querySelector(".search-form");
+const input = root.querySelector("#search-q");
+const sortSelect = root.querySelector("#search-sort");
+const layout = root.querySelector(".search-layout");
+const facetsBox = root.querySelector(".facets");
+const statusLine = root.querySelector(".search-status");
+const list = root.querySelector(".search-results");
+const moreButton = root.querySelector(".search-more");
+
+const languageNames = (() => {
+  try {
+    return new Intl.DisplayNames([uiLang], { type: "language" });
+  } catch {
+    return null;
+  }
+})();
+
+function valueLabel(key, value) {
+  if (key === "kind") return KIND_LABELS[value] || value;
+  if (key === "rating") return ratings[value]?.label || value;
+  if (key === "language") return languageNames?.of(value) || value;
+  return value;
+}
+
+// -- state in the URL --------------------------------------------------------
+
+function readState() {
+  const params = new URLSearchParams(location.search);
+  const filters = {};
+  for (const key of FACET_KEYS) {
+    const values = params.getAll(key).filter(Boolean);
+    if (values.length) filters[key] = values;
+  }
+  return { q: (params.get("q") || "").trim(), sort: params.get("sort") === "date" ? "date" : "", filters };
+}
+
+function writeState(state, push) {
+  const params = new URLSearchParams();
+  if (state.q) params.set("q", state.q);
+  if (state.sort) params.set("sort", state.sort);
+  for (const key of FACET_KEYS) for (const value of state.filters[key] || []) params.append(key, value);
+  const query = params.toString();
+  const url = query ? `?${query}` : location.pathname;
+  if (url === location.search || (!query && !location.search)) return;
+  history[push ? "pushState" : "replaceState"](null, "", url);
+}
+
+// -- Pagefind bundles ----------------------------------------------------------
+
+let bundles = null;
+function loadBundles() {
+  bundles ??= Promise.all(
+    languages.map(async (lang) => {
+      const pagefind = await import(new URL(`pagefind/${lang}/pagefind.js`, siteRoot).href);
+      await pagefind.options({ baseUrl: siteRoot.pathname, excerptLength: 30 });
+      await pagefind.init();
+      // Pagefind reports filter counts with results only once its filter index is loaded.
+      const totals = await pagefind.filters();
+      return { lang, pagefind, totals };
+    }),
+  );
+  return bundles;
+}
+
+function addCounts(target, counts) {
+  for (const [key, values] of Object.entries(counts || {})) {
+    target[key] ??= {};
+    for (const [value, n] of Object.entries(values)) target[key][value] = (target[key][value] || 0) + n;
+  }
+}
+
+let generation = 0;
+let current = { results: [], shown: 0 };
+
+async function run(state) {
+  const token = ++generation;
+  const all = await loadBundles();
+  const active = state.q || Object.keys(state.filters).length;
+  const counts = {};
+  if (!active) {
+    for (const { totals } of all) addCounts(counts, totals);
+    renderFacets(counts, state);
+    statusLine.textContent = "Type a word, or choose a filter.";
+    list.replaceChildren();
+    moreButton.hidden = true;
+    current = { results: [], shown: 0 };
+    return;
+  }
+  const filters = Object.fromEntries(Object.entries(state.filters).map(([k, v]) => [k, { any: v }]));
+  const options = { filters };
+  if (state.sort === "date") options.sort = { date: "desc" };
+  const responses = await Promise.all(all.map(({ pagefind }) => pagefind.search(state.q || null, options)));
+  if (token !== generation) return;
+  let results = [];
+  responses.forEach((response, i) => {
+    addCounts(counts, response?.filters);
+    for (const result of response?.results || []) results.push({ result, lang: all[i].lang });
+  });
+  if (state.sort === "date") {
+    results = results.filter((r) => r.result.data);
+    const loaded = await Promise.all(
+      all.flatMap((bundle) =>
+        results.filter((r) => r.lang === bundle.lang).slice(0, DATE_SORT_DEPTH).map(load),
+      ),
+    );
+    if (token !== generation) return;
+    results = loaded.sort((a, b) => (b.data.meta.date || "").localeCompare(a.data.meta.date || ""));
+  } else {
+    results.sort((a, b) => b.result.score - a.result.score);
+  }
+  current = { results, shown: 0, state };
+  renderFacets(counts, state);
+  statusLine.textContent = statusText(results.length, state.q);
+  list.replaceChildren();
+  await showMore(token);
+}
+
+async function load(entry) {
+  entry.data ??= await entry.result.data();
+  return entry;
+}
+
+async function showMore(token = generation) {
+  const next = current.results.slice(current.shown, current.shown + PAGE_SIZE);
+  const loaded = await Promise.all(next.map(load));
+  if (token !== generation) return;
+  for (const entry of loaded) list.append(renderResult(entry));
+  current.shown += loaded.length;
+  moreButton.hidden = current.shown >= current.results.length;
+}
+
+function statusText(n, q) {
+  const what = n === 1 ? "1 result" : `${n} results`;
+  if (!q) return n ? `${what} for the chosen filters` : "No results for the chosen filters";
+  return n ? `${what} for “${q}”` : `No results for “${q}”`;
+}
+
+// -- rendering ---------------------------------------------------------------
+
+function element(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+function safeExcerpt(html) {
+  // Pagefind escapes the page text and adds <mark>; let nothing else through.
+  const template = document.createElement("template");
+  template.innerHTML = html.replace(/<(?!\/?mark>)/g, "&lt;");
+  return template.content;
+}
+
+function renderResult({ data, lang }) {
+  const meta = data.meta || {};
+  const kind = meta.kind || "";
+  const head = element("p", { class: "result-meta" }, element("span", { class: "result-kind" }, KIND_LABELS[kind] || kind));
+  if (meta.rating) {
+    const rating = ratings[meta.rating];
+    const cls = `rating rating-${meta.rating}${rating && !rating.final ? " rating-open" : ""}`;
+    head.append(" ", element("span", { class: cls }, rating?.label || meta.rating));
+  }
+  if (meta.date) head.append(" ", element("time", { datetime: meta.date }, meta.date));
+  head.append(" ", element("span", { class: "result-lang" }, valueLabel("language", lang)));
+  const title = element("h2", { class: "result-title", lang }, element("a", { href: data.url }, meta.title || data.url));
+  const excerpt = element("p", { class: "result-excerpt", lang });
+  excerpt.append(safeExcerpt(data.excerpt || ""));
+  const item = element("li", { class: `result result-${kind}` }, head, title, excerpt);
+  if (meta.summary) item.append(element("p", { class: "result-summary" }, meta.summary));
+  return item;
+}
+
+function renderFacets(counts, state) {
+  const groups = [];
+  for (const [key, label] of FACETS) {
+    const values = { ...(counts[key] || {}) };
+    for (const chosen of state.filters[key] || []) values[chosen] ??= 0;
+    const entries = Object.entries(values).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    if (!entries.length) continue;
+    const fieldset = element("fieldset", { class: `facet facet-${key}` }, element("legend", {}, label));
+    const items = entries.map(([value, n]) => facetOption(key, value, n, state));
+    fieldset.append(...items.slice(0, TOP_VALUES));
+    if (items.length > TOP_VALUES) {
+      const more = element("details", {}, element("summary", {}, `${items.length - TOP_VALUES} more`));
+      more.append(...items.slice(TOP_VALUES));
+      if (items.slice(TOP_VALUES).some((i) => i.querySelector("input").checked)) more.open = true;
+      fieldset.append(more);
+    }
+    groups.push(fieldset);
+  }
+  facetsBox.replaceChildren(...groups);
+}
+
+function facetOption(key, value, n, state) {
+  const id = `f-${key}-${value}`.replace(/[^A-Za-z0-9_-]/g, "_");
+  const checked = (state.filters[key] || []).includes(value);
+  const box = element("input", { type: "checkbox", id, name: key, value, checked });
+  return element(
+    "div",
+    { class: "facet-option" },
+    box,
+    " ",
+    element("label", { for: id }, valueLabel(key, value), " ", element("span", { class: "count" }, `(${n})`)),
+  );
+}
+
+// -- events ------------------------------------------------------------------
+
+function stateFromForm() {
+  const filters = {};
+  for (const box of facetsBox.querySelectorAll("input[type=checkbox]:checked")) {
+    (filters[box.name] ??= []).push(box.value);
+  }
+  return { q: input.value.trim(), sort: sortSelect.value, filters };
+}
+
+function showState(state) {
+  input.value = state.q;
+  sortSelect.value = state.sort;
+}
+
+let typingTimer = 0;
+input.addEventListener("input", () => {
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => {
+    const state = stateFromForm();
+    writeState(state, false);
+    run(state);
+  }, 250);
+});
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  clearTimeout(typingTimer);
+  const state = stateFromForm();
+  writeState(state, true);
+  run(state);
+});
+sortSelect.addEventListener("change", () => {
+  const state = stateFromForm();
+  writeState(state, true);
+  run(state);
+});
+facetsBox.addEventListener("change", () => {
+  const state = stateFromForm();
+  writeState(state, true);
+  run(state);
+});
+moreButton.addEventListener("click", () => showMore());
+window.addEventListener("popstate", () => {
+  const state = readState();
+  showState(state);
+  run(state);
+});
+
+layout.hidden = false;
+const initial = readState();
+showState(initial);
+run(initial).catch((error) => {
+  statusLine.textContent = "Search could not load its index.";
+  console.error(error);
+});
