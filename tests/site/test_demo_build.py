@@ -295,7 +295,9 @@ def test_search_index_fields(demo_site: Path) -> None:
     filters = {(f["data-pagefind-filter"], f.get_text()) for f in
                page.select("[data-pagefind-filter]")}
     assert ("kind", "claim") in filters and ("rating", claim["rating"]) in filters
-    assert {v for k, v in filters if k == "entity"} >= set()
+    names = {yaml.safe_load((REPO / "content/entities" / f"{e}.yaml").read_text())["name"]
+             for e in [claim["claimant"], *claim["about"]]}
+    assert {v for k, v in filters if k == "entity"} == names
     meta = {m["data-pagefind-meta"]: m.get_text() for m in page.select("[data-pagefind-meta]")}
     assert meta["date"] == claim["reviewed"].isoformat()
     assert meta["rating"] == claim["rating"] and meta["kind"] == "claim"
