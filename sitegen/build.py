@@ -10,7 +10,7 @@ import contextlib
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,11 +115,24 @@ def build(options: BuildOptions) -> BuildResult:
 def render_site(src: Path, archive: Archive, plans: list[PagePlan]) -> dict[str, bytes]:
     """Every output file of the site: rendered pages, data files, static files."""
     env = make_environment(src, archive)
-    files: dict[str, bytes] = {}
-    for plan in plans:
-        files[plan.path] = render_page(env, src, archive, plan).encode("utf-8")
-    files["claims.json"] = claims_json(archive)
-    files["claims.schema.json"] = (schema_dir() / "claims.schema.json").read_bytes()
+    files = render_pages(env, src, archive, plans)
+    files.update(site_files(env, src, archive, plans))
+    return files
+
+
+def render_pages(env: jinja2.Environment, src: Path, archive: Archive,
+                 plans: Iterable[PagePlan]) -> dict[str, bytes]:
+    """The given pages, rendered (output path → bytes)."""
+    return {plan.path: render_page(env, src, archive, plan).encode("utf-8") for plan in plans}
+
+
+def site_files(env: jinja2.Environment, src: Path, archive: Archive,
+               plans: list[PagePlan]) -> dict[str, bytes]:
+    """The files that are not pages: claims.json and its schema, sitemap, static files."""
+    files = {
+        "claims.json": claims_json(archive),
+        "claims.schema.json": (schema_dir() / "claims.schema.json").read_bytes(),
+    }
     files.update(sitemap_files(env, src, archive, plans))
     files.update(static_files(src))
     return files

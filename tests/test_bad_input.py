@@ -217,6 +217,16 @@ CASES = [
          write("templates/404.html", '{% extends "base.html" %}\n{% block main %}\n{% if %}\n'
                "{% endblock %}\n"),
          3, "template syntax error", "check the {% %}"),
+    Case("alias-is-a-live-page", BUDGET_ARTICLE,
+         replace(BUDGET_ARTICLE, "authors: [Nell Ashby]\n",
+                 "authors: [Nell Ashby]\naliases: [harbour-expansion-will-double-cargo]\n"),
+         "aliases: [harbour-expansion-will-double-cargo]",
+         "the alias 'harbour-expansion-will-double-cargo' is the URL of the existing article",
+         "remove it"),
+    Case("page-alias-is-a-site-folder", "content/pages/about.md",
+         replace("content/pages/about.md", "title: About Port Ellery Checks\n",
+                 "title: About Port Ellery Checks\naliases: [claims]\n"),
+         "aliases: [claims]", "the alias 'claims' is one of the site's own folders", "remove it"),
     # warnings: reported by check, fatal only with --strict
     Case("source-never-cited", BUDGET,
          replace(BUDGET, "called it unfair to the rest of the town [2].",

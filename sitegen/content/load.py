@@ -8,14 +8,15 @@ claims refer to all the others.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sitegen.config import LANG_RE, SiteConfig, load_config
+from sitegen.config import CONFIG_FILE, LANG_RE, SiteConfig, load_config
 from sitegen.content.anchors import Anchorer
-from sitegen.content.document import make_markdown, parse_document
+from sitegen.content.document import Document, make_markdown, parse_document
 from sitegen.content.fields import ID_RE, Fields, as_map
 from sitegen.content.mentions import MentionFinder
 from sitegen.content.model import (
@@ -40,6 +41,9 @@ ATTRIBUTIONS = ("confirmed", "unconfirmed", "misattributed")
 CITATION_RE = re.compile(r"\[(\d+)\]")
 INTERNAL_SCHEMES = ("claim", "entity", "article", "page")
 SAFE_SCHEMES = ("http", "https", "mailto")
+# top-level folders of a built site that a free page (or its alias) cannot take
+RESERVED_PATHS = frozenset({"articles", "claims", "entities", "sources", "search", "static",
+                            "pagefind", "page"})
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 
 
@@ -63,14 +67,46 @@ class LoadResult:
     diagnostics: Diagnostics
 
 
-def load_archive(src: Path, *, drafts: bool = False) -> LoadResult:
+class LoadCache:
+    """Parsed YAML and Markdown by text, reused across loads of the same site
+    (`sitegen serve` reloads after every edit; unchanged files parse once)."""
+
+    def __init__(self) -> None:
+        self.yaml: dict[tuple[str, int], Any] = {}
+        self.documents: dict[str, Document] = {}
+
+    def load_yaml(self, text: str, line_offset: int) -> Any:
+        key = (text, line_offset)
+        if key not in self.yaml:
+            try:
+                self.yaml[key] = load_yaml(text, line_offset=line_offset)
+            except YamlError as exc:
+                self.yaml[key] = exc
+        result = self.yaml[key]
+        if isinstance(result, YamlError):
+            raise result
+        return result
+
+    def document(self, body: str) -> Document:
+        if body not in self.documents:
+            self.documents[body] = parse_document(body)
+        return self.documents[body]
+
+    def keep_only(self, texts: set[str]) -> None:
+        """Forget what no current file holds (bounded memory in long sessions)."""
+        self.yaml = {k: v for k, v in self.yaml.items() if k[0] in texts}
+        self.documents = {k: v for k, v in self.documents.items() if k in texts}
+
+
+def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = None) -> LoadResult:
     """Read and validate a whole site. `archive` is None only when site.yaml
-    is unusable; otherwise it holds everything that could be read."""
+    is unusable; otherwise it holds everything that could be read, and
+    `archive.sources` the hash of every file read (the inputs of the build)."""
     diags = Diagnostics()
     config = load_config(src, diags)
     if config is None:
         return LoadResult(None, diags)
-    reader = _Reader(src, config, diags)
+    reader = _Reader(src, config, diags, cache or LoadCache())
     entities = reader.read_entities()
     articles = reader.read_articles()
     pages = reader.read_pages()
@@ -85,8 +121,13 @@ def load_archive(src: Path, *, drafts: bool = False) -> LoadResult:
         articles = {s: a for s, a in articles.items() if not a.draft}
         claims = {i: c for i, c in claims.items() if c.article in articles}
         pages = {s: p for s, p in pages.items() if not p.draft}
+    sources = dict(reader.sources)
+    config_path = src / CONFIG_FILE
+    sources[CONFIG_FILE] = hashlib.sha256(config_path.read_bytes()).hexdigest()
+    if cache is not None:
+        cache.keep_only(reader.texts)
     archive = Archive(config=config, articles=articles, claims=claims, entities=entities,
-                      pages=pages)
+                      pages=pages, sources=dict(sorted(sources.items())))
     return LoadResult(archive, diags)
 
 
@@ -114,14 +155,20 @@ def _warn_unused(src: Path, entities: dict[str, Entity], articles: dict[str, Art
 
 
 class _Reader:
-    def __init__(self, src: Path, config: SiteConfig, diags: Diagnostics) -> None:
+    def __init__(self, src: Path, config: SiteConfig, diags: Diagnostics,
+                 cache: LoadCache) -> None:
         self.src = src
         self.config = config
         self.diags = diags
+        self.cache = cache
+        self.sources: dict[str, str] = {}  # file read → sha256 of its bytes
+        self.texts: set[str] = set()  # texts parsed in this load (to prune the cache)
         # (file, position, entity id, field) of article references, checked with the claims'
         self._pending_refs: list[tuple[str, Pos, str, str]] = []
         # (file, position, 'scheme:id' link, field) found in article and page bodies
         self._body_links: list[tuple[str, Pos, str, str]] = []
+        # (file, position, kind, id, alias) of the earlier URLs that redirect
+        self._aliases: list[tuple[str, Pos, str, str, str]] = []
 
     # -- files ---------------------------------------------------------------
 
@@ -153,6 +200,7 @@ class _Reader:
     def read_text(self, path: Path) -> str | None:
         rel = self.rel(path)
         raw = path.read_bytes()
+        self.sources[rel] = hashlib.sha256(raw).hexdigest()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -170,11 +218,16 @@ class _Reader:
 
     def read_yaml(self, path: Path, text: str, line_offset: int = 0) -> Any:
         """The parsed YAML, or FAILED after reporting a syntax error."""
+        self.texts.add(text)
         try:
-            return load_yaml(text, line_offset=line_offset)
+            return self.cache.load_yaml(text, line_offset)
         except YamlError as exc:
             self.diags.error(self.rel(path), exc.pos, exc.message, exc.hint)
             return FAILED
+
+    def document(self, body: str) -> Document:
+        self.texts.add(body)
+        return self.cache.document(body)
 
     def file_id(self, path: Path, what: str) -> str | None:
         if ID_RE.fullmatch(path.stem):
@@ -304,13 +357,14 @@ class _Reader:
                 steps.append((step, sm.where("publisher")))
             article = Article(
                 slug=slug, title=title, date=f.date("date"), lang=lang, body=body,
-                document=parse_document(body), origin=Origin(rel, 1, 1), seed=seed,
+                document=self.document(body), origin=Origin(rel, 1, 1), seed=seed,
                 url=f.url("url"), publisher=f.ident("publisher"),
                 translation_of=tuple(s for s, _ in steps), authors=f.strings("authors"),
                 summary=f.text("summary"), draft=f.boolean("draft"), aliases=f.ids("aliases"),
                 extra=f.extra(),
             )
             f.finish()
+            self.record_aliases(rel, data, "article", slug, article.aliases)
             self._pending_refs.append((rel, data.where("publisher"), article.publisher,
                                        "publisher"))
             for step, pos in steps:
@@ -327,6 +381,10 @@ class _Reader:
                 continue
             data, body, body_line = parsed
             rel = self.rel(path)
+            if slug in RESERVED_PATHS:
+                self.diags.error(rel, (0, 0), f"a page cannot be called '{slug}': /{slug}/ is "
+                                 "one of the site's own folders", "rename the file")
+                continue
             self.check_body_links(rel, body_line, body, self._body_links)
             f = Fields(data, rel, self.diags, "the page's front matter")
             page = FreePage(
@@ -335,6 +393,7 @@ class _Reader:
                 draft=f.boolean("draft"), aliases=f.ids("aliases"), extra=f.extra(),
             )
             f.finish()
+            self.record_aliases(rel, data, "page", slug, page.aliases)
             pages[slug] = page
         return pages
 
@@ -395,6 +454,7 @@ class _Reader:
                     continue
                 claims[claim.id] = claim
         self.check_references(claims, entities, articles, pages, links)
+        self.check_aliases({"article": set(articles), "claim": set(claims), "page": set(pages)})
         return _number_claims(claims)
 
     def read_claim(self, data: YamlMap, rel: str, slug: str, anchorer: Anchorer | None,
@@ -457,6 +517,7 @@ class _Reader:
             aliases=f.ids("aliases"), extra=f.extra(), anchor=anchor,
         )
         f.finish()
+        self.record_aliases(rel, data, "claim", claim_id, claim.aliases)
         for key in ("claimant", "actual_claimant"):
             value = getattr(claim, key)
             if value:
@@ -540,6 +601,30 @@ class _Reader:
                 elif child.type == "link_open":
                     self.check_link(rel, (body_line + offset, 1),
                                     str(child.attrGet("href") or ""), links)
+
+    def record_aliases(self, rel: str, data: YamlMap, kind: str, ident: str,
+                       aliases: tuple[str, ...]) -> None:
+        items = data.get("aliases")
+        for index, alias in enumerate(aliases):
+            pos = items.where(index) if isinstance(items, YamlList) else data.where("aliases")
+            self._aliases.append((rel, pos, kind, ident, alias))
+
+    def check_aliases(self, live: dict[str, set[str]]) -> None:
+        """An earlier URL (alias) must not be a live page or another page's alias."""
+        seen: dict[tuple[str, str], str] = {}
+        for rel, pos, kind, ident, alias in self._aliases:
+            if alias in live[kind]:
+                self.diags.error(rel, pos, f"the alias '{alias}' is the URL of the existing "
+                                 f"{kind} '{alias}'",
+                                 "an alias is an earlier URL that now redirects here; remove it")
+            elif kind == "page" and alias in RESERVED_PATHS:
+                self.diags.error(rel, pos, f"the alias '{alias}' is one of the site's own "
+                                 f"folders (/{alias}/)",
+                                 "an alias is an earlier URL that now redirects here; remove it")
+            elif (kind, alias) in seen and seen[(kind, alias)] != ident:
+                self.diags.error(rel, pos, f"the alias '{alias}' is also an alias of "
+                                 f"'{seen[(kind, alias)]}'", "keep it on one page only")
+            seen.setdefault((kind, alias), ident)
 
     def check_references(self, claims: dict[str, Claim], entities: dict[str, Entity],
                          articles: dict[str, Article], pages: dict[str, FreePage],

@@ -183,6 +183,8 @@ class Archive:
     claims: dict[str, Claim]
     entities: dict[str, Entity]
     pages: dict[str, FreePage]
+    # every file read (path relative to the site → sha256 of its bytes)
+    sources: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def claims_by_article(self) -> dict[str, list[Claim]]:

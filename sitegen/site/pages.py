@@ -1,10 +1,13 @@
 """The page plan: every page of the site, its template, data and inputs.
 
 Planning is separate from rendering so that the whole site is known before
-any page is written (links, sitemap, feed), and so that `serve` can later
-re-render only the pages whose inputs changed. An input is a string naming
-what a page read: "config", "article:<slug>", "claims:<slug>",
-"entity:<id>", "page:<slug>", or "*" for the whole archive.
+any page is written (links, sitemap, feed), and so that `serve` re-renders
+only the pages whose inputs changed (see site/deps.py). An input names what a
+page shows: "article:<slug>", "claims:<slug>", "entity:<id>", "page:<slug>"
+(one file each), "entity-names" (every entity's id, name and aliases: names
+in links and the mentions found in texts), "ids" (which ids exist, for
+claim:/entity: links), or "*" (the whole archive: lists, feed, sitemap).
+Every page also depends on site.yaml, the templates and the navigation.
 """
 
 from __future__ import annotations
@@ -132,8 +135,8 @@ def plan_site(archive: Archive) -> list[PagePlan]:
             description=article.summary,
             context={"article": article, "claims": archive.claims_by_article.get(article.slug, []),
                      "search": _article_search(archive, article)},
-            inputs=frozenset({"config", f"article:{article.slug}", f"claims:{article.slug}",
-                              "entities"}),
+            inputs=frozenset({f"article:{article.slug}", f"claims:{article.slug}",
+                              "entity-names", "ids"}),
         ))
     for claim in archive.claims.values():
         plans.append(PagePlan(
@@ -141,8 +144,8 @@ def plan_site(archive: Archive) -> list[PagePlan]:
             lang=claim.lang, lastmod=claim.modified, description=claim.claim,
             context={"claim": claim, "article": archive.articles[claim.article],
                      "search": _claim_search(archive, claim)},
-            inputs=frozenset({"config", f"article:{claim.article}", f"claims:{claim.article}",
-                              "entities"}),
+            inputs=frozenset({f"article:{claim.article}", f"claims:{claim.article}",
+                              "entity-names", "ids"}),
         ))
     for entity in sorted(archive.entities.values(), key=lambda e: e.id):
         plans.append(_entity_page(archive, entity))
@@ -150,7 +153,7 @@ def plan_site(archive: Archive) -> list[PagePlan]:
         plans.append(PagePlan(
             url=urls.page_url(page.slug), template="page.html", kind="page", title=page.title,
             lang=page.lang, description=page.summary, context={"free_page": page},
-            inputs=frozenset({"config", f"page:{page.slug}"}),
+            inputs=frozenset({f"page:{page.slug}", "ids"}),
         ))
     plans += _paginated(archive, "articles/", "articles.html", "Articles",
                         [("", archive.articles_newest_first)])
@@ -159,6 +162,7 @@ def plan_site(archive: Archive) -> list[PagePlan]:
                         _entities_by_type(archive))
     plans += _paginated(archive, "sources/", "sources.html", "Sources",
                         _sources_by_publisher(archive))
+    plans += _redirects(archive)
     languages = bundle_languages(p.lang for p in plans if p.searchable)
     plans.append(PagePlan(url="search/", template="search.html", kind="search", title="Search",
                           lang=config.language, context={
@@ -176,6 +180,24 @@ def plan_site(archive: Archive) -> list[PagePlan]:
     plans.append(PagePlan(url="robots.txt", template="robots.txt", kind="robots",
                           title="robots.txt", lang=config.language, in_sitemap=False))
     return plans
+
+
+def _redirects(archive: Archive) -> list[PagePlan]:
+    """A page at each earlier URL (`aliases`) that sends readers to the current one."""
+    moves: list[tuple[str, str, str]] = []
+    for article in archive.articles.values():
+        moves += [(urls.article_url(old), urls.article_url(article.slug), article.title)
+                  for old in article.aliases]
+    for claim in archive.claims.values():
+        moves += [(urls.claim_url(old), urls.claim_url(claim.id), claim.claim)
+                  for old in claim.aliases]
+    for page in archive.pages.values():
+        moves += [(urls.page_url(old), urls.page_url(page.slug), page.title)
+                  for old in page.aliases]
+    return [PagePlan(url=old, template="redirect.html", kind="redirect", title=title,
+                     lang=archive.config.language, in_sitemap=False,
+                     context={"target": target}, inputs=frozenset({"ids"}))
+            for old, target, title in sorted(moves)]
 
 
 def _home(archive: Archive) -> PagePlan:
@@ -222,7 +244,7 @@ def _entity_page(archive: Archive, entity: Entity) -> PagePlan:
             "articles": mentioned_in,
             "tally": [(r, tally[r.id]) for r in archive.config.ratings if tally[r.id]],
         },
-        inputs=frozenset({"config", f"entity:{entity.id}", "entities"}
+        inputs=frozenset({f"entity:{entity.id}", "entity-names", "ids"}
                          | {f"claims:{slug}" for slug in related_articles}
                          | {f"article:{slug}" for slug in related_articles}),
     )
