@@ -27,6 +27,11 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
+def _add_src(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-s", "--src", type=Path, default=Path("."),
+                        help="site folder (default .)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sitegen", description="Static site generator for annotated news archives."
@@ -35,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = commands.add_parser("build", help="build the site into its output folder")
-    build.add_argument("-s", "--src", type=Path, default=Path("."), help="site folder (default .)")
+    _add_src(build)
     build.add_argument("-o", "--out", type=Path, help="output folder (default: site.yaml output)")
     build.add_argument(
         "--base-url", help="absolute URL of the published site (overrides site.yaml)",
@@ -43,8 +48,19 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true", help="include draft articles and pages")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
+    serve = commands.add_parser("serve", help="preview the site; rebuild and reload on edits")
+    _add_src(serve)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000,
+                       help="port (default 8000; 0 picks a free one)")
+    serve.add_argument("--open", action="store_true", help="open the preview in the web browser")
+    serve.add_argument("--quiet-period", type=float, default=0.1, metavar="SECONDS",
+                       help="rebuild once files have been quiet this long (default 0.1)")
+    serve.add_argument("--no-search", action="store_true", help="do not build the search index")
+
     check = commands.add_parser("check", help="run every validation; write nothing")
-    check.add_argument("-s", "--src", type=Path, default=Path("."), help="site folder (default .)")
+    _add_src(check)
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.add_argument("--format", choices=FORMATS, default="text",
                        help="text (default), json, or github (workflow annotations)")
@@ -54,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
     imp = commands.add_parser("import", help="turn a raw seed text into an article")
     imp.add_argument("seed", type=Path, help="the seed file, e.g. seeds/000_x.txt")
-    imp.add_argument("-s", "--src", type=Path, default=Path("."), help="site folder (default .)")
+    _add_src(imp)
     imp.add_argument("--slug", help="article slug (default: from the title)")
     imp.add_argument("--lang", help="language of the text (default: site.yaml language)")
     imp.add_argument("--date", type=_date, help="publication date, YYYY-MM-DD")
@@ -78,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "serve":
+            return _serve(args)
         if args.command == "schemas":
             return _schemas(args)
     except ContentError as exc:
@@ -108,6 +126,14 @@ def _build(args: argparse.Namespace) -> int:
         print(format_report(result.diagnostics), file=sys.stderr)
     print(result.summary())
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from sitegen.serve import ServeOptions, serve
+
+    return serve(ServeOptions(src=args.src, host=args.host, port=args.port,
+                              open_browser=args.open, quiet=args.quiet_period,
+                              search=not args.no_search))
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -59,27 +60,43 @@ def pagefind_binary() -> str:
     return str(get_executable())
 
 
-def index_site(site: Path, pages: Iterable[tuple[str, str]]) -> SearchStats:
+def index_site(site: Path, pages: Iterable[tuple[str, str]],
+               output: Path | None = None) -> SearchStats:
     """Index `pages` ((output path, language) pairs) of the site in `site` into
-    site/pagefind/<language>/."""
-    started = time.perf_counter()
-    by_lang: dict[str, list[str]] = {}
-    for path, lang in pages:
-        by_lang.setdefault(_bundle_name(lang), []).append(path)
-    scratch = site.parent / f".{site.name}.search-{os.getpid()}"
+    one bundle per language under `output` (default site/pagefind/)."""
+    scratch = site.parent / f".{site.name}.search-{os.getpid()}-{threading.get_ident()}"
+    try:
+        by_lang = stage_pages(site, pages, scratch)
+        return run_pagefind(scratch, by_lang, output or site / SEARCH_DIR)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def stage_pages(site: Path, pages: Iterable[tuple[str, str]], scratch: Path) -> dict[str, int]:
+    """Hard-link each language's pages into scratch/<lang>/; return pages per language.
+
+    The links keep the staged bytes even if `site` is rewritten meanwhile
+    (files there are replaced, never modified in place)."""
     shutil.rmtree(scratch, ignore_errors=True)
+    counts: dict[str, int] = {}
+    for path, lang in pages:
+        bundle = _bundle_name(lang)
+        target = scratch / bundle / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(site / path, target)
+        counts[bundle] = counts.get(bundle, 0) + 1
+    return counts
+
+
+def run_pagefind(scratch: Path, by_lang: dict[str, int], output: Path) -> SearchStats:
+    """Run the Pagefind CLI on each language's tree in parallel, into output/<lang>/."""
+    started = time.perf_counter()
     binary = pagefind_binary()
     running: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
-        for lang, paths in sorted(by_lang.items()):
-            tree = scratch / lang
-            for path in paths:
-                target = tree / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.link(site / path, target)
-            output = site / SEARCH_DIR / lang
+        for lang in sorted(by_lang):
             running.append((lang, subprocess.Popen(
-                [binary, "--site", str(tree), "--output-path", str(output),
+                [binary, "--site", str(scratch / lang), "--output-path", str(output / lang),
                  "--force-language", lang, "--silent"],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
         for lang, process in running:
@@ -92,14 +109,12 @@ def index_site(site: Path, pages: Iterable[tuple[str, str]]) -> SearchStats:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-        shutil.rmtree(scratch, ignore_errors=True)
     size = 0
     for lang in by_lang:
         for name in _UNUSED:
-            (site / SEARCH_DIR / lang / name).unlink(missing_ok=True)
-        size += sum(p.stat().st_size for p in (site / SEARCH_DIR / lang).rglob("*") if p.is_file())
-    return SearchStats({lang: len(paths) for lang, paths in by_lang.items()}, size,
-                       time.perf_counter() - started)
+            (output / lang / name).unlink(missing_ok=True)
+        size += sum(p.stat().st_size for p in (output / lang).rglob("*") if p.is_file())
+    return SearchStats(dict(by_lang), size, time.perf_counter() - started)
 
 
 def _bundle_name(lang: str) -> str:

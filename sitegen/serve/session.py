@@ -1,0 +1,145 @@
+"""The state `sitegen serve` shares between the watcher, the HTTP threads and
+the search refresher.
+
+`lock` is held for a whole rebuild: a request that arrives meanwhile waits and
+then gets the new version. `version` grows after every rebuild (good or
+failed); pages carry the version they were served with, so a reload is never
+lost between a page load and its event stream connecting.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from sitegen.diagnostics import Diagnostic, format_report
+from sitegen.incremental import IncrementalBuilder, RebuildReport
+from sitegen.site.search import SEARCH_DIR, SearchError, run_pagefind, stage_pages
+
+
+class Session:
+    def __init__(self, src: Path, out: Path, *, base_url: str | None = None,
+                 search: bool = True, log: Callable[[str], None] = print) -> None:
+        self.src = src
+        self.out = out
+        self.builder = IncrementalBuilder(src, out, drafts=True, base_url=base_url)
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self.version = 0
+        self.diagnostics: list[Diagnostic] = []  # errors of the last rebuild, shown as overlay
+        self.closing = False
+        self.log = log
+        self.search = SearchRefresher(self) if search else None
+
+    @property
+    def failed(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+    def rebuild(self, changes: Iterable[str] = ()) -> RebuildReport:
+        """Rebuild now (requests wait); bump the version so open pages reload."""
+        what = _describe(changes)
+        with self.lock:
+            report = self.builder.rebuild()
+            self.diagnostics = [] if report.ok else report.diagnostics
+            self.version += 1
+            self.changed.notify_all()
+        stamp = time.strftime("%H:%M:%S")
+        ms = report.seconds * 1000
+        if report.ok:
+            self.log(f"[{stamp}] {what}: {report.rendered} pages rendered, {report.written} files "
+                     f"written, {report.removed} removed, {ms:.0f} ms")
+            if report.search_changed and self.search is not None:
+                self.search.request()
+        else:
+            errors = sum(d.severity == "error" for d in report.diagnostics)
+            self.log(f"[{stamp}] {what}: {errors} error(s), shown in the browser; "
+                     f"still serving the last good site ({ms:.0f} ms)")
+            self.log(format_report(report.diagnostics))
+        return report
+
+    def wait_for_change(self, seen: int, timeout: float) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: self.version != seen or self.closing, timeout=timeout)
+            return self.version
+
+    def close(self) -> None:
+        with self.changed:
+            self.closing = True
+            self.changed.notify_all()
+        if self.search is not None:
+            self.search.stop()
+
+
+def _describe(changes: Iterable[str]) -> str:
+    names = sorted(set(changes))
+    if not names:
+        return "initial build"
+    if len(names) == 1:
+        return f"{names[0]} changed"
+    return f"{names[0]} and {len(names) - 1} more changed"
+
+
+class SearchRefresher:
+    """Refreshes the Pagefind index in the background after rebuilds: at most
+    one refresh runs, and requests made meanwhile coalesce into one more."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.wanted = threading.Event()
+        self.stopping = False
+        self.generation = 0
+        self.done = threading.Condition()
+        self.completed = 0  # refreshes finished (tests wait on it)
+        self.thread = threading.Thread(target=self._run, name="sitegen-search", daemon=True)
+        self.thread.start()
+
+    def request(self) -> None:
+        self.wanted.set()
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.wanted.set()
+        self.thread.join(timeout=30)
+
+    def wait(self, count: int, timeout: float) -> bool:
+        with self.done:
+            return self.done.wait_for(lambda: self.completed >= count, timeout=timeout)
+
+    def _run(self) -> None:
+        while True:
+            self.wanted.wait()
+            if self.stopping:
+                return
+            self.wanted.clear()
+            self._refresh()
+
+    def _refresh(self) -> None:
+        session = self.session
+        out = session.out
+        self.generation += 1
+        scratch = out.parent / f".{out.name}.search-stage-{self.generation}"
+        fresh = out.parent / f".{out.name}.search-new-{self.generation}"
+        try:
+            with session.lock:  # a consistent snapshot of the pages, by hard links
+                by_lang = stage_pages(out, session.builder.searchable, scratch)
+            stats = run_pagefind(scratch, by_lang, fresh)
+            with session.lock:
+                current = out / SEARCH_DIR
+                old = out.parent / f".{out.name}.search-old-{self.generation}"
+                if current.exists():
+                    current.rename(old)
+                fresh.rename(current)
+                shutil.rmtree(old, ignore_errors=True)
+            session.log(f"[{time.strftime('%H:%M:%S')}] search index refreshed: "
+                        f"{sum(stats.pages.values())} pages in {stats.seconds:.2f} s")
+        except (SearchError, OSError) as exc:
+            session.log(f"search index refresh failed: {exc}")
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            shutil.rmtree(fresh, ignore_errors=True)
+            with self.done:
+                self.completed += 1
+                self.done.notify_all()
