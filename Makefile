@@ -14,10 +14,9 @@ $(BIN)/.installed: pyproject.toml
 build: $(BIN)/.installed
 	$(BIN)/sitegen build
 
-# A plain static server on 127.0.0.1 until `sitegen serve` exists.
-serve: build
-	@echo "serving the demo archive at http://127.0.0.1:$(PORT)/"
-	$(BIN)/python -m http.server --bind 127.0.0.1 --directory public $(PORT)
+# The live preview of the demo archive on 127.0.0.1 (Ctrl-C stops it).
+serve: $(BIN)/.installed
+	$(BIN)/sitegen serve --port $(PORT)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check sitegen tests bench
