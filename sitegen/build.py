@@ -27,7 +27,7 @@ from sitegen.site.exports import claim_review, claims_json
 from sitegen.site.markdown import renderer_env
 from sitegen.site.output import WriteStats, check_output_dir, write_site
 from sitegen.site.pages import PagePlan, plan_site
-from sitegen.site.render import link_resolver, make_environment, template_dirs
+from sitegen.site.render import link_resolver, make_environment, template_dirs, ui_text
 from sitegen.site.search import SearchStats, index_site
 
 SITEMAP_LIMIT = 50_000
@@ -92,7 +92,7 @@ def build(options: BuildOptions) -> BuildResult:
     options.phase("loaded")
     out = options.out or options.src / archive.config.output
     check_output_dir(options.src, out)
-    plans = plan_site(archive)
+    plans = plan_site(archive, ui_text(options.src, archive))
     options.phase("planned")
     files = render_site(options.src, archive, plans)
     options.phase("rendered")

@@ -15,7 +15,7 @@ import jinja2
 
 from sitegen.content.load import load_archive
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics, format_report
-from sitegen.site.render import template_dirs, theme_dir
+from sitegen.site.render import template_dirs, theme_dir, ui_text
 
 FORMATS = ("text", "json", "github")
 
@@ -30,7 +30,8 @@ def check_site(src: Path) -> Diagnostics:
     diags.extend(template_syntax(src))
     if loaded.archive is not None and not diags.errors:
         try:
-            render_site(src, loaded.archive, plan_site(loaded.archive))
+            archive = loaded.archive
+            render_site(src, archive, plan_site(archive, ui_text(src, archive)))
         except ContentError as exc:
             diags.extend(exc.diagnostics)
     return diags

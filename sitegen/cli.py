@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import signal
 import sys
 import threading
@@ -18,6 +19,13 @@ from sitegen import __version__
 from sitegen.check import FORMATS
 from sitegen.diagnostics import ContentError, format_report
 from sitegen.site.output import OutputError
+
+
+def _base_url(value: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise argparse.ArgumentTypeError(
+            f"not an absolute http(s) URL: {value!r} (e.g. https://example.org/archive/)")
+    return value
 
 
 def _date(value: str) -> dt.date:
@@ -43,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_src(build)
     build.add_argument("-o", "--out", type=Path, help="output folder (default: site.yaml output)")
     build.add_argument(
-        "--base-url", help="absolute URL of the published site (overrides site.yaml)",
+        "--base-url", type=_base_url, help="absolute URL of the published site (overrides site.yaml)",
     )
     build.add_argument("--drafts", action="store_true", help="include draft articles and pages")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")

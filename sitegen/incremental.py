@@ -25,7 +25,7 @@ from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic
 from sitegen.site.deps import fingerprint, input_values, tree_hash
 from sitegen.site.pages import PagePlan, plan_site
-from sitegen.site.render import make_environment, template_dirs
+from sitegen.site.render import make_environment, template_dirs, ui_text
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class IncrementalBuilder:
             self._templates = templates
         else:
             self._env.globals.update(archive=archive, config=archive.config)
-        plans = plan_site(archive)
+        plans = plan_site(archive, ui_text(self.src, archive))
         values = input_values(archive, templates)
         fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
         todo = [p for p in plans if self.fingerprints.get(p.path) != fingerprints[p.path]]

@@ -21,6 +21,7 @@ from typing import Any
 from sitegen.content.load import ENTITY_TYPES
 from sitegen.content.model import Archive, Article, Claim, Entity, Source
 from sitegen.site import urls
+from sitegen.site.i18n import UIText, load_ui_text
 from sitegen.site.search import bundle_languages
 
 LATEST_ON_HOME = 10
@@ -124,9 +125,13 @@ class SourceUse:
     claims: tuple[Claim, ...]
 
 
-def plan_site(archive: Archive) -> list[PagePlan]:
-    """Every page of the site, in a stable order."""
+def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
+    """Every page of the site, in a stable order (`text`: the theme's words, for titles)."""
     config = archive.config
+    if text is None:
+        from sitegen.site.render import theme_dir
+
+        text = load_ui_text([theme_dir()], config.language)
     plans: list[PagePlan] = [_home(archive)]
     for article in archive.articles_newest_first:
         plans.append(PagePlan(
@@ -155,24 +160,31 @@ def plan_site(archive: Archive) -> list[PagePlan]:
             lang=page.lang, description=page.summary, context={"free_page": page},
             inputs=frozenset({f"page:{page.slug}", "ids"}),
         ))
-    plans += _paginated(archive, "articles/", "articles.html", "Articles",
+    plans += _paginated(archive, text, "articles/", "articles.html", text("title_articles"),
                         [("", archive.articles_newest_first)])
-    plans += _paginated(archive, "claims/", "claims.html", "Claims", _claims_by_rating(archive))
-    plans += _paginated(archive, "entities/", "entities.html", "Entities",
+    plans += _paginated(archive, text, "claims/", "claims.html", text("title_claims"),
+                        _claims_by_rating(archive))
+    plans += _paginated(archive, text, "entities/", "entities.html", text("title_entities"),
                         _entities_by_type(archive))
-    plans += _paginated(archive, "sources/", "sources.html", "Sources",
+    plans += _paginated(archive, text, "sources/", "sources.html", text("title_sources"),
                         _sources_by_publisher(archive))
     plans += _redirects(archive)
     languages = bundle_languages(p.lang for p in plans if p.searchable)
-    plans.append(PagePlan(url="search/", template="search.html", kind="search", title="Search",
+    plans.append(PagePlan(url="search/", template="search.html", kind="search",
+                          title=text("title_search"),
                           lang=config.language, context={
                               "search_languages": languages,
+                              "search_text": json.dumps(
+                                  {k: v for k, v in text.entries.items()
+                                   if k.startswith(("search_", "facet_", "kind_"))},
+                                  ensure_ascii=False, sort_keys=True),
                               "search_ratings": json.dumps(
                                   {r.id: {"label": r.label, "final": r.final}
                                    for r in config.ratings}, ensure_ascii=False),
                           }))
     plans.append(PagePlan(url="404.html", template="404.html", kind="404",
-                          title="Page not found", lang=config.language, root=config.base_path,
+                          title=text("not_found_title"), lang=config.language,
+                          root=config.base_path,
                           in_sitemap=False))
     plans.append(PagePlan(url="feed.xml", template="feed.xml", kind="feed", title=config.title,
                           lang=config.language, in_sitemap=False,
@@ -242,6 +254,8 @@ def _entity_page(archive: Archive, entity: Entity) -> PagePlan:
                 date=max(dates, default=None)),
             "entity": entity, "claims_by": by, "claims_about": about,
             "articles": mentioned_in,
+            "timeline": sorted((c.reviewed, c.rating) for c in
+                               {c.id: c for c in (*by, *about)}.values() if c.reviewed),
             "tally": [(r, tally[r.id]) for r in archive.config.ratings if tally[r.id]],
         },
         inputs=frozenset({f"entity:{entity.id}", "entity-names", "ids"}
@@ -298,7 +312,7 @@ def _group_pages(groups: list[tuple[str, list[Any]]], size: int, base: str) -> d
     return result
 
 
-def _paginated(archive: Archive, base: str, template: str, title: str,
+def _paginated(archive: Archive, text: UIText, base: str, template: str, title: str,
                groups: list[tuple[str, list[Any]]]) -> list[PagePlan]:
     """Split grouped items into pages of `page_size`; each page gets its groups' slices."""
     size = archive.config.page_size
@@ -315,7 +329,7 @@ def _paginated(archive: Archive, base: str, template: str, title: str,
         pager = Pager(number, count, base, page_groups)
         plans.append(PagePlan(
             url=pager.url_of(number), template=template, kind="list",
-            title=title if number == 1 else f"{title} (page {number})",
+            title=title if number == 1 else text("title_page", title=title, n=number),
             lang=archive.config.language, context={"pager": pager, "groups": page_groups},
         ))
     return plans

@@ -16,8 +16,9 @@ import jinja2
 from markupsafe import Markup
 
 from sitegen.content.model import Archive
-from sitegen.site import urls
+from sitegen.site import charts, urls
 from sitegen.site.exports import script_safe_json
+from sitegen.site.i18n import UIText, load_ui_text
 from sitegen.site.markdown import Citations, render_markdown
 
 
@@ -39,6 +40,10 @@ def template_dirs(src: Path) -> list[Path]:
     return dirs
 
 
+def ui_text(src: Path, archive: Archive) -> UIText:
+    return load_ui_text(template_dirs(src), archive.config.language)
+
+
 def make_environment(src: Path, archive: Archive) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(src)]),
@@ -48,11 +53,18 @@ def make_environment(src: Path, archive: Archive) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["date"] = format_date
+    text = load_ui_text(template_dirs(src), archive.config.language)
+    env.filters["date"] = text.date
     env.filters["isodate"] = iso_date
     env.filters["tojson_ld"] = json_ld
-    env.globals.update(url=_url, abs_url=_abs_url, link=_link, markdown=_markdown,
-                       cite=Citations)
+    positions = {rating.id: index for index, rating in enumerate(archive.config.ratings)}
+    env.globals.update(
+        url=_url, abs_url=_abs_url, link=_link, markdown=_markdown, cite=Citations,
+        t=text, tm=text.markup, ui_language=text.language,
+        rating_position=lambda rating_id: positions.get(rating_id, 0),
+        rating_chart=lambda tally, label: charts.rating_chart(tally, positions, label),
+        timeline_chart=lambda points, label: charts.timeline_chart(points, positions, label),
+    )
     env.globals["archive"] = archive
     env.globals["config"] = archive.config
     return env
@@ -102,14 +114,6 @@ def _abs_url(ctx: jinja2.runtime.Context, target: str) -> str:
 def _markdown(ctx: jinja2.runtime.Context, text: str, citations: Citations | None = None) -> Markup:
     page = ctx["page"]
     return render_markdown(text, link_resolver(ctx["archive"], page.url, page.root), citations)
-
-
-def format_date(value: dt.date | None, style: str = "long") -> str:
-    if value is None:
-        return ""
-    if style == "short":
-        return f"{value.day} {value:%b %Y}"
-    return f"{value.day} {value:%B %Y}"
 
 
 def iso_date(value: dt.date | None) -> str:

@@ -8,19 +8,15 @@ const root = document.getElementById("search");
 const siteRoot = new URL(root.dataset.root, location.href);
 const languages = root.dataset.languages.split(" ").filter(Boolean);
 const ratings = JSON.parse(root.dataset.ratings || "{}");
+const text = JSON.parse(root.dataset.text || "{}");
+const say = (key, values = {}) =>
+  (text[key] || key).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
 const uiLang = document.documentElement.lang || "en";
 const PAGE_SIZE = 20;
 const DATE_SORT_DEPTH = 100; // results per language loaded to order by date
-const FACETS = [
-  ["kind", "Type"],
-  ["rating", "Rating"],
-  ["language", "Language"],
-  ["entity", "Entity"],
-  ["publisher", "Publisher"],
-  ["year", "Year"],
-];
-const FACET_KEYS = FACETS.map(([key]) => key);
-const KIND_LABELS = { article: "Article", claim: "Claim", entity: "Entity" };
+const FACET_KEYS = ["kind", "rating", "language", "entity", "publisher", "year"];
+const FACETS = FACET_KEYS.map((key) => [key, say(`facet_${key}`)]);
+const KIND_LABELS = { article: say("kind_article"), claim: say("kind_claim"), entity: say("kind_entity") };
 const TOP_VALUES = 12;
 
 const form = root.querySelector(".search-form");
@@ -105,7 +101,7 @@ async function run(state) {
   if (!active) {
     for (const { totals } of all) addCounts(counts, totals);
     renderFacets(counts, state);
-    statusLine.textContent = "Type a word, or choose a filter.";
+    statusLine.textContent = say("search_prompt");
     list.replaceChildren();
     moreButton.hidden = true;
     current = { results: [], shown: 0 };
@@ -155,9 +151,9 @@ async function showMore(token = generation) {
 }
 
 function statusText(n, q) {
-  const what = n === 1 ? "1 result" : `${n} results`;
-  if (!q) return n ? `${what} for the chosen filters` : "No results for the chosen filters";
-  return n ? `${what} for “${q}”` : `No results for “${q}”`;
+  const what = n === 1 ? say("search_results_one") : say("search_results", { n });
+  if (!q) return n ? say("search_filtered", { what }) : say("search_none_filtered");
+  return n ? say("search_for", { what, q }) : say("search_none", { q });
 }
 
 // -- rendering ---------------------------------------------------------------
@@ -208,7 +204,7 @@ function renderFacets(counts, state) {
     const items = entries.map(([value, n]) => facetOption(key, value, n, state));
     fieldset.append(...items.slice(0, TOP_VALUES));
     if (items.length > TOP_VALUES) {
-      const more = element("details", {}, element("summary", {}, `${items.length - TOP_VALUES} more`));
+      const more = element("details", {}, element("summary", {}, say("search_more_values", { n: items.length - TOP_VALUES })));
       more.append(...items.slice(TOP_VALUES));
       if (items.slice(TOP_VALUES).some((i) => i.querySelector("input").checked)) more.open = true;
       fieldset.append(more);
@@ -283,6 +279,6 @@ layout.hidden = false;
 const initial = readState();
 showState(initial);
 run(initial).catch((error) => {
-  statusLine.textContent = "Search could not load its index.";
+  statusLine.textContent = say("search_failed");
   console.error(error);
 });
