@@ -29,7 +29,12 @@ chromium:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
-test: lint chromium
+# The Nu HTML Checker (needs Java, which the machine has), from the npm registry.
+VNU_JAR := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+$(VNU_JAR):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/vnu vnu-jar@26.9.27
+
+test: lint chromium $(VNU_JAR)
 	$(BIN)/python -m pytest
 
 clean:

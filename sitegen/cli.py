@@ -51,8 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_src(build)
     build.add_argument("-o", "--out", type=Path, help="output folder (default: site.yaml output)")
     build.add_argument(
-        "--base-url", type=_base_url, help="absolute URL of the published site (overrides site.yaml)",
-    )
+        "--base-url", type=_base_url,
+        help="absolute URL of the published site (overrides site.yaml)")
     build.add_argument("--drafts", action="store_true", help="include draft articles and pages")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
 

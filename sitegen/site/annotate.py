@@ -94,7 +94,8 @@ def top_level_ranges(tokens: Sequence[Token]) -> list[tuple[int, int]]:
 
 
 def render_passage(document: Document, claim: Claim, md_env: dict[str, object]) -> Markup:
-    """The paragraph that holds the claim's quote, with only that quote marked."""
+    """The paragraph that holds the claim's quote, with only that quote marked
+    (no note numbers: the claim's page is its note)."""
     if claim.anchor is None:
         return Markup("")
     block = document.blocks[claim.anchor.block]
@@ -146,7 +147,7 @@ def annotate_inline(
             piece.content = text[a - cs : b - cs]
             if covering:
                 children.extend(_passage_starts(spans, a, started))
-                children.append(_mark_open(covering))
+                children.append(_mark_open(covering, with_notes=with_refs))
                 children.append(piece)
                 children.append(Token("mark_close", "mark", -1))
             else:
@@ -178,14 +179,17 @@ def _passage_starts(spans: list[tuple[int, int, Claim]], at: int,
     return anchors
 
 
-def _mark_open(covering: list[Claim]) -> Token:
+def _mark_open(covering: list[Claim], with_notes: bool) -> Token:
     mark = Token("mark_open", "mark", 1)
     ids = [c.id for c in sorted(covering, key=lambda c: c.number)]
     mark.attrs = {
         "class": "claim" + (" claim-overlap" if len(ids) > 1 else ""),
         "data-claims": " ".join(ids),
-        "aria-details": " ".join(f"note-{i}" for i in ids),
     }
+    if with_notes:
+        # ARIA 1.2 allows one id here: the note of the first claim; the others
+        # are listed in data-claims and reached through their own numbers
+        mark.attrs["aria-details"] = f"note-{ids[0]}"
     return mark
 
 
