@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: serve build test lint chromium clean
+.PHONY: serve build test lint chromium screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ $(VNU_JAR):
 
 test: lint chromium $(VNU_JAR)
 	$(BIN)/python -m pytest
+
+# PNGs of the article, a claim and an entity page at 375, 768 and 1,440 px, light and dark.
+screenshots: $(BIN)/.installed chromium
+	$(BIN)/python docs/make_screenshots.py
 
 clean:
 	rm -rf $(VENV) public dist build .pytest_cache .ruff_cache
