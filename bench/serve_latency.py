@@ -18,7 +18,10 @@ waits for `window.__sitegenLive` (its live-reload event stream is open). Then, -
   the rebuild time and the pages rendered again for the edit.
 
 Each edit waits for the reloaded page's event stream and for the tree to be quiet before the
-next one. Nothing is injected into the site.
+next one. Nothing is injected into the site. Every site's template folders end with the
+default theme, which in an editable install is this repo's templates/: when a template
+changes during a run, every page is rendered again, so such edits are counted as
+"disturbed" and left out.
 
 Usage: python bench/serve_latency.py [--articles 1000 10000 ...] [--edits 20] [--quiet 0.05]
 (--articles with no value measures the demo only.)
@@ -42,6 +45,8 @@ from gen_archive import generate
 from playwright.sync_api import Browser
 
 from sitegen.serve.app import Preview, ServeOptions
+from sitegen.site.deps import tree_hash
+from sitegen.site.render import template_dirs
 
 REBUILD_LINE = re.compile(r": (\d+) pages rendered, (\d+) files written, (\d+) removed, (\d+) ms$")
 FAILED_LINE = re.compile(r": \d+ error\(s\), shown in the browser")
@@ -63,6 +68,7 @@ class SiteResult:
     rendered: list[int] = field(default_factory=list)
     rebuilds: int = 0
     failed: int = 0
+    disturbed: int = 0  # edits left out: the templates changed meanwhile (see below)
 
 
 def first_claim(src: Path) -> tuple[Path, str]:
@@ -104,6 +110,7 @@ def measure(name: str, src: Path, browser: Browser, edits: int, quiet: float) ->
     preview = Preview(ServeOptions(src=src, port=0, quiet=quiet, search=False), log=log.append)
     context = None
     try:
+        templates = tree_hash(template_dirs(src))
         preview.start()
         initial = REBUILD_LINE.search(log[-1])
         result.initial_s = int(initial.group(4)) / 1000 if initial else float("nan")
@@ -120,10 +127,17 @@ def measure(name: str, src: Path, browser: Browser, edits: int, quiet: float) ->
             written_at = time.time() * 1000
             claims_file.write_text(text, encoding="utf-8")
             ready = page.wait_for_function(DOM_READY_JS, arg=marker, timeout=120_000)
-            result.latencies_ms.append(ready.json_value() - written_at)
+            latency = ready.json_value() - written_at
             page.wait_for_function("window.__sitegenLive !== undefined")
             time.sleep(quiet + 0.2)  # let trailing file events settle into this edit
-            for entry in rebuild_lines(log, seen):
+            entries = rebuild_lines(log, seen)
+            now = tree_hash(template_dirs(src))
+            if now != templates:  # someone edited the theme: everything was rendered again
+                templates = now
+                result.disturbed += 1
+                continue
+            result.latencies_ms.append(latency)
+            for entry in entries:
                 result.rebuilds += 1
                 match = REBUILD_LINE.search(entry)
                 if match is None:
@@ -167,14 +181,19 @@ def main(argv: list[str] | None = None) -> int:
     print()
     rows = []
     for r in results:
+        if not r.latencies_ms:
+            rows.append([r.name, r.pages, f"{r.initial_s:.2f}", 0, "-", "-", "-", "-", "-",
+                         r.disturbed])
+            continue
         rendered = (f"{min(r.rendered)}" if min(r.rendered) == max(r.rendered)
                     else f"{min(r.rendered)}-{max(r.rendered)}") if r.rendered else "-"
         rows.append([r.name, r.pages, f"{r.initial_s:.2f}", len(r.latencies_ms),
                      f"{median(r.latencies_ms):.0f}", f"{max(r.latencies_ms):.0f}",
                      f"{median(r.rebuild_ms):.0f}" if r.rebuild_ms else "-", rendered,
-                     f"{r.rebuilds} ({r.failed} failed)"])
+                     f"{r.rebuilds} ({r.failed} failed)", r.disturbed])
     print(table(["site", "pages", "initial build s", "edits", "edit→DOM median ms",
-                 "worst ms", "rebuild median ms", "pages re-rendered", "rebuilds"], rows))
+                 "worst ms", "rebuild median ms", "pages re-rendered", "rebuilds",
+                 "disturbed"], rows))
     return 0
 
 

@@ -7,6 +7,8 @@ errors raise `ContentError` and leave the previous output untouched.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import os
 import time
 import traceback
 from collections import Counter
@@ -25,7 +27,7 @@ from sitegen.site import urls
 from sitegen.site.annotate import render_article_body, render_passage
 from sitegen.site.exports import claim_review, claims_json
 from sitegen.site.markdown import renderer_env
-from sitegen.site.output import WriteStats, check_output_dir, write_site
+from sitegen.site.output import Stager, WriteStats, check_output_dir, write_site
 from sitegen.site.pages import PagePlan, plan_site
 from sitegen.site.render import link_resolver, make_environment, template_dirs, ui_text
 from sitegen.site.search import SearchStats, index_site
@@ -41,6 +43,7 @@ class BuildOptions:
     drafts: bool = False
     strict: bool = False
     search: bool = True  # build the Pagefind index
+    workers: int | None = None  # rendering processes (default: by site size and CPUs)
     # Called with the name of each phase as it ends ("loaded", "planned",
     # "rendered", "staged"); tests use it to interrupt a build at every phase.
     hook: Callable[[str], None] | None = None
@@ -94,16 +97,21 @@ def build(options: BuildOptions) -> BuildResult:
     check_output_dir(options.src, out)
     plans = plan_site(archive, ui_text(options.src, archive))
     options.phase("planned")
-    files = render_site(options.src, archive, plans)
-    options.phase("rendered")
+    env = make_environment(options.src, archive)
     search: list[SearchStats] = []
     indexed = [(p.path, p.lang) for p in plans if p.searchable]
+
+    def produce(stager: Stager) -> None:
+        stage_pages(stager, env, options.src, archive, plans, workers=options.workers)
+        for path, data in sorted(site_files(env, options.src, archive, plans).items()):
+            stager.add(path, data)
+        options.phase("rendered")
 
     def finish(staging: Path) -> None:
         if options.search and indexed:
             search.append(index_site(staging, indexed))
 
-    stats = write_site(out, files, hook=options.hook, finish=finish)
+    stats = write_site(out, produce, hook=options.hook, finish=finish)
     pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
     return BuildResult(
         out=out, pages=pages, claims=len(archive.claims), entities=len(archive.entities),
@@ -124,6 +132,57 @@ def render_pages(env: jinja2.Environment, src: Path, archive: Archive,
                  plans: Iterable[PagePlan]) -> dict[str, bytes]:
     """The given pages, rendered (output path → bytes)."""
     return {plan.path: render_page(env, src, archive, plan).encode("utf-8") for plan in plans}
+
+
+def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Archive,
+                plans: list[PagePlan], workers: int | None = None) -> None:
+    """Render the pages straight into the staging folder, in parallel worker
+    processes when the site is large enough to pay for them (they are forked,
+    so they share the loaded archive and compiled templates without copying)."""
+    count = workers if workers is not None else default_workers(len(plans))
+    if count <= 1:
+        for plan in plans:
+            stager.add(plan.path, render_page(env, src, archive, plan).encode("utf-8"))
+        return
+    for name in sorted({plan.template for plan in plans}):
+        env.get_template(name)  # compile once, before forking
+    global _JOB
+    _JOB = (stager, env, src, archive, plans, count)
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(count) as pool:
+            results = pool.map(_render_share, range(count))
+    finally:
+        _JOB = None
+    for written, unchanged, diagnostics in results:
+        if diagnostics:
+            raise ContentError(diagnostics)
+        stager.written += written
+        stager.unchanged += unchanged
+
+
+PARALLEL_FROM = 1500  # pages; below this, starting processes costs more than it saves
+_JOB: tuple[Stager, jinja2.Environment, Path, Archive, list[PagePlan], int] | None = None
+
+
+def default_workers(pages: int) -> int:
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if pages < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(cpus or 1, 8))
+
+
+def _render_share(index: int) -> tuple[int, int, list[Diagnostic]]:
+    """In a worker: render every count-th page, starting at `index`."""
+    assert _JOB is not None
+    stager, env, src, archive, plans, count = _JOB
+    stager.written = stager.unchanged = 0
+    try:
+        for plan in plans[index::count]:
+            stager.add(plan.path, render_page(env, src, archive, plan).encode("utf-8"))
+    except ContentError as exc:
+        return stager.written, stager.unchanged, exc.diagnostics
+    return stager.written, stager.unchanged, []
 
 
 def site_files(env: jinja2.Environment, src: Path, archive: Archive,
@@ -157,10 +216,15 @@ def render_page(env: jinja2.Environment, src: Path, archive: Archive, plan: Page
     except jinja2.TemplateSyntaxError as exc:
         message = f"template syntax error: {exc.message}"
         raise ContentError([_template_diagnostic(src, exc.filename, exc.lineno, message)]) from None
-    except jinja2.TemplateError as exc:
+    except Exception as exc:
+        # an error raised by template code ({{ page.title + 1 }}) is the template's;
+        # anything else is a bug in sitegen and keeps its traceback
         filename, line = _template_frame(exc)
+        if filename is None and not isinstance(exc, jinja2.TemplateError):
+            raise
         raise ContentError([_template_diagnostic(
-            src, filename, line, f"template error while rendering /{plan.url}: {exc}")]) from None
+            src, filename, line, f"template error while rendering /{plan.url}: "
+            f"{type(exc).__name__}: {exc}")]) from None
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,7 +54,11 @@ class SiteConfig:
         return path if path.endswith("/") else path + "/"
 
     def rating(self, rating_id: str) -> Rating | None:
-        return next((r for r in self.ratings if r.id == rating_id), None)
+        return self._ratings_by_id.get(rating_id)
+
+    @cached_property
+    def _ratings_by_id(self) -> dict[str, Rating]:
+        return {r.id: r for r in self.ratings}
 
     def with_base_url(self, base_url: str) -> SiteConfig:
         from dataclasses import replace

@@ -227,6 +227,10 @@ CASES = [
          replace("content/pages/about.md", "title: About Port Ellery Checks\n",
                  "title: About Port Ellery Checks\naliases: [claims]\n"),
          "aliases: [claims]", "the alias 'claims' is one of the site's own folders", "remove it"),
+    Case("template-runtime-error", "templates/page.html",
+         write("templates/page.html", '{% extends "base.html" %}\n{% block main %}\n'
+               "{{ page.title + 1 }}\n{% endblock %}\n"),
+         3, "template error while rendering /about/: TypeError", "fix the template"),
     # warnings: reported by check, fatal only with --strict
     Case("source-never-cited", BUDGET,
          replace(BUDGET, "called it unfair to the rest of the town [2].",

@@ -27,22 +27,44 @@ _FOLD = {
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 
+_FOLD_TABLE = str.maketrans({**_FOLD, "\t": " ", "\n": " ", "\r": " ", "\f": " ",
+                             "\v": " ", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+                             "\u2002": " ", "\u2003": " ", "\u3000": " "})
+_INVISIBLE_RE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "]")
+_REPEATED_SPACE = re.compile("(?<= ) +")
+_ODD_SPACE = re.compile(r"[^\S ]")
+
+
+def _drop(text: str, where: list[int], pattern: re.Pattern[str]) -> tuple[str, list[int]]:
+    """Remove what `pattern` matches, keeping `where` (index map) in step."""
+    if not pattern.search(text):
+        return text, where
+    parts: list[str] = []
+    kept: list[int] = []
+    start = 0
+    for match in pattern.finditer(text):
+        parts.append(text[start : match.start()])
+        kept.extend(where[start : match.start()])
+        start = match.end()
+    parts.append(text[start:])
+    kept.extend(where[start:])
+    return "".join(parts), kept
+
+
 def fold(text: str) -> tuple[str, list[int]]:
     """The matching form of `text` and, for each of its characters, the index
-    of the character of `text` it came from."""
+    of the character of `text` it came from.
+
+    Quotation marks and dashes become ASCII, whitespace runs one space,
+    invisible characters (soft hyphens, zero-width spaces) disappear. Works on
+    whole stretches between changes, so long articles fold quickly."""
     text = unicodedata.normalize("NFC", text)
-    out: list[str] = []
-    where: list[int] = []
-    for index, ch in enumerate(text):
-        if ch in _INVISIBLE:
-            continue
-        if ch.isspace():
-            if out and out[-1] == " ":
-                continue
-            ch = " "
-        out.append(_FOLD.get(ch, ch))
-        where.append(index)
-    return "".join(out), where
+    folded = text.translate(_FOLD_TABLE)
+    if _ODD_SPACE.search(folded):  # whitespace the table does not know
+        folded = _ODD_SPACE.sub(" ", folded)
+    where = list(range(len(folded)))
+    folded, where = _drop(folded, where, _INVISIBLE_RE)
+    return _drop(folded, where, _REPEATED_SPACE)
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,15 @@ _WS = re.compile(r"\s+")
 
 def make_markdown() -> MarkdownIt:
     """The Markdown dialect of sitegen: CommonMark plus tables and strikethrough,
-    raw HTML off, typographic replacements off (text stays as written)."""
-    return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable(
+    raw HTML off, typographic replacements off (text stays as written).
+
+    Every link is kept (validateLink accepts all) so that load.py can report
+    links with unsafe schemes; sitegen's renderers drop their href."""
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable(
         ["table", "strikethrough"]
     )
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
 
 
 MARKDOWN = make_markdown()
@@ -70,6 +75,19 @@ class Document:
             if block.offset <= position <= block.end:
                 return block
         return None
+
+    @cached_property
+    def links(self) -> tuple[tuple[int, str], ...]:
+        """(line offset in the body, href) of every link."""
+        found = []
+        for token in self.tokens:
+            offset = token.map[0] if token.map else 0
+            for child in token.children or []:
+                if child.type in ("softbreak", "hardbreak"):
+                    offset += 1
+                elif child.type == "link_open":
+                    found.append((offset, str(child.attrGet("href") or "")))
+        return tuple(found)
 
     @cached_property
     def heading_ids(self) -> dict[int, str]:

@@ -16,8 +16,15 @@ from typing import Any
 
 from sitegen.config import CONFIG_FILE, LANG_RE, SiteConfig, load_config
 from sitegen.content.anchors import Anchorer
-from sitegen.content.document import Document, make_markdown, parse_document
+from sitegen.content.document import Document, parse_document
 from sitegen.content.fields import ID_RE, Fields, as_map
+from sitegen.content.markup import (
+    INTERNAL_SCHEMES,
+    SAFE_SCHEMES,
+    Compiled,
+    compile_markdown,
+    link_scheme,
+)
 from sitegen.content.mentions import MentionFinder
 from sitegen.content.model import (
     Appearance,
@@ -27,6 +34,7 @@ from sitegen.content.model import (
     Entity,
     FreePage,
     Link,
+    Mention,
     Origin,
     Source,
     TranslationStep,
@@ -38,27 +46,11 @@ from sitegen.diagnostics import Diagnostics, did_you_mean
 ENTITY_TYPES = ("person", "organization", "product", "place", "event", "policy",
                 "publication", "other")
 ATTRIBUTIONS = ("confirmed", "unconfirmed", "misattributed")
-CITATION_RE = re.compile(r"\[(\d+)\]")
-INTERNAL_SCHEMES = ("claim", "entity", "article", "page")
-SAFE_SCHEMES = ("http", "https", "mailto")
 # top-level folders of a built site that a free page (or its alias) cannot take
 RESERVED_PATHS = frozenset({"articles", "claims", "entities", "sources", "search", "static",
                             "pagefind", "page"})
-_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
-
-
-def link_scheme(href: str) -> str:
-    """The lowercase scheme of a link ('' for relative links and fragments)."""
-    match = _SCHEME_RE.match(href.strip())
-    return match.group(1).lower() if match else ""
 _FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
 FAILED = object()  # read_yaml's result for a file that does not parse
-
-# Parses like the renderer but keeps links the renderer would drop as unsafe
-# (javascript:, vbscript:, data:...), so they can be reported instead of
-# silently shown as text.
-LINK_CHECK_MARKDOWN = make_markdown()
-LINK_CHECK_MARKDOWN.validateLink = lambda url: True  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)
@@ -74,6 +66,10 @@ class LoadCache:
     def __init__(self) -> None:
         self.yaml: dict[tuple[str, int], Any] = {}
         self.documents: dict[str, Document] = {}
+        self.markup: dict[str, Compiled] = {}
+        self.anchorers: dict[int, Anchorer] = {}
+        self._finder: tuple[tuple[Any, ...], MentionFinder] | None = None
+        self.found: dict[int, tuple[Document, tuple[Mention, ...]]] = {}
 
     def load_yaml(self, text: str, line_offset: int) -> Any:
         key = (text, line_offset)
@@ -92,10 +88,40 @@ class LoadCache:
             self.documents[body] = parse_document(body)
         return self.documents[body]
 
+    def anchorer(self, document: Document) -> Anchorer:
+        """The quote matcher of a document (its folded text), kept with the document."""
+        key = id(document)
+        if key not in self.anchorers or self.anchorers[key].document is not document:
+            self.anchorers[key] = Anchorer(document)
+        return self.anchorers[key]
+
+    def finder(self, entities: dict[str, Entity]) -> MentionFinder:
+        """The alias matcher, rebuilt only when names or aliases change."""
+        signature = tuple((e.id, e.all_aliases) for e in entities.values())
+        if self._finder is None or self._finder[0] != signature:
+            self._finder = (signature, MentionFinder(entities.values()))
+            self.found = {}
+        return self._finder[1]
+
+    def mentions(self, finder: MentionFinder, document: Document) -> tuple[Mention, ...]:
+        key = id(document)
+        if key not in self.found or self.found[key][0] is not document:
+            self.found[key] = (document, finder.in_document(document))
+        return self.found[key][1]
+
+    def compiled(self, text: str) -> Compiled:
+        if text not in self.markup:
+            self.markup[text] = compile_markdown(text)
+        return self.markup[text]
+
     def keep_only(self, texts: set[str]) -> None:
         """Forget what no current file holds (bounded memory in long sessions)."""
         self.yaml = {k: v for k, v in self.yaml.items() if k[0] in texts}
         self.documents = {k: v for k, v in self.documents.items() if k in texts}
+        self.markup = {k: v for k, v in self.markup.items() if k in texts}
+        live = {id(d) for d in self.documents.values()}
+        self.anchorers = {k: v for k, v in self.anchorers.items() if k in live}
+        self.found = {k: v for k, v in self.found.items() if k in live}
 
 
 def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = None) -> LoadResult:
@@ -111,9 +137,10 @@ def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = N
     articles = reader.read_articles()
     pages = reader.read_pages()
     claims = reader.read_claims(articles, entities, pages)
-    finder = MentionFinder(entities.values())
+    cache = reader.cache
+    finder = cache.finder(entities)
     articles = {
-        slug: replace(article, mentions=finder.in_document(article.document))
+        slug: replace(article, mentions=cache.mentions(finder, article.document))
         for slug, article in articles.items()
     }
     _warn_unused(src, entities, articles, claims, diags)
@@ -229,6 +256,10 @@ class _Reader:
         self.texts.add(body)
         return self.cache.document(body)
 
+    def compiled(self, text: str) -> Compiled:
+        self.texts.add(text)
+        return self.cache.compiled(text)
+
     def file_id(self, path: Path, what: str) -> str | None:
         if ID_RE.fullmatch(path.stem):
             return path.stem
@@ -333,7 +364,8 @@ class _Reader:
                 continue
             data, body, body_line = parsed
             rel = self.rel(path)
-            self.check_body_links(rel, body_line, body, self._body_links)
+            document = self.document(body)
+            self.check_body_links(rel, body_line, document.links, self._body_links)
             f = Fields(data, rel, self.diags, "the article's front matter")
             title = f.text("title", required=True) or slug
             lang = self.lang(f)
@@ -357,7 +389,7 @@ class _Reader:
                 steps.append((step, sm.where("publisher")))
             article = Article(
                 slug=slug, title=title, date=f.date("date"), lang=lang, body=body,
-                document=self.document(body), origin=Origin(rel, 1, 1), seed=seed,
+                document=document, origin=Origin(rel, 1, 1), seed=seed,
                 url=f.url("url"), publisher=f.ident("publisher"),
                 translation_of=tuple(s for s, _ in steps), authors=f.strings("authors"),
                 summary=f.text("summary"), draft=f.boolean("draft"), aliases=f.ids("aliases"),
@@ -385,10 +417,12 @@ class _Reader:
                 self.diags.error(rel, (0, 0), f"a page cannot be called '{slug}': /{slug}/ is "
                                  "one of the site's own folders", "rename the file")
                 continue
-            self.check_body_links(rel, body_line, body, self._body_links)
+            compiled = self.compiled(body)
+            self.check_body_links(rel, body_line, compiled.links, self._body_links)
             f = Fields(data, rel, self.diags, "the page's front matter")
             page = FreePage(
                 slug=slug, title=f.text("title", required=True) or slug, body=body,
+                body_html=compiled,
                 lang=self.lang(f), origin=Origin(rel, body_line, 1), summary=f.text("summary"),
                 draft=f.boolean("draft"), aliases=f.ids("aliases"), extra=f.extra(),
             )
@@ -437,7 +471,7 @@ class _Reader:
                                  f"create content/articles/{slug}.md or rename this file")
             items = f.items("claims", required=True)
             f.finish()
-            anchorer = Anchorer(article.document) if article else None
+            anchorer = self.cache.anchorer(article.document) if article else None
             for index, item in enumerate(items):
                 cm = as_map(item, rel, items.where(index), self.diags, "a claim")
                 if cm is None:
@@ -488,7 +522,8 @@ class _Reader:
                     or "use one of site.yaml's ratings: " + ", ".join(ids))
         sources = self.read_sources(f, rel)
         review = f.text("review", required=True)
-        self.check_review(data, rel, review, len(sources), links)
+        review_html = self.compiled(review)
+        self.check_review(data, rel, review_html, len(sources), links)
         appearance = None
         am = f.mapping("appearance")
         if am is not None:
@@ -511,7 +546,7 @@ class _Reader:
             id=claim_id, article=slug, quote=quote, claim=f.text("claim", required=True),
             lang=self.lang(f), claimant=f.ident("claimant", required=True),
             attribution=attribution, about=f.ids("about"), rating=rating,
-            reviewed=f.date("reviewed", required=True), review=review,
+            reviewed=f.date("reviewed", required=True), review=review, review_html=review_html,
             origin=Origin(rel, *data.pos), prefix=prefix, suffix=suffix, appearance=appearance,
             actual_claimant=actual, sources=tuple(sources), updates=tuple(updates),
             aliases=f.ids("aliases"), extra=f.extra(), anchor=anchor,
@@ -548,29 +583,18 @@ class _Reader:
                       "add at least one source with an http(s) URL")
         return sources
 
-    def check_review(self, data: YamlMap, rel: str, review: str, n_sources: int,
+    def check_review(self, data: YamlMap, rel: str, review: Compiled, n_sources: int,
                      links: list[tuple[str, Pos, str, str]]) -> None:
-        if not review:
-            return
         line, col = data.where("review")
-        cited: set[int] = set()
-        for token in LINK_CHECK_MARKDOWN.parse(review):
-            offset = token.map[0] if token.map else 0
-            for child in token.children or []:
-                if child.type in ("softbreak", "hardbreak"):
-                    offset += 1
-                pos = (line + offset, col)
-                if child.type == "text":
-                    for match in CITATION_RE.finditer(child.content):
-                        n = int(match.group(1))
-                        cited.add(n)
-                        if not 1 <= n <= n_sources:
-                            self.diags.error(
-                                rel, pos, f"the review cites [{n}] but the claim has "
-                                f"{n_sources} source(s)",
-                                f"add source {n} under 'sources' or fix the number")
-                elif child.type == "link_open":
-                    self.check_link(rel, pos, str(child.attrGet("href") or ""), links)
+        for offset, href in review.links:
+            self.check_link(rel, (line + offset, col), href, links)
+        cited = set()
+        for offset, n in review.citations:
+            cited.add(n)
+            if not 1 <= n <= n_sources:
+                self.diags.error(rel, (line + offset, col),
+                                 f"the review cites [{n}] but the claim has {n_sources} source(s)",
+                                 f"add source {n} under 'sources' or fix the number")
         source_items = data.get("sources")
         for n in range(1, n_sources + 1):
             if n not in cited:
@@ -591,16 +615,11 @@ class _Reader:
             self.diags.error(rel, pos, f"a link uses the '{scheme}:' scheme: {href!r}",
                              "link with https://, mailto:, or claim:/entity:/article:/page: ids")
 
-    def check_body_links(self, rel: str, body_line: int, body: str,
+    def check_body_links(self, rel: str, body_line: int,
+                         found: tuple[tuple[int, str], ...],
                          links: list[tuple[str, Pos, str, str]]) -> None:
-        for token in LINK_CHECK_MARKDOWN.parse(body):
-            offset = token.map[0] if token.map else 0
-            for child in token.children or []:
-                if child.type in ("softbreak", "hardbreak"):
-                    offset += 1
-                elif child.type == "link_open":
-                    self.check_link(rel, (body_line + offset, 1),
-                                    str(child.attrGet("href") or ""), links)
+        for offset, href in found:
+            self.check_link(rel, (body_line + offset, 1), href, links)
 
     def record_aliases(self, rel: str, data: YamlMap, kind: str, ident: str,
                        aliases: tuple[str, ...]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sitegen.config import SiteConfig
 from sitegen.content.document import Document
+from sitegen.content.markup import Compiled
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Claim:
     reviewed: dt.date | None
     review: str
     origin: Origin
+    review_html: Compiled | None = None  # the review, rendered once (content/markup.py)
     prefix: str = ""
     suffix: str = ""
     appearance: Appearance | None = None
@@ -168,6 +170,7 @@ class FreePage:
     body: str
     lang: str
     origin: Origin
+    body_html: Compiled | None = None  # the body, rendered once (content/markup.py)
     summary: str = ""
     draft: bool = False
     aliases: tuple[str, ...] = ()

@@ -61,7 +61,7 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
-def _convert(loader: yaml.SafeLoader, node: yaml.Node, line_offset: int) -> Any:
+def _convert(loader: Any, node: yaml.Node, line_offset: int, lines: list[str]) -> Any:
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in (
         _MAP_TAG, _SEQ_TAG
     ):
@@ -72,7 +72,7 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, line_offset: int) -> Any:
         result = YamlMap()
         result.pos = _pos(node.start_mark, line_offset)
         for key_node, value_node in node.value:
-            key = _convert(loader, key_node, line_offset)
+            key = _convert(loader, key_node, line_offset, lines)
             try:
                 hash(key)
             except TypeError:
@@ -86,16 +86,16 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, line_offset: int) -> Any:
                     _pos(key_node.start_mark, line_offset),
                     f"'{key}' is already set on line {result.key_pos[key][0]}; keep one",
                 )
-            result[key] = _convert(loader, value_node, line_offset)
+            result[key] = _convert(loader, value_node, line_offset, lines)
             result.key_pos[key] = _pos(key_node.start_mark, line_offset)
-            result.value_pos[key] = _value_pos(value_node, line_offset)
+            result.value_pos[key] = _value_pos(value_node, line_offset, lines)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = YamlList()
         items.pos = _pos(node.start_mark, line_offset)
         for item in node.value:
-            items.append(_convert(loader, item, line_offset))
-            items.item_pos.append(_value_pos(item, line_offset))
+            items.append(_convert(loader, item, line_offset, lines))
+            items.item_pos.append(_value_pos(item, line_offset, lines))
         return items
     try:
         return loader.construct_object(node, deep=True)
@@ -115,17 +115,20 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, line_offset: int) -> Any:
         ) from None
 
 
-def _value_pos(node: yaml.Node, line_offset: int) -> Pos:
-    # For block scalars (| and >) the text starts on the next line.
+def _value_pos(node: yaml.Node, line_offset: int, lines: list[str]) -> Pos:
+    # For block scalars (| and >) the text starts on the next line, indented.
     if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
-        column = node.start_mark.column
-        buffer, pointer = node.start_mark.buffer, node.start_mark.pointer
-        if buffer:
-            start = buffer.find("\n", pointer) + 1
-            line = buffer[start : buffer.find("\n", start)] if start else ""
-            column = len(line) - len(line.lstrip(" "))
-        return (node.start_mark.line + 2 + line_offset, column + 1)
+        index = node.start_mark.line + 1
+        line = lines[index] if index < len(lines) else ""
+        column = len(line) - len(line.lstrip(" "))
+        return (index + 1 + line_offset, column + 1)
     return _pos(node.start_mark, line_offset)
+
+
+# libyaml's parser when PyYAML has it (about 15x faster); it reports the same
+# positions. Syntax errors are parsed again with the pure-Python parser, whose
+# messages are more precise.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_yaml(text: str, *, line_offset: int = 0) -> Any:
@@ -134,12 +137,21 @@ def load_yaml(text: str, *, line_offset: int = 0) -> Any:
     `line_offset` shifts every line number (for front matter inside a file).
     Raises `YamlError` on syntax errors, duplicate keys and unreadable values.
     """
-    loader = yaml.SafeLoader(text)
+    try:
+        return _load(_FAST_LOADER, text, line_offset)
+    except YamlError:
+        if _FAST_LOADER is yaml.SafeLoader:
+            raise
+        return _load(yaml.SafeLoader, text, line_offset)
+
+
+def _load(loader_class: Any, text: str, line_offset: int) -> Any:
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        return _convert(loader, node, line_offset)
+        return _convert(loader, node, line_offset, text.split("\n"))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = _pos(mark, line_offset) if mark else (1 + line_offset, 1)

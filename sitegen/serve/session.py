@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -42,7 +43,13 @@ class Session:
         """Rebuild now (requests wait); bump the version so open pages reload."""
         what = _describe(changes)
         with self.lock:
-            report = self.builder.rebuild()
+            try:
+                report = self.builder.rebuild()
+            except Exception as exc:  # a bug: keep serving, say so in the page and terminal
+                self.log(traceback.format_exc())
+                report = RebuildReport(False, [Diagnostic(
+                    "sitegen", 0, 0, "error", f"internal error: {type(exc).__name__}: {exc}",
+                    "this is a bug in sitegen; the traceback is in the terminal")])
             self.diagnostics = [] if report.ok else report.diagnostics
             self.version += 1
             self.changed.notify_all()

@@ -63,10 +63,37 @@ def safe_relative(path: str) -> PurePosixPath:
     return rel
 
 
-def write_site(out: Path, files: Mapping[str, bytes],
+class Stager:
+    """Writes files into the staging folder; a file whose bytes equal the
+    previous output's is hard-linked from it instead (same inode and mtime)."""
+
+    def __init__(self, staging: Path, previous: Path) -> None:
+        self.staging = staging
+        self.previous = previous
+        self.written = 0
+        self.unchanged = 0
+        self._dirs: set[Path] = {staging}
+
+    def add(self, path: str, data: bytes) -> None:
+        rel = safe_relative(path)
+        target = self.staging.joinpath(*rel.parts)
+        if target.parent not in self._dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(target.parent)
+        previous = self.previous.joinpath(*rel.parts)
+        if _same_bytes(previous, data) and _link(previous, target):
+            self.unchanged += 1
+        else:
+            target.write_bytes(data)
+            self.written += 1
+
+
+def write_site(out: Path, files: Mapping[str, bytes] | Callable[[Stager], None],
                hook: Callable[[str], None] | None = None,
                finish: Callable[[Path], None] | None = None) -> WriteStats:
-    """Replace OUT with exactly `files` (site path → bytes).
+    """Replace OUT with exactly the given files: a mapping (site path → bytes),
+    or a function that adds them to a Stager (so pages can be streamed to disk,
+    by several processes).
 
     The files are staged beside OUT and swapped in atomically; an exception or
     signal at any point before the swap leaves OUT as it was and removes the
@@ -78,23 +105,14 @@ def write_site(out: Path, files: Mapping[str, bytes],
     out.parent.mkdir(parents=True, exist_ok=True)
     _recover(out)
     staging = out.parent / f".{out.name}.sitegen-new-{os.getpid()}"
-    written = unchanged = 0
     try:
         staging.mkdir()
-        made_dirs: set[Path] = {staging}
-        for path in sorted(files):
-            rel = safe_relative(path)
-            target = staging.joinpath(*rel.parts)
-            if target.parent not in made_dirs:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made_dirs.add(target.parent)
-            data = files[path]
-            previous = out.joinpath(*rel.parts)
-            if _same_bytes(previous, data) and _link(previous, target):
-                unchanged += 1
-            else:
-                target.write_bytes(data)
-                written += 1
+        stager = Stager(staging, out)
+        if callable(files):
+            files(stager)
+        else:
+            for path in sorted(files):
+                stager.add(path, files[path])
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         if finish is not None:
             finish(staging)
@@ -103,7 +121,7 @@ def write_site(out: Path, files: Mapping[str, bytes],
         _swap_in(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return WriteStats(written, unchanged)
+    return WriteStats(stager.written, stager.unchanged)
 
 
 def _swap_in(staging: Path, out: Path) -> None:

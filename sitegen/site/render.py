@@ -15,11 +15,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from sitegen.content.markup import Compiled, fill
 from sitegen.content.model import Archive
 from sitegen.site import charts, urls
 from sitegen.site.exports import script_safe_json
 from sitegen.site.i18n import UIText, load_ui_text
-from sitegen.site.markdown import Citations, render_markdown
 
 
 def theme_dir() -> Path:
@@ -59,7 +59,7 @@ def make_environment(src: Path, archive: Archive) -> jinja2.Environment:
     env.filters["tojson_ld"] = json_ld
     positions = {rating.id: index for index, rating in enumerate(archive.config.ratings)}
     env.globals.update(
-        url=_url, abs_url=_abs_url, link=_link, markdown=_markdown, cite=Citations,
+        url=_url, abs_url=_abs_url, link=_link, markdown=_markdown,
         t=text, tm=text.markup, ui_language=text.language,
         rating_position=lambda rating_id: positions.get(rating_id, 0),
         rating_chart=lambda tally, label: charts.rating_chart(tally, positions, label),
@@ -111,9 +111,14 @@ def _abs_url(ctx: jinja2.runtime.Context, target: str) -> str:
 
 
 @jinja2.pass_context
-def _markdown(ctx: jinja2.runtime.Context, text: str, citations: Citations | None = None) -> Markup:
+def _markdown(ctx: jinja2.runtime.Context, compiled: Compiled | None,
+              cite_prefix: str | None = None, sources: int = 0) -> Markup:
+    """A compiled review or page body, its links and citations filled in for this page."""
+    if compiled is None:
+        return Markup("")
     page = ctx["page"]
-    return render_markdown(text, link_resolver(ctx["archive"], page.url, page.root), citations)
+    return fill(compiled, link_resolver(ctx["archive"], page.url, page.root),
+                cite_prefix, sources)
 
 
 def iso_date(value: dt.date | None) -> str:
@@ -122,4 +127,4 @@ def iso_date(value: dt.date | None) -> str:
 
 def json_ld(data: Any) -> Markup:
     """JSON for a <script> element: '<', '>' and '&' escaped so it cannot end the script."""
-    return Markup(script_safe_json(data, indent=2))
+    return Markup(script_safe_json(data))

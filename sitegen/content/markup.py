@@ -1,0 +1,122 @@
+"""Markdown of reviews and free pages, compiled once per text.
+
+A review appears on two pages (its article's note and its claim page) whose
+relative links differ, and an archive has tens of thousands of them; so each
+text is parsed and rendered once, into an HTML template whose internal links
+(`claim:`, `entity:`, `article:`, `page:`) and `[n]` citations are
+placeholders that `fill()` completes per page with string substitutions.
+Compiling also lists the links and citations with their lines, for the checks
+in load.py. Raw HTML stays off; links with schemes other than http(s), mailto
+and the internal ones lose their href (load.py reports them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it.token import Token
+from markupsafe import Markup, escape
+
+from sitegen.content.document import make_markdown
+
+INTERNAL_SCHEMES = ("claim", "entity", "article", "page")
+SAFE_SCHEMES = ("http", "https", "mailto")
+CITATION_RE = re.compile(r"\[(\d+)\]")
+_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_LINK_START, _LINK_END, _CITE_START, _CITE_END = "\ue000", "\ue001", "\ue002", "\ue003"
+_PRIVATE = re.compile("[\ue000-\ue003]")
+_LINK_SLOT = re.compile(f"{_LINK_START}([^{_LINK_END}]*){_LINK_END}")
+_CITE_SLOT = re.compile(f"{_CITE_START}(\\d+){_CITE_END}")
+
+
+def link_scheme(href: str) -> str:
+    """The lowercase scheme of a link ('' for relative links and fragments)."""
+    match = _SCHEME_RE.match(href.strip())
+    return match.group(1).lower() if match else ""
+
+
+@dataclass(frozen=True)
+class Compiled:
+    html: str  # with link and citation placeholders
+    links: tuple[tuple[int, str], ...]  # (line offset in the text, href)
+    citations: tuple[tuple[int, int], ...]  # (line offset, n)
+
+
+def _link_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+    token = tokens[idx]
+    href = str(token.attrGet("href") or "")
+    scheme = link_scheme(href)
+    attrs = dict(token.attrs)
+    if scheme in INTERNAL_SCHEMES:
+        attrs["href"] = f"{_LINK_START}{href}{_LINK_END}"
+        attrs.setdefault("class", f"{scheme}-link")
+    elif scheme and scheme not in SAFE_SCHEMES:
+        attrs.pop("href", None)
+    parts = "".join(f' {k}="{escape(v)}"' for k, v in attrs.items())
+    return f"<a{parts}>"
+
+
+def _text(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+    content = str(escape(tokens[idx].content))
+    if "[" not in content or _inside_link(tokens, idx):
+        return content
+    return CITATION_RE.sub(lambda m: f"{_CITE_START}{m.group(1)}{_CITE_END}", content)
+
+
+def _inside_link(tokens: list[Token], idx: int) -> bool:
+    depth = 0
+    for token in tokens[:idx]:
+        if token.type == "link_open":
+            depth += 1
+        elif token.type == "link_close":
+            depth -= 1
+    return depth > 0
+
+
+# make_markdown keeps every link, so unsafe ones can be reported; the link rule
+# above drops their href.
+_MD = make_markdown()
+_MD.add_render_rule("link_open", _link_open)
+_MD.add_render_rule("text", _text)
+
+
+def compile_markdown(text: str) -> Compiled:
+    tokens = _MD.parse(_PRIVATE.sub("", text))
+    links: list[tuple[int, str]] = []
+    citations: list[tuple[int, int]] = []
+    for token in tokens:
+        offset = token.map[0] if token.map else 0
+        depth = 0
+        for child in token.children or []:
+            if child.type in ("softbreak", "hardbreak"):
+                offset += 1
+            elif child.type == "link_open":
+                depth += 1
+                links.append((offset, str(child.attrGet("href") or "")))
+            elif child.type == "link_close":
+                depth -= 1
+            elif child.type == "text" and depth == 0:
+                citations += [(offset, int(m.group(1)))
+                              for m in CITATION_RE.finditer(child.content)]
+    html = _MD.renderer.render(tokens, _MD.options, {})
+    return Compiled(html, tuple(links), tuple(citations))
+
+
+def fill(compiled: Compiled, resolve: Callable[[str], str | None],
+         cite_prefix: str | None = None, sources: int = 0) -> Markup:
+    """The HTML for one page: internal links made relative by `resolve`, and
+    `[n]` linked to `#<cite_prefix>n` for n in 1..sources."""
+    html = compiled.html
+    if _LINK_START in html:
+        html = _LINK_SLOT.sub(lambda m: str(escape(resolve(m.group(1)) or "#")), html)
+    if _CITE_START in html:
+        def cite(match: re.Match[str]) -> str:
+            n = int(match.group(1))
+            if cite_prefix is None or not 1 <= n <= sources:
+                return f"[{n}]"
+            return f'<a class="cite" href="#{cite_prefix}{n}">[{n}]</a>'
+        html = _CITE_SLOT.sub(cite, html)
+    return Markup(html)
