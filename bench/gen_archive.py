@@ -6,11 +6,14 @@ N articles of 400 to 1,200 words, half German and half English, about 5.5 claims
 and N/5 entities. The same N and seed always give byte-identical files: all randomness comes
 from one ``random.Random(seed)``, iteration is ordered and nothing depends on the clock.
 
+With ``--hugo HUGO_DIR`` the same archive is also written as a Hugo site that builds the same
+page set (see bench/hugo_site.py); the sitegen files are the same with or without it.
+
 Usage::
 
-    python bench/gen_archive.py OUT_DIR --articles N [--seed 1] [--force]
+    python bench/gen_archive.py OUT_DIR --articles N [--seed 1] [--hugo HUGO_DIR] [--force]
 
-or, from Python, ``generate(Path("out"), 1000, seed=1)``, which returns the counts.
+or, from Python, ``generate(Path("out"), 1000, seed=1, hugo=None)``, which returns the counts.
 """
 
 from __future__ import annotations
@@ -730,7 +733,11 @@ class Generator:
 
         claims = self.claims(index, slug, body, paragraphs, cast, date, url, title, publisher)
         return {"slug": slug, "article": text, "claims": claims[0], "n_claims": claims[1],
-                "words": words}
+                "words": words,
+                # for the Hugo copy (hugo_site.py); none of this draws from the generator
+                "hugo": {"slug": slug, "title": title, "date": date, "lang": lang, "url": url,
+                         "publisher": publisher.id, "authors": authors, "summary": summary,
+                         "body": body, "cast": [e.id for e in cast], "claims_yaml": claims[0]}}
 
     def claims(self, index: int, slug: str, body: str, paragraphs: list[list[Sentence]],
                cast: list[Entity], date: dt.date, url: str, title: str,
@@ -855,16 +862,26 @@ class Generator:
 # -- writing -----------------------------------------------------------------------------------
 
 
+SITE_TITLE = "Synthetic benchmark archive"
+SITE_DESCRIPTION_LINES = (
+    "Invented articles in German and English with annotated claims, generated",
+    "deterministically for benchmarking sitegen.",
+)
+SITE_DESCRIPTION = " ".join(SITE_DESCRIPTION_LINES)
+PAGE_SIZE = 50
+# What --hugo writes into HUGO_DIR (and --force replaces there).
+HUGO_PARTS = ("hugo.yaml", "content", "data", "layouts", "static")
+
+
 def site_yaml() -> str:
     lines = [
         "# Synthetic benchmark archive written by bench/gen_archive.py; do not edit by hand.",
-        "title: Synthetic benchmark archive",
+        f"title: {SITE_TITLE}",
         "description: >-",
-        "  Invented articles in German and English with annotated claims, generated",
-        "  deterministically for benchmarking sitegen.",
+        *(f"  {line}" for line in SITE_DESCRIPTION_LINES),
         "language: en",
         f"base_url: {BASE_URL}",
-        "page_size: 50",
+        f"page_size: {PAGE_SIZE}",
         "publisher:",
         "  name: Bench Fact Desk",
         f"  url: {BASE_URL}",
@@ -899,10 +916,13 @@ def write(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def generate(out: Path, articles: int, seed: int = 1) -> dict[str, int]:
+def generate(out: Path, articles: int, seed: int = 1,
+             hugo: Path | None = None) -> dict[str, int]:
     """Write a synthetic site of `articles` articles into `out`; return the counts.
 
-    `out` may exist and hold other files, but not site.yaml, content/ or seeds/.
+    `out` may exist and hold other files, but not site.yaml, content/ or seeds/. With `hugo`,
+    also write the archive as a Hugo site there (which must not hold hugo.yaml, content/,
+    data/, layouts/ or static/).
     """
     if articles < 1:
         raise ValueError("articles must be at least 1")
@@ -910,8 +930,19 @@ def generate(out: Path, articles: int, seed: int = 1) -> dict[str, int]:
     for name in ("site.yaml", "content", "seeds"):
         if (out / name).exists():
             raise FileExistsError(f"{out / name} already exists")
+    if hugo is not None:
+        for name in HUGO_PARTS:
+            if (Path(hugo) / name).exists():
+                raise FileExistsError(f"{Path(hugo) / name} already exists")
     gen = Generator(seed)
     gen.make_entities(max(5, articles // 5))
+    hugo_site = None
+    if hugo is not None:
+        from hugo_site import HugoSite  # bench/ is on sys.path for the bench scripts
+
+        hugo_site = HugoSite(Path(hugo))
+        hugo_site.start(base_url=BASE_URL, title=SITE_TITLE, description=SITE_DESCRIPTION,
+                        page_size=PAGE_SIZE, ratings=RATINGS, entities=gen.entities)
 
     folders = {name: out / "content" / name for name in ("articles", "claims", "entities")}
     for folder in folders.values():
@@ -929,15 +960,22 @@ def generate(out: Path, articles: int, seed: int = 1) -> dict[str, int]:
         write(folders["claims"] / f"{made['slug']}.yaml", made["claims"])
         counts["claims"] += made["n_claims"]
         counts["words"] += made["words"]
+        if hugo_site is not None:
+            hugo_site.add_article(**made["hugo"])
+    if hugo_site is not None:
+        hugo_site.finish()
     return counts
 
 
-def clear(out: Path) -> None:
-    """Delete what a previous run wrote: site.yaml, content/ and seeds/, nothing else."""
-    site = out / "site.yaml"
-    if site.is_file() or site.is_symlink():
-        site.unlink()
-    for name in ("content", "seeds"):
+def clear(out: Path, files: tuple[str, ...] = ("site.yaml",),
+          folders: tuple[str, ...] = ("content", "seeds")) -> None:
+    """Delete what a previous run wrote (by default site.yaml, content/ and seeds/), nothing
+    else."""
+    for name in files:
+        path = out / name
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+    for name in folders:
         folder = out / name
         if folder.is_symlink() or folder.is_file():
             folder.unlink()
@@ -952,21 +990,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, required=True, metavar="N",
                         help="number of articles (entities: N/5, claims: about 5.5 N)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--hugo", type=Path, metavar="HUGO_DIR",
+                        help="also write the archive as a Hugo site into this folder")
     parser.add_argument("--force", action="store_true",
-                        help="replace site.yaml, content/ and seeds/ of a non-empty OUT_DIR")
+                        help="replace site.yaml, content/ and seeds/ of a non-empty OUT_DIR "
+                             "(and hugo.yaml, content/, data/, layouts/, static/ of HUGO_DIR)")
     args = parser.parse_args(argv)
     if args.articles < 1:
         parser.error("--articles must be at least 1")
     out: Path = args.out
-    if out.exists() and not out.is_dir():
-        parser.error(f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()):
+    hugo: Path | None = args.hugo
+    for folder in (out, hugo):
+        if folder is not None and folder.exists() and not folder.is_dir():
+            parser.error(f"{folder} exists and is not a folder")
+    if hugo is not None and hugo.resolve() == out.resolve():
+        parser.error("HUGO_DIR must differ from OUT_DIR (both have a content/ folder)")
+    for folder, parts in ((out, ("site.yaml", "content", "seeds")), (hugo, HUGO_PARTS)):
+        if folder is None or not folder.is_dir() or not any(folder.iterdir()):
+            continue
         if not args.force:
-            print(f"error: {out} is not empty; pass --force to replace its site.yaml, "
-                  "content/ and seeds/", file=sys.stderr)
+            print(f"error: {folder} is not empty; pass --force to replace its "
+                  f"{', '.join(parts)}", file=sys.stderr)
             return 2
-        clear(out)
-    counts = generate(out, args.articles, args.seed)
+        clear(folder, files=tuple(p for p in parts if "." in p),
+              folders=tuple(p for p in parts if "." not in p))
+    counts = generate(out, args.articles, args.seed, hugo)
     for key, value in counts.items():
         print(f"{key}: {value}")
     return 0

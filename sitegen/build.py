@@ -7,8 +7,10 @@ errors raise `ContentError` and leave the previous output untouched.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import multiprocessing
 import os
+import shutil
 import time
 import traceback
 from collections import Counter
@@ -25,12 +27,14 @@ from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.schemas import schema_dir
 from sitegen.site import urls
 from sitegen.site.annotate import render_article_body, render_passage
+from sitegen.site.buildcache import BuildCache, read_cache, write_cache
+from sitegen.site.deps import fingerprint, input_values, tree_hash
 from sitegen.site.exports import claim_review, claims_json
 from sitegen.site.markdown import renderer_env
-from sitegen.site.output import Stager, WriteStats, check_output_dir, write_site
+from sitegen.site.output import MARKER, Stager, WriteStats, check_output_dir, write_site
 from sitegen.site.pages import PagePlan, plan_site
 from sitegen.site.render import link_resolver, make_environment, template_dirs, ui_text
-from sitegen.site.search import SearchStats, index_site
+from sitegen.site.search import SEARCH_DIR, SearchStats, index_site
 
 SITEMAP_LIMIT = 50_000
 
@@ -43,6 +47,7 @@ class BuildOptions:
     drafts: bool = False
     strict: bool = False
     search: bool = True  # build the Pagefind index
+    cache: bool = True  # reuse unchanged pages of the last build (.sitegen-cache/)
     workers: int | None = None  # rendering processes (default: by site size and CPUs)
     # Called with the name of each phase as it ends ("loaded", "planned",
     # "rendered", "staged"); tests use it to interrupt a build at every phase.
@@ -63,12 +68,15 @@ class BuildResult:
     stats: WriteStats
     search: SearchStats | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    rendered: int = 0  # pages rendered (the others were unchanged since the last build)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.pages.items()))
         total = sum(self.pages.values())
         search = f"; {self.search.summary()}" if self.search else ""
-        return (f"built {total} pages ({kinds}); {self.claims} claims, {self.entities} entities; "
+        return (f"built {total} pages ({kinds}), {self.rendered} rendered; "
+                f"{self.claims} claims, {self.entities} entities; "
                 f"{self.stats.written} files written, {self.stats.unchanged} unchanged"
                 f"{search}; {self.seconds:.2f} s → {self.out}")
 
@@ -98,26 +106,56 @@ def build(options: BuildOptions) -> BuildResult:
     plans = plan_site(archive, ui_text(options.src, archive))
     options.phase("planned")
     env = make_environment(options.src, archive)
-    search: list[SearchStats] = []
+    values = input_values(archive, tree_hash(template_dirs(options.src)))
+    fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
+    cache, note = read_cache(options.src, out) if options.cache else (BuildCache(), "")
+    if not (out / MARKER).is_file():
+        cache = BuildCache()
+    fresh = [p for p in plans if not cache.reusable(out, p.path, fingerprints[p.path])]
+    reused = [p for p in plans if cache.reusable(out, p.path, fingerprints[p.path])]
     indexed = [(p.path, p.lang) for p in plans if p.searchable]
+    search_unchanged = (
+        cache.pages.get(SEARCH_KEY, None) is not None
+        and cache.pages[SEARCH_KEY].fingerprint == _search_key(indexed)
+        and not any(p.searchable for p in fresh))
+    search: list[SearchStats] = []
 
     def produce(stager: Stager) -> None:
-        stage_pages(stager, env, options.src, archive, plans, workers=options.workers)
+        todo = list(fresh)
+        for plan in reused:
+            if not stager.keep(plan.path):
+                todo.append(plan)
+        stage_pages(stager, env, options.src, archive, todo, workers=options.workers)
         for path, data in sorted(site_files(env, options.src, archive, plans).items()):
             stager.add(path, data)
         options.phase("rendered")
 
     def finish(staging: Path) -> None:
-        if options.search and indexed:
-            search.append(index_site(staging, indexed))
+        if not (options.search and indexed):
+            return
+        stager = Stager(staging, out)
+        if search_unchanged and stager.keep_tree(SEARCH_DIR):
+            return
+        shutil.rmtree(staging / SEARCH_DIR, ignore_errors=True)
+        search.append(index_site(staging, indexed))
 
     stats = write_site(out, produce, hook=options.hook, finish=finish)
+    if options.cache:
+        write_cache(options.src, out, {**fingerprints, SEARCH_KEY: _search_key(indexed)})
     pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
     return BuildResult(
         out=out, pages=pages, claims=len(archive.claims), entities=len(archive.entities),
         seconds=time.perf_counter() - started, stats=stats,
         search=search[0] if search else None, diagnostics=diags.sorted(),
+        rendered=len(plans) - len(reused), notes=[note] if note else [],
     )
+
+
+SEARCH_KEY = "pagefind/"  # the cache entry for the search index as a whole
+
+
+def _search_key(indexed: list[tuple[str, str]]) -> str:
+    return hashlib.sha256(repr(sorted(indexed)).encode()).hexdigest()
 
 
 def render_site(src: Path, archive: Archive, plans: list[PagePlan]) -> dict[str, bytes]:

@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
         help="absolute URL of the published site (overrides site.yaml)")
     build.add_argument("--drafts", action="store_true", help="include draft articles and pages")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--no-cache", action="store_true",
+                       help="render every page, ignoring .sitegen-cache/")
 
     serve = commands.add_parser("serve", help="preview the site; rebuild and reload on edits")
     _add_src(serve)
@@ -123,7 +125,7 @@ def _build(args: argparse.Namespace) -> int:
     try:
         result = build(
             BuildOptions(src=args.src, out=args.out, base_url=args.base_url,
-                         drafts=args.drafts, strict=args.strict)
+                         drafts=args.drafts, strict=args.strict, cache=not args.no_cache)
         )
     except ContentError as exc:
         print(format_report(exc.diagnostics), file=sys.stderr)
@@ -132,6 +134,8 @@ def _build(args: argparse.Namespace) -> int:
         return 1
     if result.diagnostics:
         print(format_report(result.diagnostics), file=sys.stderr)
+    for note in result.notes:
+        print(f"warning: {note}", file=sys.stderr)
     print(result.summary())
     return 0
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sitegen.content.document import Document
@@ -35,12 +37,12 @@ _REPEATED_SPACE = re.compile("(?<= ) +")
 _ODD_SPACE = re.compile(r"[^\S ]")
 
 
-def _drop(text: str, where: list[int], pattern: re.Pattern[str]) -> tuple[str, list[int]]:
+def _drop(text: str, where: Sequence[int], pattern: re.Pattern[str]) -> tuple[str, array[int]]:
     """Remove what `pattern` matches, keeping `where` (index map) in step."""
     if not pattern.search(text):
-        return text, where
+        return text, array("l", where)
     parts: list[str] = []
-    kept: list[int] = []
+    kept = array("l")
     start = 0
     for match in pattern.finditer(text):
         parts.append(text[start : match.start()])
@@ -51,7 +53,7 @@ def _drop(text: str, where: list[int], pattern: re.Pattern[str]) -> tuple[str, l
     return "".join(parts), kept
 
 
-def fold(text: str) -> tuple[str, list[int]]:
+def fold(text: str) -> tuple[str, array[int]]:
     """The matching form of `text` and, for each of its characters, the index
     of the character of `text` it came from.
 
@@ -62,8 +64,7 @@ def fold(text: str) -> tuple[str, list[int]]:
     folded = text.translate(_FOLD_TABLE)
     if _ODD_SPACE.search(folded):  # whitespace the table does not know
         folded = _ODD_SPACE.sub(" ", folded)
-    where = list(range(len(folded)))
-    folded, where = _drop(folded, where, _INVISIBLE_RE)
+    folded, where = _drop(folded, range(len(folded)), _INVISIBLE_RE)
     return _drop(folded, where, _REPEATED_SPACE)
 
 

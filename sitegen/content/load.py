@@ -63,7 +63,9 @@ class LoadCache:
     """Parsed YAML and Markdown by text, reused across loads of the same site
     (`sitegen serve` reloads after every edit; unchanged files parse once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_yaml: bool = True) -> None:
+        # a one-shot build keeps no parsed YAML: the model holds what it needs
+        self.keep_yaml = keep_yaml
         self.yaml: dict[tuple[str, int], Any] = {}
         self.documents: dict[str, Document] = {}
         self.markup: dict[str, Compiled] = {}
@@ -72,6 +74,8 @@ class LoadCache:
         self.found: dict[int, tuple[Document, tuple[Mention, ...]]] = {}
 
     def load_yaml(self, text: str, line_offset: int) -> Any:
+        if not self.keep_yaml:
+            return load_yaml(text, line_offset=line_offset)
         key = (text, line_offset)
         if key not in self.yaml:
             try:
@@ -90,6 +94,8 @@ class LoadCache:
 
     def anchorer(self, document: Document) -> Anchorer:
         """The quote matcher of a document (its folded text), kept with the document."""
+        if not self.keep_yaml:
+            return Anchorer(document)
         key = id(document)
         if key not in self.anchorers or self.anchorers[key].document is not document:
             self.anchorers[key] = Anchorer(document)
@@ -132,7 +138,7 @@ def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = N
     config = load_config(src, diags)
     if config is None:
         return LoadResult(None, diags)
-    reader = _Reader(src, config, diags, cache or LoadCache())
+    reader = _Reader(src, config, diags, cache or LoadCache(keep_yaml=False))
     entities = reader.read_entities()
     articles = reader.read_articles()
     pages = reader.read_pages()

@@ -59,6 +59,7 @@ def _pos(mark: yaml.Mark, line_offset: int) -> Pos:
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 def _convert(loader: Any, node: yaml.Node, line_offset: int, lines: list[str]) -> Any:
@@ -97,6 +98,8 @@ def _convert(loader: Any, node: yaml.Node, line_offset: int, lines: list[str]) -
             items.append(_convert(loader, item, line_offset, lines))
             items.item_pos.append(_value_pos(item, line_offset, lines))
         return items
+    if node.tag == _STR_TAG:
+        return node.value  # most values: no need for the constructor machinery
     try:
         return loader.construct_object(node, deep=True)
     except ValueError:

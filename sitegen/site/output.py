@@ -74,6 +74,28 @@ class Stager:
         self.unchanged = 0
         self._dirs: set[Path] = {staging}
 
+    def keep(self, path: str) -> bool:
+        """Carry the previous output of `path` over unchanged; False if there is none."""
+        rel = safe_relative(path)
+        target = self.staging.joinpath(*rel.parts)
+        if target.parent not in self._dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(target.parent)
+        if _link(self.previous.joinpath(*rel.parts), target):
+            self.unchanged += 1
+            return True
+        return False
+
+    def keep_tree(self, folder: str) -> bool:
+        """Carry a whole folder of the previous output over (hard links)."""
+        source = self.previous / folder
+        if not source.is_dir():
+            return False
+        for path in sorted(source.rglob("*")):
+            if path.is_file() and not self.keep(path.relative_to(self.previous).as_posix()):
+                return False
+        return True
+
     def add(self, path: str, data: bytes) -> None:
         rel = safe_relative(path)
         target = self.staging.joinpath(*rel.parts)

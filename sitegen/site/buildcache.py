@@ -1,0 +1,94 @@
+"""The build cache (`.sitegen-cache/build.json` in the site folder): what the
+last build of each page was made from, so the next `sitegen build` renders
+only pages whose inputs changed and hard-links the others from the previous
+output.
+
+The cache is plain JSON and only ever a hint: an entry is used when the page's
+fingerprint (site/deps.py) is unchanged *and* the previous output file still
+has the size and modification time recorded for it. A cache that is corrupt,
+made by another sitegen version, or for another output folder is discarded
+with a warning; deleting the folder is always safe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen import __version__
+
+CACHE_DIR = ".sitegen-cache"
+CACHE_FILE = "build.json"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    fingerprint: str
+    size: int
+    mtime_ns: int
+
+
+class BuildCache:
+    def __init__(self, pages: dict[str, Entry] | None = None) -> None:
+        self.pages: dict[str, Entry] = pages or {}
+
+    def reusable(self, out: Path, path: str, fingerprint: str) -> bool:
+        """Whether the previous output of `path` was built from the same inputs."""
+        entry = self.pages.get(path)
+        if entry is None or entry.fingerprint != fingerprint:
+            return False
+        try:
+            stat = (out / path).stat()
+        except OSError:
+            return False
+        return stat.st_size == entry.size and stat.st_mtime_ns == entry.mtime_ns
+
+
+def cache_path(src: Path) -> Path:
+    return src / CACHE_DIR / CACHE_FILE
+
+
+def read_cache(src: Path, out: Path) -> tuple[BuildCache, str]:
+    """The cache for building into `out`, and a warning when one was discarded."""
+    path = cache_path(src)
+    if not path.is_file():
+        return BuildCache(), ""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return BuildCache(), f"{path}: unknown cache format; ignored (it will be rebuilt)"
+        if data.get("sitegen") != __version__:
+            return BuildCache(), (f"{path}: made by sitegen {data.get('sitegen')}; ignored "
+                                  "(it will be rebuilt)")
+        if data.get("out") != str(out.resolve()):
+            return BuildCache(), f"{path}: made for another output folder; ignored"
+        pages = {}
+        for page, (fingerprint, size, mtime_ns) in data["pages"].items():
+            if not (isinstance(page, str) and isinstance(fingerprint, str)
+                    and isinstance(size, int) and isinstance(mtime_ns, int)):
+                raise ValueError(page)
+            pages[page] = Entry(fingerprint, size, mtime_ns)
+        return BuildCache(pages), ""
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return BuildCache(), f"{path}: the cache is damaged; ignored (it will be rebuilt)"
+
+
+def write_cache(src: Path, out: Path, fingerprints: dict[str, str]) -> None:
+    """Record the fingerprints of the pages now in `out`."""
+    pages = {}
+    for page, fingerprint in sorted(fingerprints.items()):
+        try:
+            stat = (out / page).stat()
+        except OSError:
+            continue
+        pages[page] = [fingerprint, stat.st_size, stat.st_mtime_ns]
+    path = cache_path(src)
+    path.parent.mkdir(exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"format": FORMAT, "sitegen": __version__,
+                                     "out": str(out.resolve()), "pages": pages}),
+                         encoding="utf-8")
+    os.replace(temporary, path)

@@ -1,0 +1,91 @@
+"""Incremental `sitegen build`: unchanged pages are carried over, the result is
+byte for byte a clean build, and a doubtful cache is never trusted."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import BuildOptions, build
+from sitegen.cli import main
+from sitegen.site.buildcache import cache_path
+from tests.conftest import MINI, output_tree
+
+BUDGET = "content/claims/council-budget-vote.yaml"
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Path:
+    dest = tmp_path / "site"
+    shutil.copytree(MINI, dest)
+    return dest
+
+
+def _edit(site: Path, path: str, old: str, new: str) -> None:
+    file = site / path
+    text = file.read_text(encoding="utf-8")
+    assert old in text
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _assert_equals_clean_build(site: Path, out: Path, tmp_path: Path) -> None:
+    clean = tmp_path / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    build(BuildOptions(src=site, out=clean, cache=False))
+    assert output_tree(out) == output_tree(clean)
+
+
+def test_second_build_renders_only_what_changed(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = build(BuildOptions(src=site, out=out))
+    assert first.rendered > 30
+    unchanged = build(BuildOptions(src=site, out=out))
+    assert unchanged.rendered == 0 and unchanged.search is None  # the index was kept too
+    _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    edited = build(BuildOptions(src=site, out=out))
+    assert 0 < edited.rendered < first.rendered
+    assert edited.search is not None  # a claim page changed: the index is rebuilt
+    _assert_equals_clean_build(site, out, tmp_path)
+    _edit(site, "content/entities/tobias-wren.yaml", "Mayor of the fictional", "Mayor of the")
+    build(BuildOptions(src=site, out=out))
+    _assert_equals_clean_build(site, out, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "version", "foreign", "shape"])
+def test_a_doubtful_cache_is_discarded_with_a_warning(site: Path, tmp_path: Path, damage: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["build", "-s", str(site), "-o", str(out)]) == 0
+    path = cache_path(site)
+    data = json.loads(path.read_text())
+    if damage == "corrupt":
+        path.write_text(path.read_text()[:100])
+    elif damage == "version":
+        data["sitegen"] = "0.0.1"
+        path.write_text(json.dumps(data))
+    elif damage == "foreign":
+        data["out"] = "/somewhere/else"
+        path.write_text(json.dumps(data))
+    else:
+        data["pages"]["index.html"] = ["x", "not a size", 0]
+        path.write_text(json.dumps(data))
+    _edit(site, BUDGET, "rating: no-verdict", "rating: wrong")
+    capsys.readouterr()
+    assert main(["build", "-s", str(site), "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "warning: " in captured.err and "ignored" in captured.err
+    assert "Traceback" not in captured.err
+    _assert_equals_clean_build(site, out, tmp_path)
+
+
+def test_a_changed_output_file_is_rendered_again(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(BuildOptions(src=site, out=out))
+    page = out / "claims" / "council-tax-unchanged" / "index.html"
+    page.write_text("tampered")
+    build(BuildOptions(src=site, out=out))
+    assert "tampered" not in page.read_text()
+    _assert_equals_clean_build(site, out, tmp_path)
