@@ -75,6 +75,7 @@ class IncrementalBuilder:
             self._templates = templates
         else:
             self._env.globals.update(archive=archive, config=archive.config)
+            self._env.globals["memo"].clear()
         plans = plan_site(archive, ui_text(self.src, archive))
         values = input_values(archive, templates)
         fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}

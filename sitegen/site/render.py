@@ -9,6 +9,7 @@ exposed as context functions.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ def make_environment(src: Path, archive: Archive) -> jinja2.Environment:
     env.filters["isodate"] = iso_date
     env.filters["tojson_ld"] = json_ld
     positions = {rating.id: index for index, rating in enumerate(archive.config.ratings)}
+    env.globals["memo"] = Memo()
     env.globals.update(
         url=_url, abs_url=_abs_url, link=_link, markdown=_markdown,
         t=text, tm=text.markup, ui_language=text.language,
@@ -68,6 +70,25 @@ def make_environment(src: Path, archive: Archive) -> jinja2.Environment:
     env.globals["archive"] = archive
     env.globals["config"] = archive.config
     return env
+
+
+class Memo:
+    """`{% call memo(key...) %}...{% endcall %}`: the block is rendered once per
+    key and reused (site header and footer by page depth, claim list items):
+    the same HTML on thousands of pages. Keys must hold everything the block
+    depends on; `clear()` forgets all (the content changed)."""
+
+    def __init__(self) -> None:
+        self.store: dict[tuple[object, ...], str] = {}
+
+    def __call__(self, *key: object, caller: Callable[[], str]) -> str:
+        html = self.store.get(key)
+        if html is None:
+            html = self.store[key] = caller()
+        return html
+
+    def clear(self) -> None:
+        self.store.clear()
 
 
 def link_resolver(archive: Archive, page_url: str, root: str | None = None):

@@ -32,20 +32,14 @@ def output_path(url: str) -> str:
 
 
 def relative_url(from_url: str, to_url: str) -> str:
-    """The shortest relative link from the page at `from_url` to the site path `to_url`."""
+    """A link from the page at `from_url` to the site path `to_url`: up to the
+    site root, then down. It depends only on the page's depth, so the same
+    markup (site header, list items) can be reused on every page at that depth."""
     to_url, hash_, fragment = to_url.partition("#")
-    fragment = hash_ + fragment
-    if to_url == from_url and fragment:
-        return fragment
-    from_dirs = from_url.split("/")[:-1]
-    to_dir, _, to_file = to_url.rpartition("/")
-    to_dirs = to_dir.split("/") if to_dir else []
-    common = 0
-    while common < min(len(from_dirs), len(to_dirs)) and from_dirs[common] == to_dirs[common]:
-        common += 1
-    down = to_dirs[common:]
-    link = "../" * (len(from_dirs) - common) + "".join(d + "/" for d in down) + to_file
-    return (link or "./") + fragment
+    if to_url == from_url and hash_:
+        return "#" + fragment
+    link = "../" * from_url.count("/") + to_url
+    return (link or "./") + hash_ + fragment
 
 
 def absolute_url(base_url: str, to_url: str) -> str:

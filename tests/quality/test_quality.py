@@ -123,7 +123,7 @@ def test_aliases_redirect_with_canonical_links(site_copy: Path, tmp_path: Path) 
     build(BuildOptions(src=site_copy, out=out, search=False))
     moved = soup(out / "claims" / "wang-h100-claim" / "index.html")
     assert moved.find("meta", attrs={"http-equiv": "refresh"})["content"] == (
-        "0; url=../deepseek-50000-h100/")
+        "0; url=../../claims/deepseek-50000-h100/")
     assert moved.find("link", rel="canonical")["href"].endswith("/claims/deepseek-50000-h100/")
     sitemap = (out / "sitemap.xml").read_text()
     assert "wang-h100-claim" not in sitemap  # listed nowhere else

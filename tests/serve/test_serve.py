@@ -151,7 +151,7 @@ def test_renamed_article_old_url_404s_or_redirects(preview: Preview) -> None:
     _edit(site, "content/articles/budget-vote.md", "authors: [Nell Ashby]",
           "authors: [Nell Ashby]\naliases: [council-budget-vote]")
     wait_until(lambda: fetch(old_url)[0] == 200)
-    assert b'http-equiv="refresh" content="0; url=../budget-vote/"' in fetch(old_url)[2]
+    assert b'http-equiv="refresh" content="0; url=../../articles/budget-vote/"' in fetch(old_url)[2]
 
 
 def test_a_burst_of_300_files_gives_few_rebuilds(tmp_path: Path) -> None:

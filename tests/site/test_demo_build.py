@@ -274,7 +274,7 @@ def test_pagination(site_copy: Path, tmp_path: Path, kind: str) -> None:
     pages = sorted((out / kind / "page").glob("*/index.html"))
     assert pages, "expected /page/N/ lists"
     first = soup(out / kind / "index.html")
-    assert first.find("a", rel="next")["href"] == "page/2/"
+    assert first.find("a", rel="next")["href"] == f"../{kind}/page/2/"
     last = soup(pages[-1])
     assert last.find("a", rel="next") is None
     assert last.find("a", rel="prev") is not None
