@@ -37,6 +37,7 @@ class RebuildReport:
     removed: int = 0
     seconds: float = 0.0
     search_changed: bool = False  # a searchable page was added, changed or removed
+    rendered_urls: tuple[str, ...] = ()
 
 
 class IncrementalBuilder:
@@ -98,7 +99,8 @@ class IncrementalBuilder:
         self.archive, self.plans, self.fingerprints = archive, plans, fingerprints
         return RebuildReport(True, diags.sorted(), rendered=len(todo), written=written,
                              removed=len(gone), seconds=time.perf_counter() - started,
-                             search_changed=search_changed)
+                             search_changed=search_changed,
+                             rendered_urls=tuple(p.url for p in todo))
 
     def _write(self, path: str, data: bytes) -> bool:
         digest = hashlib.sha256(data).hexdigest()

@@ -75,5 +75,5 @@ def input_values(archive: Archive, templates: str) -> dict[str, str]:
 
 def fingerprint(plan: PagePlan, values: dict[str, str]) -> str:
     inputs = sorted({*plan.inputs, *EVERY_PAGE})
-    return _hash([plan.url, plan.template,
+    return _hash([plan.url, plan.template, plan.signature,
                   *(f"{name}={values.get(name, '-')}" for name in inputs)])

@@ -42,6 +42,9 @@ class PagePlan:
     root: str | None = None  # links from root-absolute paths (404.html) instead of relative
     in_sitemap: bool = True
     description: str = ""
+    # what else the page shows beside its inputs' files: the items of a list page
+    # in order, counts... (hashed into the page's fingerprint, site/deps.py)
+    signature: str = ""
 
     @property
     def path(self) -> str:
@@ -181,16 +184,17 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
                               "search_ratings": json.dumps(
                                   {r.id: {"label": r.label, "final": r.final}
                                    for r in config.ratings}, ensure_ascii=False),
-                          }))
+                          }, inputs=frozenset(), signature=" ".join(languages)))
     plans.append(PagePlan(url="404.html", template="404.html", kind="404",
                           title=text("not_found_title"), lang=config.language,
                           root=config.base_path,
-                          in_sitemap=False))
+                          in_sitemap=False, inputs=frozenset()))
     plans.append(PagePlan(url="feed.xml", template="feed.xml", kind="feed", title=config.title,
                           lang=config.language, in_sitemap=False,
                           context={"entries": _feed_entries(archive)}))
     plans.append(PagePlan(url="robots.txt", template="robots.txt", kind="robots",
-                          title="robots.txt", lang=config.language, in_sitemap=False))
+                          title="robots.txt", lang=config.language, in_sitemap=False,
+                          inputs=frozenset()))
     return plans
 
 
@@ -216,16 +220,27 @@ def _home(archive: Archive) -> PagePlan:
     config = archive.config
     counts = Counter(c.rating for c in archive.claims.values())
     group_pages = _group_pages(_claims_by_rating(archive), config.page_size, "claims/")
+    latest_articles = archive.articles_newest_first[:LATEST_ON_HOME]
+    latest_claims = archive.claims_newest_first[:LATEST_ON_HOME]
+    rating_urls = {key: f"{url}#rating-{key}" for key, url in group_pages.items()}
+    keys = [_item_inputs(archive, item)[0] for item in (*latest_articles, *latest_claims)]
+    inputs = {"entity-names"}
+    for item in (*latest_articles, *latest_claims):
+        inputs |= _item_inputs(archive, item)[1]
+    lastmod = max((d for d in _dates(archive)), default=None)
+    signature = "\n".join([*keys, repr(sorted(counts.items())), repr(sorted(rating_urls.items())),
+                           f"{len(archive.articles)} {len(archive.claims)} "
+                           f"{len(archive.entities)} {lastmod}"])
     return PagePlan(
         url="", template="home.html", kind="home", title=config.title, lang=config.language,
-        description=config.description,
-        lastmod=max((d for d in _dates(archive)), default=None),
+        description=config.description, lastmod=lastmod,
         context={
-            "latest_articles": archive.articles_newest_first[:LATEST_ON_HOME],
-            "latest_claims": archive.claims_newest_first[:LATEST_ON_HOME],
+            "latest_articles": latest_articles,
+            "latest_claims": latest_claims,
             "rating_counts": [(r, counts[r.id]) for r in config.ratings],
-            "rating_urls": {key: f"{url}#rating-{key}" for key, url in group_pages.items()},
+            "rating_urls": rating_urls,
         },
+        inputs=frozenset(inputs), signature=signature,
     )
 
 
@@ -312,9 +327,27 @@ def _group_pages(groups: list[tuple[str, list[Any]]], size: int, base: str) -> d
     return result
 
 
+def _item_inputs(archive: Archive, item: Any) -> tuple[str, set[str]]:
+    """What a list item shows: a key for the page's signature, and its inputs."""
+    if isinstance(item, Claim):
+        return item.id, {f"claims:{item.article}", f"article:{item.article}"}
+    if isinstance(item, Article):
+        claims = len(archive.claims_by_article.get(item.slug, []))
+        return f"{item.slug}={claims}", {f"article:{item.slug}"}
+    if isinstance(item, Entity):
+        claims = (len(archive.claims_by_claimant.get(item.id, []))
+                  + len(archive.claims_about.get(item.id, [])))
+        return f"{item.id}={claims}", {f"entity:{item.id}"}
+    if isinstance(item, SourceUse):
+        return (f"{item.source.url}={','.join(c.id for c in item.claims)}",
+                {f"claims:{c.article}" for c in item.claims})
+    raise TypeError(item)
+
+
 def _paginated(archive: Archive, text: UIText, base: str, template: str, title: str,
                groups: list[tuple[str, list[Any]]]) -> list[PagePlan]:
-    """Split grouped items into pages of `page_size`; each page gets its groups' slices."""
+    """Split grouped items into pages of `page_size`; each page gets its groups' slices
+    and depends on exactly the items it shows."""
     size = archive.config.page_size
     flat = [(key, item) for key, items in groups for item in items]
     count = max(1, -(-len(flat) // size))
@@ -327,10 +360,17 @@ def _paginated(archive: Archive, text: UIText, base: str, template: str, title: 
                 page_groups.append((key, []))
             page_groups[-1][1].append(item)
         pager = Pager(number, count, base, page_groups)
+        keys = [f"{number}/{count}"]
+        inputs = {"entity-names"}
+        for group, item in chunk:
+            key, item_inputs = _item_inputs(archive, item)
+            keys.append(f"{group}:{key}")
+            inputs |= item_inputs
         plans.append(PagePlan(
             url=pager.url_of(number), template=template, kind="list",
             title=title if number == 1 else text("title_page", title=title, n=number),
             lang=archive.config.language, context={"pager": pager, "groups": page_groups},
+            inputs=frozenset(inputs), signature="\n".join(keys),
         ))
     return plans
 
