@@ -43,4 +43,7 @@ def relative_url(from_url: str, to_url: str) -> str:
 
 
 def absolute_url(base_url: str, to_url: str) -> str:
+    """base_url (which ends in '/') joined with a site path."""
+    if base_url.endswith("/") and not to_url.startswith("/") and ":" not in to_url.split("/")[0]:
+        return base_url + to_url
     return urljoin(base_url, to_url)
