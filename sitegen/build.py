@@ -32,7 +32,7 @@ from sitegen.site.deps import fingerprint, input_values, tree_hash
 from sitegen.site.exports import claim_review, claims_json
 from sitegen.site.markdown import renderer_env
 from sitegen.site.output import MARKER, Stager, WriteStats, check_output_dir, write_site
-from sitegen.site.pages import PagePlan, plan_site
+from sitegen.site.pages import PagePlan, plan_site, search_pages
 from sitegen.site.render import link_resolver, make_environment, template_dirs, ui_text
 from sitegen.site.search import SEARCH_DIR, SearchStats, index_site
 
@@ -113,7 +113,7 @@ def build(options: BuildOptions) -> BuildResult:
         cache = BuildCache()
     fresh = [p for p in plans if not cache.reusable(out, p.path, fingerprints[p.path])]
     reused = [p for p in plans if cache.reusable(out, p.path, fingerprints[p.path])]
-    indexed = [(p.path, p.lang) for p in plans if p.searchable]
+    indexed = search_pages(plans)
     search_unchanged = (
         cache.pages.get(SEARCH_KEY, None) is not None
         and cache.pages[SEARCH_KEY].fingerprint == _search_key(indexed)
@@ -154,7 +154,7 @@ def build(options: BuildOptions) -> BuildResult:
 SEARCH_KEY = "pagefind/"  # the cache entry for the search index as a whole
 
 
-def _search_key(indexed: list[tuple[str, str]]) -> str:
+def _search_key(indexed: list[tuple[str, str, str]]) -> str:
     return hashlib.sha256(repr(sorted(indexed)).encode()).hexdigest()
 
 

@@ -24,8 +24,9 @@ from sitegen.content.load import LoadCache, load_archive
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic
 from sitegen.site.deps import fingerprint, input_values, tree_hash
-from sitegen.site.pages import PagePlan, plan_site
+from sitegen.site.pages import PagePlan, plan_site, search_pages
 from sitegen.site.render import make_environment, template_dirs, ui_text
+from sitegen.site.search import SearchPage
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,8 @@ class IncrementalBuilder:
         self._templates = ""
 
     @property
-    def searchable(self) -> list[tuple[str, str]]:
-        return [(p.path, p.lang) for p in self.plans if p.searchable]
+    def searchable(self) -> list[SearchPage]:
+        return search_pages(self.plans)
 
     def rebuild(self) -> RebuildReport:
         """Bring the output folder up to date with the sources."""

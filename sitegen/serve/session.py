@@ -131,8 +131,8 @@ class SearchRefresher:
         fresh = out.parent / f".{out.name}.search-new-{self.generation}"
         try:
             with session.lock:  # a consistent snapshot of the pages, by hard links
-                by_lang = stage_pages(out, session.builder.searchable, scratch)
-            stats = run_pagefind(scratch, by_lang, fresh)
+                counts = stage_pages(out, session.builder.searchable, scratch)
+            stats = run_pagefind(scratch, counts, fresh)
             with session.lock:
                 current = out / SEARCH_DIR
                 old = out.parent / f".{out.name}.search-old-{self.generation}"

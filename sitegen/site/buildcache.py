@@ -1,4 +1,4 @@
-"""The build cache (`.sitegen-cache/build.json` in the site folder): what the
+"""The build cache (`.sitegen-cache/build-<output>.json` in the site folder): what the
 last build of each page was made from, so the next `sitegen build` renders
 only pages whose inputs changed and hard-links the others from the previous
 output.
@@ -12,6 +12,7 @@ with a warning; deleting the folder is always safe.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -20,7 +21,6 @@ from pathlib import Path
 from sitegen import __version__
 
 CACHE_DIR = ".sitegen-cache"
-CACHE_FILE = "build.json"
 FORMAT = 1
 
 
@@ -47,13 +47,15 @@ class BuildCache:
         return stat.st_size == entry.size and stat.st_mtime_ns == entry.mtime_ns
 
 
-def cache_path(src: Path) -> Path:
-    return src / CACHE_DIR / CACHE_FILE
+def cache_path(src: Path, out: Path) -> Path:
+    """One cache file per output folder, so building into several never thrashes."""
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:12]
+    return src / CACHE_DIR / f"build-{key}.json"
 
 
 def read_cache(src: Path, out: Path) -> tuple[BuildCache, str]:
     """The cache for building into `out`, and a warning when one was discarded."""
-    path = cache_path(src)
+    path = cache_path(src, out)
     if not path.is_file():
         return BuildCache(), ""
     try:
@@ -85,7 +87,7 @@ def write_cache(src: Path, out: Path, fingerprints: dict[str, str]) -> None:
         except OSError:
             continue
         pages[page] = [fingerprint, stat.st_size, stat.st_mtime_ns]
-    path = cache_path(src)
+    path = cache_path(src, out)
     path.parent.mkdir(exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps({"format": FORMAT, "sitegen": __version__,

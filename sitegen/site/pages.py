@@ -22,7 +22,7 @@ from sitegen.content.load import ENTITY_TYPES
 from sitegen.content.model import Archive, Article, Claim, Entity, Source
 from sitegen.site import urls
 from sitegen.site.i18n import UIText, load_ui_text
-from sitegen.site.search import bundle_languages
+from sitegen.site.search import SearchPage, bundle_language, bundles
 
 LATEST_ON_HOME = 10
 SEARCHABLE_KINDS = ("article", "claim", "entity")
@@ -54,6 +54,12 @@ class PagePlan:
     def searchable(self) -> bool:
         """Indexed for search (these templates mark their body for Pagefind)."""
         return self.kind in SEARCHABLE_KINDS
+
+
+def search_pages(plans: list[PagePlan]) -> list[SearchPage]:
+    """The pages the search index holds: (output path, language, year)."""
+    return [(p.path, p.lang, str(p.lastmod.year) if p.lastmod else "")
+            for p in plans if p.searchable]
 
 
 @dataclass(frozen=True)
@@ -172,11 +178,11 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
     plans += _paginated(archive, text, "sources/", "sources.html", text("title_sources"),
                         _sources_by_publisher(archive))
     plans += _redirects(archive)
-    languages = bundle_languages(p.lang for p in plans if p.searchable)
+    search_bundles = [[name, bundle_language(name)] for name in bundles(search_pages(plans))]
     plans.append(PagePlan(url="search/", template="search.html", kind="search",
                           title=text("title_search"),
                           lang=config.language, context={
-                              "search_languages": languages,
+                              "search_bundles": json.dumps(search_bundles),
                               "search_text": json.dumps(
                                   {k: v for k, v in text.entries.items()
                                    if k.startswith(("search_", "facet_", "kind_"))},
@@ -184,7 +190,7 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
                               "search_ratings": json.dumps(
                                   {r.id: {"label": r.label, "final": r.final}
                                    for r in config.ratings}, ensure_ascii=False),
-                          }, inputs=frozenset(), signature=" ".join(languages)))
+                          }, inputs=frozenset(), signature=repr(search_bundles)))
     plans.append(PagePlan(url="404.html", template="404.html", kind="404",
                           title=text("not_found_title"), lang=config.language,
                           root=config.base_path,

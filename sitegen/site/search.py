@@ -44,12 +44,12 @@ class SearchError(Exception):
 
 @dataclass(frozen=True)
 class SearchStats:
-    pages: dict[str, int]  # language → indexed pages
+    pages: dict[str, int]  # bundle (language, or language-year) → indexed pages
     bytes: int
     seconds: float
 
     def summary(self) -> str:
-        langs = ", ".join(f"{lang} {n}" for lang, n in sorted(self.pages.items()))
+        langs = ", ".join(f"{bundle} {n}" for bundle, n in sorted(self.pages.items()))
         return (f"search: {sum(self.pages.values())} pages indexed ({langs}), "
                 f"{self.bytes / 1024:.0f} KiB, {self.seconds:.2f} s")
 
@@ -60,67 +60,99 @@ def pagefind_binary() -> str:
     return str(get_executable())
 
 
-def index_site(site: Path, pages: Iterable[tuple[str, str]],
-               output: Path | None = None) -> SearchStats:
-    """Index `pages` ((output path, language) pairs) of the site in `site` into
-    one bundle per language under `output` (default site/pagefind/)."""
+SHARD_PAGES = 20_000  # above this many pages, a language's index is split by year
+
+SearchPage = tuple[str, str, str]  # output path, language, year ("" when undated)
+
+
+def bundles(pages: Iterable[SearchPage], shard_pages: int | None = None) -> dict[str, list[str]]:
+    """Bundle name → the pages it indexes. One bundle per language ("de"); a
+    language with more than `shard_pages` pages gets one bundle per year
+    ("en-2019", "en-undated"), because Pagefind's indexer needs about 3.7 GB
+    for 14,000 pages and struggles past 30,000. The search page queries every
+    bundle side by side, so results and filters stay whole."""
+    limit = SHARD_PAGES if shard_pages is None else shard_pages
+    by_lang: dict[str, list[tuple[str, str]]] = {}
+    for path, lang, year in pages:
+        by_lang.setdefault(_bundle_name(lang), []).append((path, year))
+    result: dict[str, list[str]] = {}
+    for lang, items in sorted(by_lang.items()):
+        if len(items) <= limit:
+            result[lang] = [path for path, _ in items]
+            continue
+        for path, year in items:
+            result.setdefault(f"{lang}-{year or 'undated'}", []).append(path)
+    return dict(sorted(result.items()))
+
+
+def bundle_language(bundle: str) -> str:
+    return bundle.split("-")[0]
+
+
+def index_site(site: Path, pages: Iterable[SearchPage], output: Path | None = None,
+               shard_pages: int | None = None) -> SearchStats:
+    """Index `pages` of the site in `site` into its bundles under `output`
+    (default site/pagefind/)."""
     scratch = site.parent / f".{site.name}.search-{os.getpid()}-{threading.get_ident()}"
     try:
-        by_lang = stage_pages(site, pages, scratch)
-        return run_pagefind(scratch, by_lang, output or site / SEARCH_DIR)
+        counts = stage_pages(site, pages, scratch, shard_pages)
+        return run_pagefind(scratch, counts, output or site / SEARCH_DIR)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def stage_pages(site: Path, pages: Iterable[tuple[str, str]], scratch: Path) -> dict[str, int]:
-    """Hard-link each language's pages into scratch/<lang>/; return pages per language.
+def stage_pages(site: Path, pages: Iterable[SearchPage], scratch: Path,
+                shard_pages: int | None = None) -> dict[str, int]:
+    """Hard-link each bundle's pages into scratch/<bundle>/; return pages per bundle.
 
     The links keep the staged bytes even if `site` is rewritten meanwhile
     (files there are replaced, never modified in place)."""
     shutil.rmtree(scratch, ignore_errors=True)
-    counts: dict[str, int] = {}
-    for path, lang in pages:
-        bundle = _bundle_name(lang)
-        target = scratch / bundle / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.link(site / path, target)
-        counts[bundle] = counts.get(bundle, 0) + 1
+    counts = {}
+    for bundle, paths in bundles(pages, shard_pages).items():
+        for path in paths:
+            target = scratch / bundle / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(site / path, target)
+        counts[bundle] = len(paths)
     return counts
 
 
-def run_pagefind(scratch: Path, by_lang: dict[str, int], output: Path) -> SearchStats:
-    """Run the Pagefind CLI on each language's tree in parallel, into output/<lang>/."""
+def run_pagefind(scratch: Path, counts: dict[str, int], output: Path) -> SearchStats:
+    """Run the Pagefind CLI on each bundle's tree into output/<bundle>/, as many
+    at a time as there are CPUs (each run needs memory in proportion to its pages)."""
     started = time.perf_counter()
     binary = pagefind_binary()
+    waiting = sorted(counts, key=lambda b: -counts[b])  # biggest first
+    slots = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                else os.cpu_count() or 1)
     running: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
-        for lang in sorted(by_lang):
-            running.append((lang, subprocess.Popen(
-                [binary, "--site", str(scratch / lang), "--output-path", str(output / lang),
-                 "--force-language", lang, "--silent"],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
-        for lang, process in running:
+        while waiting or running:
+            while waiting and len(running) < slots:
+                bundle = waiting.pop(0)
+                running.append((bundle, subprocess.Popen(
+                    [binary, "--site", str(scratch / bundle), "--output-path",
+                     str(output / bundle), "--force-language", bundle_language(bundle),
+                     "--silent"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+            bundle, process = running.pop(0)
             _, stderr = process.communicate()
             if process.returncode != 0:
                 message = stderr.decode(errors="replace")
-                raise SearchError(f"pagefind failed for '{lang}': {message}")
+                raise SearchError(f"pagefind failed for '{bundle}': {message}")
     finally:
         for _, process in running:
             if process.poll() is None:
                 process.kill()
                 process.wait()
     size = 0
-    for lang in by_lang:
+    for bundle in counts:
         for name in _UNUSED:
-            (output / lang / name).unlink(missing_ok=True)
-        size += sum(p.stat().st_size for p in (output / lang).rglob("*") if p.is_file())
-    return SearchStats(dict(by_lang), size, time.perf_counter() - started)
+            (output / bundle / name).unlink(missing_ok=True)
+        size += sum(p.stat().st_size for p in (output / bundle).rglob("*") if p.is_file())
+    return SearchStats(dict(counts), size, time.perf_counter() - started)
 
 
 def _bundle_name(lang: str) -> str:
     """Bundles are per primary language subtag: 'de-CH' pages go with 'de'."""
     return lang.split("-")[0].lower()
-
-
-def bundle_languages(langs: Iterable[str]) -> list[str]:
-    return sorted({_bundle_name(lang) for lang in langs})

@@ -6,7 +6,9 @@
 
 const root = document.getElementById("search");
 const siteRoot = new URL(root.dataset.root, location.href);
-const languages = root.dataset.languages.split(" ").filter(Boolean);
+// [[bundle, language], ...]: one Pagefind bundle per language, or per
+// language and year for very large archives
+const bundleList = JSON.parse(root.dataset.bundles || "[]");
 const ratings = JSON.parse(root.dataset.ratings || "{}");
 const text = JSON.parse(root.dataset.text || "{}");
 const say = (key, values = {}) =>
@@ -71,8 +73,8 @@ function writeState(state, push) {
 let bundles = null;
 function loadBundles() {
   bundles ??= Promise.all(
-    languages.map(async (lang) => {
-      const pagefind = await import(new URL(`pagefind/${lang}/pagefind.js`, siteRoot).href);
+    bundleList.map(async ([name, lang]) => {
+      const pagefind = await import(new URL(`pagefind/${name}/pagefind.js`, siteRoot).href);
       await pagefind.options({ baseUrl: siteRoot.pathname, excerptLength: 30 });
       await pagefind.init();
       // Pagefind reports filter counts with results only once its filter index is loaded.

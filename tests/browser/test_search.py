@@ -120,3 +120,29 @@ def test_search_page_with_results_is_accessible(page: Page, site_url: str) -> No
         "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
     violations = report.response["violations"]
     assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+
+
+def test_large_archives_are_indexed_in_shards_and_searched_whole(
+    page: Page, tmp_path, monkeypatch
+) -> None:
+    import sitegen.site.search as search
+    from sitegen.build import BuildOptions, build
+    from tests.browser.conftest import serve_folder
+    from tests.conftest import MINI
+
+    monkeypatch.setattr(search, "SHARD_PAGES", 3)
+    httpd, origin = serve_folder(tmp_path)
+    try:
+        result = build(BuildOptions(src=MINI, out=tmp_path / "mini",
+                                    base_url=f"{origin}/mini/"))
+        assert result.search is not None
+        shards = sorted(result.search.pages)
+        assert len(shards) > 1 and all(name.startswith("en-") for name in shards)
+        assert sorted(p.name for p in (tmp_path / "mini" / "pagefind").iterdir()) == shards
+        page.goto(f"{origin}/mini/search/?q=harbour")
+        expect(page.locator(".search-results .result").first).to_be_visible()
+        kinds = set(page.locator(".result-kind").all_text_contents())
+        assert kinds >= {"Article", "Claim"}  # found in several shards, merged
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

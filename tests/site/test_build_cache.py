@@ -59,14 +59,14 @@ def test_a_doubtful_cache_is_discarded_with_a_warning(site: Path, tmp_path: Path
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     assert main(["build", "-s", str(site), "-o", str(out)]) == 0
-    path = cache_path(site)
+    path = cache_path(site, out)
     data = json.loads(path.read_text())
     if damage == "corrupt":
         path.write_text(path.read_text()[:100])
     elif damage == "version":
         data["sitegen"] = "0.0.1"
         path.write_text(json.dumps(data))
-    elif damage == "foreign":
+    elif damage == "foreign":  # e.g. copied along with the site from another machine
         data["out"] = "/somewhere/else"
         path.write_text(json.dumps(data))
     else:
