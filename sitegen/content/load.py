@@ -41,7 +41,7 @@ from sitegen.content.model import (
     Update,
 )
 from sitegen.content.yamlfile import Pos, YamlError, YamlList, YamlMap, load_yaml
-from sitegen.diagnostics import Diagnostics, did_you_mean
+from sitegen.diagnostics import Diagnostic, Diagnostics, did_you_mean
 
 ENTITY_TYPES = ("person", "organization", "product", "place", "event", "policy",
                 "publication", "other")
@@ -51,6 +51,16 @@ RESERVED_PATHS = frozenset({"articles", "claims", "entities", "sources", "search
                             "pagefind", "page"})
 _FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
 FAILED = object()  # read_yaml's result for a file that does not parse
+
+
+@dataclass(frozen=True)
+class ClaimsFile:
+    """What one claims file yields on its own (cached across serve rebuilds)."""
+
+    claims: tuple[Claim, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    links: tuple[tuple[str, Pos, str, str], ...]
+    aliases: tuple[tuple[str, Pos, str, str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ class LoadCache:
         self.markup: dict[str, Compiled] = {}
         self.anchorers: dict[int, Anchorer] = {}
         self._finder: tuple[tuple[Any, ...], MentionFinder] | None = None
+        self.claims_files: dict[tuple[object, ...], tuple[Document | None, ClaimsFile]] = {}
         self.found: dict[int, tuple[Document, tuple[Mention, ...]]] = {}
 
     def load_yaml(self, text: str, line_offset: int) -> Any:
@@ -101,6 +112,16 @@ class LoadCache:
             self.anchorers[key] = Anchorer(document)
         return self.anchorers[key]
 
+    def claims_file(self, key: tuple[object, ...], article: Article | None) -> ClaimsFile | None:
+        hit = self.claims_files.get(key)
+        if hit is None or hit[0] is not (article.document if article else None):
+            return None
+        return hit[1]
+
+    def store_claims_file(self, key: tuple[object, ...], article: Article | None,
+                          found: ClaimsFile) -> None:
+        self.claims_files[key] = (article.document if article else None, found)
+
     def finder(self, entities: dict[str, Entity]) -> MentionFinder:
         """The alias matcher, rebuilt only when names or aliases change."""
         signature = tuple((e.id, e.all_aliases) for e in entities.values())
@@ -128,6 +149,7 @@ class LoadCache:
         live = {id(d) for d in self.documents.values()}
         self.anchorers = {k: v for k, v in self.anchorers.items() if k in live}
         self.found = {k: v for k, v in self.found.items() if k in live}
+        self.claims_files = {k: v for k, v in self.claims_files.items() if k[1] in texts}
 
 
 def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = None) -> LoadResult:
@@ -464,13 +486,48 @@ class _Reader:
             data = as_map(data, rel, (1, 1), self.diags, "a claims file")
             if data is None:
                 continue
+            article = articles.get(slug)
+            key = (rel, text, id(article.document) if article else 0, self.config_key)
+            found = self.cache.claims_file(key, article) if self.cache.keep_yaml else None
+            if found is None:
+                found = self.read_claims_file(data, rel, slug, article, articles)
+                if self.cache.keep_yaml:
+                    self.cache.store_claims_file(key, article, found)
+            self.diags.extend(found.diagnostics)
+            links += found.links
+            self._aliases += found.aliases
+            for claim in found.claims:
+                if claim.id in claims:
+                    other = claims[claim.id].origin
+                    self.diags.error(rel, (claim.origin.line, claim.origin.col + 4),
+                                     f"the claim id '{claim.id}' is already used "
+                                     f"({other.path}:{other.line})",
+                                     "claim ids are unique across the site; rename one")
+                    continue
+                claims[claim.id] = claim
+        self.check_references(claims, entities, articles, pages, links)
+        self.check_aliases({"article": set(articles), "claim": set(claims), "page": set(pages)})
+        return dict(sorted(claims.items()))
+
+    @property
+    def config_key(self) -> tuple[object, ...]:
+        return (self.config.language, tuple(r.id for r in self.config.ratings))
+
+    def read_claims_file(self, data: YamlMap, rel: str, slug: str, article: Article | None,
+                         articles: dict[str, Article]) -> ClaimsFile:
+        """The claims of one file, numbered, with the diagnostics, links and
+        aliases found in it (what does not depend on other files)."""
+        outer, outer_aliases = self.diags, self._aliases
+        self.diags, self._aliases = Diagnostics(), []
+        links: list[tuple[str, Pos, str, str]] = []
+        claims: list[Claim] = []
+        try:
             f = Fields(data, rel, self.diags, "the claims file")
             named = f.text("article")
             if named and named != slug:
                 f.error("article", f"'article: {named}' differs from the file name '{slug}'",
                         f"the claims of article '{slug}' are in content/claims/{slug}.yaml; "
                         f"write 'article: {slug}' or rename the file")
-            article = articles.get(slug)
             if article is None:
                 self.diags.error(rel, data.pos, f"there is no article '{slug}' for these claims",
                                  did_you_mean(slug, articles) or
@@ -483,19 +540,12 @@ class _Reader:
                 if cm is None:
                     continue
                 claim = self.read_claim(cm, rel, slug, anchorer, links)
-                if claim is None:
-                    continue
-                if claim.id in claims:
-                    other = claims[claim.id].origin
-                    self.diags.error(rel, cm.where("id"),
-                                     f"the claim id '{claim.id}' is already used "
-                                     f"({other.path}:{other.line})",
-                                     "claim ids are unique across the site; rename one")
-                    continue
-                claims[claim.id] = claim
-        self.check_references(claims, entities, articles, pages, links)
-        self.check_aliases({"article": set(articles), "claim": set(claims), "page": set(pages)})
-        return _number_claims(claims)
+                if claim is not None:
+                    claims.append(claim)
+            return ClaimsFile(tuple(_numbered(claims)), tuple(self.diags), tuple(links),
+                              tuple(self._aliases))
+        finally:
+            self.diags, self._aliases = outer, outer_aliases
 
     def read_claim(self, data: YamlMap, rel: str, slug: str, anchorer: Anchorer | None,
                    links: list[tuple[str, Pos, str, str]]) -> Claim | None:
@@ -676,15 +726,8 @@ class _Reader:
                                  hint or f"create content/entities/{ident}.yaml")
 
 
-def _number_claims(claims: dict[str, Claim]) -> dict[str, Claim]:
-    """Number each article's claims 1, 2, ... in text order."""
-    by_article: dict[str, list[Claim]] = {}
-    for claim in claims.values():
-        by_article.setdefault(claim.article, []).append(claim)
-    numbered: dict[str, Claim] = {}
-    for group in by_article.values():
-        group.sort(key=lambda c: (c.anchor.start if c.anchor else 1 << 60,
-                                  c.anchor.end if c.anchor else 0, c.origin.line))
-        for number, claim in enumerate(group, start=1):
-            numbered[claim.id] = replace(claim, number=number)
-    return dict(sorted(numbered.items()))
+def _numbered(claims: list[Claim]) -> list[Claim]:
+    """One article's claims numbered 1, 2, ... in text order."""
+    ordered = sorted(claims, key=lambda c: (c.anchor.start if c.anchor else 1 << 60,
+                                            c.anchor.end if c.anchor else 0, c.origin.line))
+    return [replace(claim, number=number) for number, claim in enumerate(ordered, start=1)]

@@ -8,9 +8,10 @@ text (see content/document.py) and is described by schemas/claims.schema.json.
 from __future__ import annotations
 
 import json
+import weakref
 from typing import Any
 
-from sitegen.content.model import Archive, Claim, Entity
+from sitegen.content.model import Archive, Article, Claim, Entity
 from sitegen.site import urls
 
 CLAIMS_JSON_VERSION = 1
@@ -93,61 +94,74 @@ def claim_review(archive: Archive, claim: Claim) -> dict[str, Any] | None:
     return data
 
 
+# claim → (article, base_url, its line of claims.json): serve rebuilds reuse the
+# lines of claims that did not change (the loader keeps their Claim objects)
+_LINES: weakref.WeakKeyDictionary[Claim, tuple[Article, object, str]] = (
+    weakref.WeakKeyDictionary())
+
+
 def claims_json(archive: Archive) -> bytes:
     """Every claim with its fields, anchor selectors and absolute URLs."""
-    claims = []
+    lines = []
+    base = archive.config.base_url
     for claim in archive.claims.values():
         article = archive.articles[claim.article]
         rating = archive.config.rating(claim.rating)
-        anchor = claim.anchor
-        claims.append({
-            "id": claim.id,
-            "url": _abs(archive, urls.claim_url(claim.id)),
-            "claim": claim.claim,
-            "lang": claim.lang,
-            "claimant": claim.claimant,
-            "attribution": claim.attribution,
-            "actual_claimant": claim.actual_claimant or None,
-            "about": list(claim.about),
-            "rating": {"id": claim.rating, "label": rating.label if rating else claim.rating,
-                       "final": bool(rating and rating.final)},
-            "reviewed": claim.reviewed.isoformat() if claim.reviewed else None,
-            "modified": claim.modified.isoformat() if claim.modified else None,
-            "review": claim.review,
-            "appearance": None if claim.appearance is None else {
-                "url": claim.appearance.url or None, "title": claim.appearance.title or None,
-                "date": claim.appearance.date.isoformat() if claim.appearance.date else None,
-            },
-            "sources": [{
-                "url": s.url, "title": s.title or None, "publisher": s.publisher or None,
-                "date": s.date.isoformat() if s.date else None,
-                "accessed": s.accessed.isoformat() if s.accessed else None,
-                "archive_url": s.archive_url or None, "note": s.note or None,
-            } for s in claim.sources],
-            "updates": [{"date": u.date.isoformat(), "note": u.note} for u in claim.updates],
-            "target": {
-                "article": claim.article,
-                "source": _abs(archive, urls.article_url(claim.article)),
-                "lang": article.lang,
-                "selector": [] if anchor is None else [
-                    {"type": "TextQuoteSelector", "exact": anchor.exact,
-                     "prefix": anchor.prefix, "suffix": anchor.suffix},
-                    {"type": "TextPositionSelector", "start": anchor.start, "end": anchor.end},
-                ],
-            },
-        })
+        context = (base, rating)  # Rating is a value: equal when its label and finality are
+        cached = _LINES.get(claim)
+        if cached is None or cached[0] is not article or cached[1] != context:
+            cached = (article, context, script_safe_json(_claim_record(archive, claim, article)))
+            _LINES[claim] = cached
+        lines.append(cached[2])
     head = {
         "$schema": _abs(archive, "claims.schema.json"),
         "version": CLAIMS_JSON_VERSION,
         "site": {"title": archive.config.title, "url": archive.config.base_url},
     }
     # one claim per line: readable in a diff, and json's fast encoder (no indent)
-    lines = [script_safe_json(head)[:-1] + ',"claims":[']
-    lines += [script_safe_json(claim) + "," for claim in claims]
-    if claims:
-        lines[-1] = lines[-1][:-1]
-    lines.append("]}")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    return (script_safe_json(head)[:-1] + ',"claims":[\n' + ",\n".join(lines)
+            + "\n]}\n").encode("utf-8")
+
+
+def _claim_record(archive: Archive, claim: Claim, article: Article) -> dict[str, Any]:
+    rating = archive.config.rating(claim.rating)
+    anchor = claim.anchor
+    return {
+        "id": claim.id,
+        "url": _abs(archive, urls.claim_url(claim.id)),
+        "claim": claim.claim,
+        "lang": claim.lang,
+        "claimant": claim.claimant,
+        "attribution": claim.attribution,
+        "actual_claimant": claim.actual_claimant or None,
+        "about": list(claim.about),
+        "rating": {"id": claim.rating, "label": rating.label if rating else claim.rating,
+                   "final": bool(rating and rating.final)},
+        "reviewed": claim.reviewed.isoformat() if claim.reviewed else None,
+        "modified": claim.modified.isoformat() if claim.modified else None,
+        "review": claim.review,
+        "appearance": None if claim.appearance is None else {
+            "url": claim.appearance.url or None, "title": claim.appearance.title or None,
+            "date": claim.appearance.date.isoformat() if claim.appearance.date else None,
+        },
+        "sources": [{
+            "url": s.url, "title": s.title or None, "publisher": s.publisher or None,
+            "date": s.date.isoformat() if s.date else None,
+            "accessed": s.accessed.isoformat() if s.accessed else None,
+            "archive_url": s.archive_url or None, "note": s.note or None,
+        } for s in claim.sources],
+        "updates": [{"date": u.date.isoformat(), "note": u.note} for u in claim.updates],
+        "target": {
+            "article": claim.article,
+            "source": _abs(archive, urls.article_url(claim.article)),
+            "lang": article.lang,
+            "selector": [] if anchor is None else [
+                {"type": "TextQuoteSelector", "exact": anchor.exact,
+                 "prefix": anchor.prefix, "suffix": anchor.suffix},
+                {"type": "TextPositionSelector", "start": anchor.start, "end": anchor.end},
+            ],
+        },
+    }
 
 
 def script_safe_json(data: Any) -> str:
