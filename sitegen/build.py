@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from markupsafe import escape
 
 from sitegen.config import normalise_base_url
 from sitegen.content.load import load_archive
@@ -230,7 +231,7 @@ def site_files(env: jinja2.Environment, src: Path, archive: Archive,
         "claims.json": claims_json(archive),
         "claims.schema.json": (schema_dir() / "claims.schema.json").read_bytes(),
     }
-    files.update(sitemap_files(env, src, archive, plans))
+    files.update(sitemap_files(archive, plans))
     files.update(static_files(src))
     return files
 
@@ -284,22 +285,36 @@ def _template_diagnostic(src: Path, filename: str | None, line: int | None,
                       "file by file")
 
 
-def sitemap_files(env: jinja2.Environment, src: Path, archive: Archive,
-                  plans: list[PagePlan]) -> dict[str, bytes]:
+def sitemap_files(archive: Archive, plans: list[PagePlan]) -> dict[str, bytes]:
     """sitemap.xml, split into numbered sitemaps under an index past 50,000 URLs."""
+    base = archive.config.base_url
     entries = [p for p in plans if p.in_sitemap]
-    template = env.get_template("sitemap.xml")
     if len(entries) <= SITEMAP_LIMIT:
-        return {"sitemap.xml": template.render(entries=entries, index=None).encode("utf-8")}
+        return {"sitemap.xml": _urlset(base, entries)}
     files = {}
     names = []
     for number, start in enumerate(range(0, len(entries), SITEMAP_LIMIT), start=1):
         name = f"sitemap-{number}.xml"
         names.append(name)
-        files[name] = template.render(entries=entries[start : start + SITEMAP_LIMIT],
-                                      index=None).encode("utf-8")
-    files["sitemap.xml"] = template.render(entries=[], index=names).encode("utf-8")
+        files[name] = _urlset(base, entries[start : start + SITEMAP_LIMIT])
+    index = "".join(f"  <sitemap><loc>{escape(urls.absolute_url(base, name))}</loc></sitemap>\n"
+                    for name in names)
+    files["sitemap.xml"] = (f'{XML_HEAD}<sitemapindex xmlns="{SITEMAP_NS}">\n{index}'
+                            "</sitemapindex>\n").encode()
     return files
+
+
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def _urlset(base: str, entries: list[PagePlan]) -> bytes:
+    rows = []
+    for plan in entries:
+        lastmod = f"<lastmod>{plan.lastmod.isoformat()}</lastmod>" if plan.lastmod else ""
+        rows.append(f"  <url><loc>{escape(urls.absolute_url(base, plan.url))}</loc>"
+                    f"{lastmod}</url>\n")
+    return f'{XML_HEAD}<urlset xmlns="{SITEMAP_NS}">\n{"".join(rows)}</urlset>\n'.encode()
 
 
 def static_files(src: Path) -> dict[str, bytes]:

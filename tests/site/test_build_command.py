@@ -192,3 +192,27 @@ def test_python_dash_m_and_usage_errors(tmp_path: Path) -> None:
                              capture_output=True, text=True, env=env, cwd=tmp_path)
     assert missing.returncode == 1
     assert "site.yaml" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_sitemap_index_past_the_limit(tmp_path: Path, monkeypatch) -> None:
+    import xml.etree.ElementTree as ET
+
+    import sitegen.build
+    from sitegen.build import BuildOptions, build
+    from tests.conftest import MINI
+
+    monkeypatch.setattr(sitegen.build, "SITEMAP_LIMIT", 10)
+    out = tmp_path / "out"
+    build(BuildOptions(src=MINI, out=out, search=False))
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    index = ET.parse(out / "sitemap.xml").getroot()
+    assert index.tag == f"{ns}sitemapindex"
+    parts = [e.find(f"{ns}loc").text for e in index]
+    assert len(parts) >= 2
+    locs = []
+    for url in parts:
+        name = url.rsplit("/", 1)[1]
+        urlset = ET.parse(out / name).getroot()
+        assert urlset.tag == f"{ns}urlset" and len(urlset) <= 10
+        locs += [u.find(f"{ns}loc").text for u in urlset]
+    assert len(locs) == len(set(locs)) > 20
