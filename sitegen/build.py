@@ -159,14 +159,6 @@ def _search_key(indexed: list[tuple[str, str, str]]) -> str:
     return hashlib.sha256(repr(sorted(indexed)).encode()).hexdigest()
 
 
-def render_site(src: Path, archive: Archive, plans: list[PagePlan]) -> dict[str, bytes]:
-    """Every output file of the site: rendered pages, data files, static files."""
-    env = make_environment(src, archive)
-    files = render_pages(env, src, archive, plans)
-    files.update(site_files(env, src, archive, plans))
-    return files
-
-
 def render_pages(env: jinja2.Environment, src: Path, archive: Archive,
                  plans: Iterable[PagePlan]) -> dict[str, bytes]:
     """The given pages, rendered (output path → bytes)."""

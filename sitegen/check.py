@@ -15,26 +15,41 @@ import jinja2
 
 from sitegen.content.load import load_archive
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics, format_report
-from sitegen.site.render import template_dirs, theme_dir, ui_text
+from sitegen.site.output import Stager
+from sitegen.site.render import make_environment, template_dirs, theme_dir, ui_text
 
 FORMATS = ("text", "json", "github")
 
 
 def check_site(src: Path) -> Diagnostics:
     """All diagnostics for the site at `src` (errors and warnings)."""
-    from sitegen.build import render_site  # build imports check's siblings; avoid a cycle
+    # build imports check's siblings; import it here to avoid a cycle
+    from sitegen.build import site_files, stage_pages
     from sitegen.site.pages import plan_site
 
     loaded = load_archive(src, drafts=True)
     diags = loaded.diagnostics
     diags.extend(template_syntax(src))
     if loaded.archive is not None and not diags.errors:
+        archive = loaded.archive
         try:
-            archive = loaded.archive
-            render_site(src, archive, plan_site(archive, ui_text(src, archive)))
+            plans = plan_site(archive, ui_text(src, archive))
+            env = make_environment(src, archive)
+            stage_pages(_Discard(), env, src, archive, plans)  # rendered, not kept
+            site_files(env, src, archive, plans)
         except ContentError as exc:
             diags.extend(exc.diagnostics)
     return diags
+
+
+class _Discard(Stager):
+    """Takes rendered pages and keeps nothing (check writes no file)."""
+
+    def __init__(self) -> None:
+        super().__init__(Path(), Path())
+
+    def add(self, path: str, data: bytes) -> None:
+        self.written += 1
 
 
 def template_syntax(src: Path) -> list[Diagnostic]:
