@@ -216,6 +216,15 @@ class Archive:
         return dict(result)
 
     @cached_property
+    def claim_counts(self) -> dict[str, int]:
+        """Entity id → number of distinct claims by or about it."""
+        ids: dict[str, set[str]] = defaultdict(set)
+        for table in (self.claims_by_claimant, self.claims_about):
+            for entity_id, claims in table.items():
+                ids[entity_id].update(c.id for c in claims)
+        return {entity_id: len(claim_ids) for entity_id, claim_ids in ids.items()}
+
+    @cached_property
     def articles_mentioning(self) -> dict[str, list[Article]]:
         result: dict[str, list[Article]] = defaultdict(list)
         for article in self.articles_newest_first:

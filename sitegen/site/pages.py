@@ -341,9 +341,7 @@ def _item_inputs(archive: Archive, item: Any) -> tuple[str, set[str]]:
         claims = len(archive.claims_by_article.get(item.slug, []))
         return f"{item.slug}={claims}", {f"article:{item.slug}"}
     if isinstance(item, Entity):
-        claims = (len(archive.claims_by_claimant.get(item.id, []))
-                  + len(archive.claims_about.get(item.id, [])))
-        return f"{item.id}={claims}", {f"entity:{item.id}"}
+        return f"{item.id}={archive.claim_counts.get(item.id, 0)}", {f"entity:{item.id}"}
     if isinstance(item, SourceUse):
         return (f"{item.source.url}={','.join(c.id for c in item.claims)}",
                 {f"claims:{c.article}" for c in item.claims})

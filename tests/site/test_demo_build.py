@@ -310,3 +310,31 @@ def test_search_index_fields(demo_site: Path) -> None:
     for lang in ("de", "en"):
         entry = json.loads((demo_site / "pagefind" / lang / "pagefind-entry.json").read_text())
         assert list(entry["languages"]) == [lang]  # one bundle per language
+
+
+def test_entity_list_counts_each_claim_once(tmp_path: Path) -> None:
+    """A claim by an entity that is also about it counts once."""
+    import shutil
+
+    from sitegen.build import BuildOptions, build
+    from tests.conftest import MINI
+
+    site = tmp_path / "site"
+    shutil.copytree(MINI, site)
+    claims = site / "content/claims/council-budget-vote.yaml"
+    claims.write_text(claims.read_text().replace(
+        "about: [port-ellery]", "about: [port-ellery, tobias-wren]", 1))
+    out = tmp_path / "out"
+    build(BuildOptions(src=site, out=out, search=False))
+    data = yaml.safe_load(claims.read_text())["claims"]
+    for path in (site / "content/claims").glob("*.yaml"):
+        if path != claims and "draft" not in path.name:
+            data += yaml.safe_load(path.read_text())["claims"]
+    expected = {c["id"] for c in data if "tobias-wren" in
+                (c["claimant"], c.get("actual_claimant"), *c.get("about", []))}
+    counts = {}
+    for page in [out / "entities" / "index.html", *(out / "entities" / "page").glob("*/index.html")]:
+        for li in soup(page).select(".entity-list li"):
+            if li.select_one(".count"):
+                counts[li.a["href"].rstrip("/").split("/")[-1]] = li.select_one(".count").get_text()
+    assert counts["tobias-wren"] == f"{len(expected)} claims"
