@@ -333,7 +333,8 @@ def test_entity_list_counts_each_claim_once(tmp_path: Path) -> None:
     expected = {c["id"] for c in data if "tobias-wren" in
                 (c["claimant"], c.get("actual_claimant"), *c.get("about", []))}
     counts = {}
-    for page in [out / "entities" / "index.html", *(out / "entities" / "page").glob("*/index.html")]:
+    lists = [out / "entities" / "index.html", *(out / "entities" / "page").glob("*/index.html")]
+    for page in lists:
         for li in soup(page).select(".entity-list li"):
             if li.select_one(".count"):
                 counts[li.a["href"].rstrip("/").split("/")[-1]] = li.select_one(".count").get_text()
