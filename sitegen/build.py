@@ -29,7 +29,7 @@ from sitegen.schemas import schema_dir
 from sitegen.site import urls
 from sitegen.site.annotate import render_article_body, render_passage
 from sitegen.site.buildcache import BuildCache, read_cache, write_cache
-from sitegen.site.deps import fingerprint, input_values, tree_hash
+from sitegen.site.deps import fingerprint, input_values, template_hashes
 from sitegen.site.exports import claim_review, claims_json
 from sitegen.site.markdown import renderer_env
 from sitegen.site.output import MARKER, Stager, WriteStats, check_output_dir, write_site
@@ -107,7 +107,7 @@ def build(options: BuildOptions) -> BuildResult:
     plans = plan_site(archive, ui_text(options.src, archive))
     options.phase("planned")
     env = make_environment(options.src, archive)
-    values = input_values(archive, tree_hash(template_dirs(options.src)))
+    values = input_values(archive, template_hashes(env, (p.template for p in plans)))
     fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
     cache, note = read_cache(options.src, out) if options.cache else (BuildCache(), "")
     if not (out / MARKER).is_file():

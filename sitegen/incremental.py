@@ -23,7 +23,7 @@ from sitegen.config import normalise_base_url
 from sitegen.content.load import LoadCache, load_archive
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic
-from sitegen.site.deps import fingerprint, input_values, tree_hash
+from sitegen.site.deps import fingerprint, input_values, template_hashes, tree_hash
 from sitegen.site.pages import PagePlan, plan_site, search_pages
 from sitegen.site.render import make_environment, template_dirs, ui_text
 from sitegen.site.search import SearchPage
@@ -79,7 +79,7 @@ class IncrementalBuilder:
             self._env.globals.update(archive=archive, config=archive.config)
             self._env.globals["memo"].clear()
         plans = plan_site(archive, ui_text(self.src, archive))
-        values = input_values(archive, templates)
+        values = input_values(archive, template_hashes(self._env, (p.template for p in plans)))
         fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
         todo = [p for p in plans if self.fingerprints.get(p.path) != fingerprints[p.path]]
         try:

@@ -39,7 +39,7 @@ def browser() -> Iterator[Browser]:
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repo's demo archive, built into a temporary folder."""
     out = tmp_path_factory.mktemp("demo") / "public"
-    build(BuildOptions(src=REPO, out=out))
+    build(BuildOptions(src=REPO, out=out, cache=False))
     return out
 
 

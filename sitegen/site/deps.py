@@ -5,7 +5,9 @@ plan declares each page's inputs. A page's fingerprint hashes its inputs'
 current values, so after an edit exactly the pages whose fingerprint changed
 are rendered again, including pages whose input *set* changed (an entity page
 that a claim no longer mentions). Templates and site.yaml are inputs of every
-page, so changing them re-renders everything.
+page: editing a template renders again the pages that use it (through
+extends, import and include), editing site.yaml or the theme's words
+everything.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
+import jinja2
+from jinja2 import meta
+
 from sitegen.config import CONFIG_FILE
 from sitegen.content.model import Archive
+from sitegen.site.i18n import UI_TEXT_FILE
 from sitegen.site.pages import PagePlan
 
-EVERY_PAGE = ("config", "templates", "nav")
+EVERY_PAGE = ("config", "nav")
 
 
 def _hash(parts: Iterable[str]) -> str:
@@ -42,13 +48,62 @@ def tree_hash(folders: Iterable[Path]) -> str:
     return _hash(parts)
 
 
-def input_values(archive: Archive, templates: str) -> dict[str, str]:
-    """The current value (a hash) of every input a page can declare."""
+def template_hashes(env: jinja2.Environment, names: Iterable[str]) -> dict[str, str]:
+    """"template:<name>" → a hash of the template and of every template it
+    extends, imports or includes, and of the theme's words (ui-text.yaml), so
+    editing one template renders again only the pages that use it."""
+    sources: dict[str, str] = {}
+    referenced: dict[str, set[str | None]] = {}
+
+    def visit(name: str) -> None:
+        if name in sources:
+            return
+        try:
+            source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            found = set(meta.find_referenced_templates(env.parse(source)))
+        except jinja2.TemplateError:
+            # rendering reports it, with file and line; depend on every template meanwhile
+            source, found = "", {None}
+        sources[name] = source
+        referenced[name] = found
+        for other in referenced[name]:
+            if other is not None:
+                visit(other)
+
+    words = ""
+    for folder in getattr(env.loader, "searchpath", []):
+        path = Path(folder) / UI_TEXT_FILE
+        if path.is_file():
+            words += hashlib.sha256(path.read_bytes()).hexdigest()
+    values = {}
+    for name in sorted(set(names)):
+        visit(name)
+        closure, todo = set(), [name]
+        dynamic = False
+        while todo:
+            current = todo.pop()
+            if current in closure:
+                continue
+            closure.add(current)
+            for other in referenced[current]:
+                if other is None:
+                    dynamic = True  # a computed name: depend on every template
+                else:
+                    todo.append(other)
+        parts = [words, *(f"{n}\0{sources[n]}" for n in sorted(closure))]
+        if dynamic:
+            parts.append(tree_hash(Path(p) for p in getattr(env.loader, "searchpath", [])))
+        values[f"template:{name}"] = _hash(parts)
+    return values
+
+
+def input_values(archive: Archive, templates: dict[str, str]) -> dict[str, str]:
+    """The current value (a hash) of every input a page can declare;
+    `templates` from template_hashes()."""
     sources = archive.sources
     config = archive.config
     values = {
         "config": _hash([sources.get(CONFIG_FILE, ""), config.base_url]),
-        "templates": templates,
         "nav": _hash(f"{slug}={page.title}" for slug, page in sorted(archive.pages.items())),
         "entity-names": _hash(
             f"{e.id}|{e.name}|{e.type}|{'|'.join(e.aliases)}"
@@ -70,10 +125,11 @@ def input_values(archive: Archive, templates: str) -> dict[str, str]:
     values["*"] = _hash([*(f"{k}={v}" for k, v in sorted(values.items())),
                          *(f"{k}={v}" for k, v in sorted(sources.items())),
                          *sorted(archive.articles)])
+    values.update(templates)  # after "*": a page's own templates are in its fingerprint
     return values
 
 
 def fingerprint(plan: PagePlan, values: dict[str, str]) -> str:
-    inputs = sorted({*plan.inputs, *EVERY_PAGE})
+    inputs = sorted({*plan.inputs, *EVERY_PAGE, f"template:{plan.template}"})
     return _hash([plan.url, plan.template, plan.signature,
                   *(f"{name}={values.get(name, '-')}" for name in inputs)])

@@ -36,7 +36,8 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of the demo site, built for and served from /archive/."""
     host_root = tmp_path_factory.mktemp("host")
     httpd, origin = serve_folder(host_root)
-    build(BuildOptions(src=REPO, out=host_root / SUBFOLDER, base_url=f"{origin}/{SUBFOLDER}/"))
+    build(BuildOptions(src=REPO, out=host_root / SUBFOLDER, base_url=f"{origin}/{SUBFOLDER}/",
+                       cache=False))
     yield f"{origin}/{SUBFOLDER}/"
     httpd.shutdown()
     httpd.server_close()

@@ -133,7 +133,7 @@ def test_large_archives_are_indexed_in_shards_and_searched_whole(
     monkeypatch.setattr(search, "SHARD_PAGES", 3)
     httpd, origin = serve_folder(tmp_path)
     try:
-        result = build(BuildOptions(src=MINI, out=tmp_path / "mini",
+        result = build(BuildOptions(src=MINI, out=tmp_path / "mini", cache=False,
                                     base_url=f"{origin}/mini/"))
         assert result.search is not None
         shards = sorted(result.search.pages)

@@ -12,7 +12,7 @@ import pytest
 from sitegen.build import BuildOptions, build
 from sitegen.cli import main
 from sitegen.site.buildcache import cache_path
-from tests.conftest import MINI, output_tree
+from tests.conftest import MINI, REPO, output_tree
 
 BUDGET = "content/claims/council-budget-vote.yaml"
 
@@ -89,3 +89,24 @@ def test_a_changed_output_file_is_rendered_again(site: Path, tmp_path: Path) -> 
     build(BuildOptions(src=site, out=out))
     assert "tampered" not in page.read_text()
     _assert_equals_clean_build(site, out, tmp_path)
+
+
+def test_a_template_edit_renders_the_pages_that_use_it(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(BuildOptions(src=site, out=out, search=False))
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>Lost</h1>{% endblock %}')
+    only_404 = build(BuildOptions(src=site, out=out, search=False))
+    assert only_404.rendered == 1
+    assert "Lost" in (out / "404.html").read_text()
+    theme_macros = (REPO / "templates" / "macros.html").read_text()
+    (site / "templates" / "macros.html").write_text(theme_macros.replace(
+        'class="claim-item"', 'class="claim-item claim-row"'))
+    with_macros = build(BuildOptions(src=site, out=out, search=False))
+    assert with_macros.rendered > 1
+    assert "claim-row" in (out / "claims" / "index.html").read_text()
+    assert "claim-row" not in (out / "404.html").read_text()
+    clean = tmp_path / "clean"
+    build(BuildOptions(src=site, out=clean, search=False, cache=False))
+    assert output_tree(out) == output_tree(clean)

@@ -203,7 +203,7 @@ def test_sitemap_index_past_the_limit(tmp_path: Path, monkeypatch) -> None:
 
     monkeypatch.setattr(sitegen.build, "SITEMAP_LIMIT", 10)
     out = tmp_path / "out"
-    build(BuildOptions(src=MINI, out=out, search=False))
+    build(BuildOptions(src=MINI, out=out, search=False, cache=False))
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     index = ET.parse(out / "sitemap.xml").getroot()
     assert index.tag == f"{ns}sitemapindex"
