@@ -7,7 +7,7 @@ import platform
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,18 +15,20 @@ from playwright.sync_api import Browser, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_PARTS = ("site.yaml", "content", "seeds", "templates")
-# The same flags as tests/browser/conftest.py; Debian's Chromium, never a downloaded browser.
+# Debian's Chromium, never a downloaded browser; no background connections (closed network).
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"]
 
 
 @contextmanager
-def chromium() -> Iterator[Browser]:
-    """Headless Debian Chromium driven by Playwright."""
+def chromium(on_missing: Callable[[str], object] = sys.exit) -> Iterator[Browser]:
+    """Headless Debian Chromium driven by Playwright (the tests, the benchmarks and
+    `make screenshots` all launch it here)."""
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(executable).exists():
-        sys.exit("Chromium is not installed (`make chromium` installs Debian's package)")
+        on_missing("Chromium is not installed: `make test` and `make chromium` install "
+                   "Debian's package")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:

@@ -9,25 +9,21 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import sys
 import tempfile
 import threading
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench._common import chromium  # noqa: E402
 from sitegen.build import BuildOptions, build  # noqa: E402
 
 SLUG = "ki-ceo-behauptet-das-chinesische-deepseek-labor-verfuege-ueber-50-000-nvidia"
 PAGES = {"article": f"articles/{SLUG}/", "claim": "claims/deepseek-50000-h100/",
          "entity": "entities/deepseek/"}
 WIDTHS = (375, 768, 1440)
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -45,9 +41,7 @@ def main() -> None:
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{httpd.server_address[1]}/archive/"
         build(BuildOptions(src=REPO, out=root / "archive", base_url=base))
-        chromium = shutil.which("chromium") or "/usr/bin/chromium"
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
+        with chromium() as browser:
             for scheme in ("light", "dark"):
                 for width in WIDTHS:
                     page = browser.new_page(viewport={"width": width, "height": 1100},
@@ -60,7 +54,6 @@ def main() -> None:
                         page.screenshot(path=str(shot))
                         print(f"wrote {shot.relative_to(REPO)}")
                     page.close()
-            browser.close()
         httpd.shutdown()
 
 
