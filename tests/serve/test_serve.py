@@ -245,11 +245,21 @@ def test_busy_port_and_port_zero(tmp_path: Path) -> None:
     assert leftovers == []
 
 
-def test_non_loopback_host_warns(tmp_path: Path) -> None:
-    from sitegen.serve.app import _is_loopback
+def test_non_loopback_host_warns(capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    from sitegen.serve import app
 
-    assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
-    assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.5")
+    class Refused(Exception):
+        pass
+
+    def no_preview(options: object) -> None:
+        raise Refused  # stop right after the warning; nothing is served
+
+    monkeypatch.setattr(app, "Preview", no_preview)
+    for host, warned in (("0.0.0.0", True), ("192.168.1.5", True), ("127.0.0.1", False),
+                         ("::1", False), ("localhost", False)):
+        with pytest.raises(Refused):
+            app.serve(ServeOptions(src=MINI, host=host, port=0))
+        assert ("warning: serving on" in capsys.readouterr().err) is warned, host
 
 
 # -- in the browser ----------------------------------------------------------------
