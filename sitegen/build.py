@@ -31,7 +31,6 @@ from sitegen.site.annotate import render_article_body, render_passage
 from sitegen.site.buildcache import BuildCache, read_cache, write_cache
 from sitegen.site.deps import fingerprint, input_values, template_hashes
 from sitegen.site.exports import claim_review, claims_json
-from sitegen.site.markdown import renderer_env
 from sitegen.site.output import MARKER, Stager, WriteStats, check_output_dir, write_site
 from sitegen.site.pages import PagePlan, plan_site, search_pages
 from sitegen.site.render import link_resolver, make_environment, template_dirs, ui_text
@@ -112,8 +111,9 @@ def build(options: BuildOptions) -> BuildResult:
     cache, note = read_cache(options.src, out) if options.cache else (BuildCache(), "")
     if not (out / MARKER).is_file():
         cache = BuildCache()
-    fresh = [p for p in plans if not cache.reusable(out, p.path, fingerprints[p.path])]
-    reused = [p for p in plans if cache.reusable(out, p.path, fingerprints[p.path])]
+    reusable = {p.path for p in plans if cache.reusable(out, p.path, fingerprints[p.path])}
+    fresh = [p for p in plans if p.path not in reusable]
+    reused = [p for p in plans if p.path in reusable]
     indexed = search_pages(plans)
     search_unchanged = (
         cache.pages.get(SEARCH_KEY, None) is not None
@@ -235,12 +235,12 @@ def render_page(env: jinja2.Environment, src: Path, archive: Archive, plan: Page
         context["chunks"] = render_article_body(
             context["article"], context["claims"],
             lambda entity_id: urls.relative_url(plan.url, urls.entity_url(entity_id)),
-            renderer_env(resolve),
+            resolve,
         )
     elif plan.kind == "claim":
         claim = context["claim"]
         context["passage"] = render_passage(
-            context["article"].document, claim, renderer_env(link_resolver(archive, plan.url)))
+            context["article"].document, claim, link_resolver(archive, plan.url))
         context["review_ld"] = claim_review(archive, claim)
     try:
         return env.get_template(plan.template).render(page=plan, **context)

@@ -1,4 +1,5 @@
-"""Markdown of reviews and free pages, compiled once per text.
+"""Markdown → HTML: reviews and free pages compiled once per text, and the
+renderer of annotated article bodies.
 
 A review appears on two pages (its article's note and its claim page) whose
 relative links differ, and an archive has tens of thousands of them; so each
@@ -13,7 +14,7 @@ and the internal ones lose their href (load.py reports them).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,12 @@ _MD.add_render_rule("link_open", _link_open)
 _MD.add_render_rule("text", _text)
 
 
+def render_tokens(tokens: Sequence[Token]) -> str:
+    """Parsed tokens (e.g. an annotated article) → HTML with link and citation
+    placeholders, for fill()."""
+    return _MD.renderer.render(list(tokens), _MD.options, {})
+
+
 def compile_markdown(text: str) -> Compiled:
     tokens = _MD.parse(_PRIVATE.sub("", text))
     links: list[tuple[int, str]] = []
@@ -101,15 +108,14 @@ def compile_markdown(text: str) -> Compiled:
             elif child.type == "text" and depth == 0:
                 citations += [(offset, int(m.group(1)))
                               for m in CITATION_RE.finditer(child.content)]
-    html = _MD.renderer.render(tokens, _MD.options, {})
-    return Compiled(html, tuple(links), tuple(citations))
+    return Compiled(render_tokens(tokens), tuple(links), tuple(citations))
 
 
-def fill(compiled: Compiled, resolve: Callable[[str], str | None],
+def fill(compiled: Compiled | str, resolve: Callable[[str], str | None],
          cite_prefix: str | None = None, sources: int = 0) -> Markup:
     """The HTML for one page: internal links made relative by `resolve`, and
-    `[n]` linked to `#<cite_prefix>n` for n in 1..sources."""
-    html = compiled.html
+    `[n]` linked to `#<cite_prefix>n` for n in 1..sources (else left as text)."""
+    html = compiled.html if isinstance(compiled, Compiled) else compiled
     if _LINK_START in html:
         html = _LINK_SLOT.sub(lambda m: str(escape(resolve(m.group(1)) or "#")), html)
     if _CITE_START in html:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import html
 import http.server
+import json
 import mimetypes
 import socket
 from pathlib import Path
@@ -227,8 +228,6 @@ def content_type(path: Path) -> str:
 
 
 def inject(page: bytes, version: int, events_url: str, diagnostics: list[Diagnostic]) -> bytes:
-    import json
-
     snippet = (overlay(diagnostics) if diagnostics else "") + RELOAD_SCRIPT % (
         version, json.dumps(events_url))
     data = snippet.encode("utf-8")

@@ -18,8 +18,8 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 from sitegen.content.document import Block, Document
+from sitegen.content.markup import fill, render_tokens
 from sitegen.content.model import Article, Claim
-from sitegen.site.markdown import MARKDOWN_RENDERER as MARKDOWN
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def render_article_body(
     article: Article,
     claims: Sequence[Claim],
     entity_url: Callable[[str], str],
-    md_env: dict[str, object],
+    resolve: Callable[[str], str | None],
 ) -> list[BodyChunk]:
     """The article body as chunks, each followed by the notes for its claims."""
     document = article.document
@@ -77,8 +77,8 @@ def render_article_body(
                     token = copy.copy(token)
                     token.attrs = {**token.attrs, "id": document.heading_ids[heading.index]}
             out.append(token)
-        html = MARKDOWN.renderer.render(out, MARKDOWN.options, md_env)
-        chunks.append(BodyChunk(Markup(html), tuple(sorted(chunk_claims, key=lambda c: c.number))))
+        html = fill(render_tokens(out), resolve)
+        chunks.append(BodyChunk(html, tuple(sorted(chunk_claims, key=lambda c: c.number))))
     return chunks
 
 
@@ -93,14 +93,15 @@ def top_level_ranges(tokens: Sequence[Token]) -> list[tuple[int, int]]:
     return ranges
 
 
-def render_passage(document: Document, claim: Claim, md_env: dict[str, object]) -> Markup:
+def render_passage(document: Document, claim: Claim,
+                   resolve: Callable[[str], str | None]) -> Markup:
     """The paragraph that holds the claim's quote, with only that quote marked
     (no note numbers: the claim's page is its note)."""
     if claim.anchor is None:
         return Markup("")
     block = document.blocks[claim.anchor.block]
     token = annotate_inline(document.tokens[block.token], block, [claim], [], with_refs=False)
-    return Markup(MARKDOWN.renderer.render([token], MARKDOWN.options, md_env))
+    return fill(render_tokens([token]), resolve)
 
 
 def annotate_inline(

@@ -16,7 +16,7 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -110,12 +110,11 @@ class Stager:
             self.written += 1
 
 
-def write_site(out: Path, files: Mapping[str, bytes] | Callable[[Stager], None],
+def write_site(out: Path, produce: Callable[[Stager], None],
                hook: Callable[[str], None] | None = None,
                finish: Callable[[Path], None] | None = None) -> WriteStats:
-    """Replace OUT with exactly the given files: a mapping (site path → bytes),
-    or a function that adds them to a Stager (so pages can be streamed to disk,
-    by several processes).
+    """Replace OUT with exactly the files `produce` adds to a Stager (pages are
+    streamed to disk, by several processes if need be).
 
     The files are staged beside OUT and swapped in atomically; an exception or
     signal at any point before the swap leaves OUT as it was and removes the
@@ -130,11 +129,7 @@ def write_site(out: Path, files: Mapping[str, bytes] | Callable[[Stager], None],
     try:
         staging.mkdir()
         stager = Stager(staging, out)
-        if callable(files):
-            files(stager)
-        else:
-            for path in sorted(files):
-                stager.add(path, files[path])
+        produce(stager)
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         if finish is not None:
             finish(staging)
