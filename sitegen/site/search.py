@@ -68,9 +68,11 @@ SearchPage = tuple[str, str, str]  # output path, language, year ("" when undate
 def bundles(pages: Iterable[SearchPage], shard_pages: int | None = None) -> dict[str, list[str]]:
     """Bundle name → the pages it indexes. One bundle per language ("de"); a
     language with more than `shard_pages` pages gets one bundle per year
-    ("en-2019", "en-undated"), because Pagefind's indexer needs about 3.7 GB
-    for 14,000 pages and struggles past 30,000. The search page queries every
-    bundle side by side, so results and filters stay whole."""
+    ("en-2019", "en-undated"), and a year still above the limit is cut into
+    numbered parts of at most `shard_pages` ("en-2019-1", "en-2019-2"), because
+    Pagefind's indexer needs about 3.7 GB for 14,000 pages and struggles past
+    30,000. The search page queries every bundle side by side, so results and
+    filters stay whole."""
     limit = SHARD_PAGES if shard_pages is None else shard_pages
     by_lang: dict[str, list[tuple[str, str]]] = {}
     for path, lang, year in pages:
@@ -80,8 +82,17 @@ def bundles(pages: Iterable[SearchPage], shard_pages: int | None = None) -> dict
         if len(items) <= limit:
             result[lang] = [path for path, _ in items]
             continue
+        by_year: dict[str, list[str]] = {}
         for path, year in items:
-            result.setdefault(f"{lang}-{year or 'undated'}", []).append(path)
+            by_year.setdefault(f"{lang}-{year or 'undated'}", []).append(path)
+        for name, paths in by_year.items():
+            if len(paths) <= limit:
+                result[name] = paths
+                continue
+            parts = -(-len(paths) // limit)  # as few parts as fit, of even size
+            for part in range(parts):
+                start, end = part * len(paths) // parts, (part + 1) * len(paths) // parts
+                result[f"{name}-{part + 1}"] = paths[start:end]
     return dict(sorted(result.items()))
 
 

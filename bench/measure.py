@@ -1,0 +1,125 @@
+"""Measuring a command: wall and CPU seconds, peak RSS summed over its process tree.
+
+Shared by bench/run (sitegen against Hugo + Pagefind) and bench/scale (one large build).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import resource
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+POLL_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measured command (or the sum of two that ran one after the other)."""
+
+    wall: float
+    cpu: float
+    peak_rss: int  # bytes
+    pages: int = 0
+    output: str = ""
+
+    def __add__(self, other: Measure) -> Measure:
+        # Sequential commands: times add up, the peak is the larger of the two peaks.
+        return Measure(self.wall + other.wall, self.cpu + other.cpu,
+                       max(self.peak_rss, other.peak_rss), other.pages,
+                       self.output + other.output)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def tree_rss(process: psutil.Process) -> int:
+    """RSS of `process` and all its descendants, in bytes (0 for those already gone)."""
+    total = 0
+    try:
+        members = [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    for member in members:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            total += member.memory_info().rss
+    return total
+
+
+class CommandFailed(Exception):
+    """A measured command exited with an error."""
+
+
+def measure(command: Sequence[str], pages_in: Path | None = None,
+            rss_limit: int | None = None) -> Measure:
+    """Run `command`, wait for it, and measure it; raise CommandFailed if it fails.
+
+    With `rss_limit` (bytes), the tree is killed once its summed RSS passes the limit
+    (CommandFailed says so), before the machine itself runs out of memory."""
+    cpu_before = children_cpu()
+    started = time.perf_counter()
+    process = psutil.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak = 0
+    chunks: list[bytes] = []
+    # Drain stdout in a thread so that a chatty tool never blocks on a full pipe.
+    assert process.stdout is not None
+    stdout = process.stdout
+    reader = threading.Thread(target=lambda: chunks.append(stdout.read()), daemon=True)
+    reader.start()
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process))
+        if rss_limit is not None and peak > rss_limit:
+            kill_tree(process)
+            raise CommandFailed(f"killed: the process tree passed {rss_limit / 2**30:.1f} GiB "
+                                f"of summed RSS ({' '.join(command)})")
+        time.sleep(POLL_SECONDS)
+    wall = time.perf_counter() - started
+    reader.join()
+    cpu = children_cpu() - cpu_before
+    output = b"".join(chunks).decode(errors="replace")
+    if process.returncode != 0:
+        raise CommandFailed(f"exit {process.returncode}: {' '.join(command)}\n"
+                            + "\n".join(output.strip().splitlines()[-5:]))
+    pages = count_pages(pages_in) if pages_in is not None else 0
+    return Measure(wall, cpu, peak, pages, output)
+
+
+def count_pages(folder: Path) -> int:
+    return sum(1 for _ in folder.rglob("*.html"))
+
+
+
+
+def kill_tree(process: psutil.Process) -> None:
+    with contextlib.suppress(psutil.NoSuchProcess):
+        for member in [*process.children(recursive=True), process]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                member.kill()
+        process.wait()
+
+
+def disk_usage(folder: Path) -> int:
+    """Bytes allocated on disk to the files under `folder` (hard links counted once)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for path in folder.rglob("*"):
+        info = path.lstat()
+        if (info.st_dev, info.st_ino) not in seen:
+            seen.add((info.st_dev, info.st_ino))
+            total += info.st_blocks * 512
+    return total
+
+
+def sitegen_command() -> list[str]:
+    """The `sitegen` of this Python environment."""
+    script = Path(sys.executable).parent / "sitegen"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sitegen"]
