@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import multiprocessing
 import os
-import shutil
 import time
 import traceback
 from collections import Counter
@@ -22,16 +21,17 @@ import jinja2
 from markupsafe import escape
 
 from sitegen.config import normalise_base_url
+from sitegen.content.cache import LoadCache
 from sitegen.content.load import load_archive
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.schemas import schema_dir
 from sitegen.site import urls
 from sitegen.site.annotate import render_article_body, render_passage
-from sitegen.site.buildcache import BuildCache, read_cache, write_cache
+from sitegen.site.buildcache import CACHE_DIR, BuildCache, read_cache, write_cache
 from sitegen.site.deps import fingerprint, input_values, template_hashes
 from sitegen.site.exports import claim_review, claims_json
-from sitegen.site.output import MARKER, Stager, WriteStats, check_output_dir, write_site
+from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, check_output_dir, write_site
 from sitegen.site.pages import PagePlan, plan_site, search_pages
 from sitegen.site.render import link_resolver, make_environment, template_dirs, ui_text
 from sitegen.site.search import SEARCH_DIR, SearchStats, index_site
@@ -81,9 +81,21 @@ class BuildResult:
                 f"{search}; {self.seconds:.2f} s → {self.out}")
 
 
-def load_checked(options: BuildOptions) -> tuple[Archive, Diagnostics]:
-    """Load and validate the site; raise ContentError on errors (or warnings if strict)."""
-    loaded = load_archive(options.src, drafts=options.drafts)
+def load_checked(options: BuildOptions, notes: list[str] | None = None
+                 ) -> tuple[Archive, Diagnostics]:
+    """Load and validate the site; raise ContentError on errors (or warnings if strict).
+
+    With options.cache, parse results are reused from and saved to the load cache
+    (content/cache.py); a warning about a discarded cache goes to `notes`."""
+    folder = options.src / CACHE_DIR
+    cache = LoadCache(keep_anchorers=False)
+    if options.cache:
+        cache, note = LoadCache.open(folder)
+        if note and notes is not None:
+            notes.append(note)
+    loaded = load_archive(options.src, drafts=options.drafts, cache=cache)
+    if options.cache and cache.changed:
+        cache.save(folder)
     diags = loaded.diagnostics
     if loaded.archive is None or diags.errors or (options.strict and diags.warnings):
         raise ContentError(diags)
@@ -99,7 +111,8 @@ def load_checked(options: BuildOptions) -> tuple[Archive, Diagnostics]:
 def build(options: BuildOptions) -> BuildResult:
     """Build the site at options.src into its output folder."""
     started = time.perf_counter()
-    archive, diags = load_checked(options)
+    notes: list[str] = []
+    archive, diags = load_checked(options, notes)
     options.phase("loaded")
     out = options.out or options.src / archive.config.output
     check_output_dir(options.src, out)
@@ -109,8 +122,9 @@ def build(options: BuildOptions) -> BuildResult:
     values = input_values(archive, template_hashes(env, (p.template for p in plans)))
     fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
     cache, note = read_cache(options.src, out) if options.cache else (BuildCache(), "")
-    if not (out / MARKER).is_file():
-        cache = BuildCache()
+    notes += [note] if note else []
+    if not (out / MARKER).is_file() or (out / JOURNAL).exists():
+        cache = BuildCache()  # no previous output to reuse, or a half-applied one
     reusable = {p.path for p in plans if cache.reusable(out, p.path, fingerprints[p.path])}
     fresh = [p for p in plans if p.path not in reusable]
     reused = [p for p in plans if p.path in reusable]
@@ -131,14 +145,12 @@ def build(options: BuildOptions) -> BuildResult:
             stager.add(path, data)
         options.phase("rendered")
 
-    def finish(staging: Path) -> None:
+    def finish(stager: Stager) -> None:
         if not (options.search and indexed):
             return
-        stager = Stager(staging, out)
         if search_unchanged and stager.keep_tree(SEARCH_DIR):
             return
-        shutil.rmtree(staging / SEARCH_DIR, ignore_errors=True)
-        search.append(index_site(staging, indexed))
+        search.append(index_site(stager.roots, indexed, stager.replace_tree(SEARCH_DIR)))
 
     stats = write_site(out, produce, hook=options.hook, finish=finish)
     if options.cache:
@@ -148,7 +160,7 @@ def build(options: BuildOptions) -> BuildResult:
         out=out, pages=pages, claims=len(archive.claims), entities=len(archive.entities),
         seconds=time.perf_counter() - started, stats=stats,
         search=search[0] if search else None, diagnostics=diags.sorted(),
-        rendered=len(plans) - len(reused), notes=[note] if note else [],
+        rendered=len(plans) - len(reused), notes=notes,
     )
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from sitegen.build import render_pages, site_files
 from sitegen.check import template_syntax
 from sitegen.config import normalise_base_url
-from sitegen.content.load import LoadCache, load_archive
+from sitegen.content.cache import LoadCache
+from sitegen.content.load import load_archive
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic
 from sitegen.site.deps import fingerprint, input_values, template_hashes, tree_hash

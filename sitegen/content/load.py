@@ -16,16 +16,15 @@ from typing import Any
 
 from sitegen.config import CONFIG_FILE, LANG_RE, SiteConfig, load_config
 from sitegen.content.anchors import Anchorer
-from sitegen.content.document import Document, parse_document
+from sitegen.content.cache import ClaimsFile, LoadCache, digest
+from sitegen.content.document import Document
 from sitegen.content.fields import ID_RE, Fields, as_map
 from sitegen.content.markup import (
     INTERNAL_SCHEMES,
     SAFE_SCHEMES,
     Compiled,
-    compile_markdown,
     link_scheme,
 )
-from sitegen.content.mentions import MentionFinder
 from sitegen.content.model import (
     Appearance,
     Archive,
@@ -34,14 +33,13 @@ from sitegen.content.model import (
     Entity,
     FreePage,
     Link,
-    Mention,
     Origin,
     Source,
     TranslationStep,
     Update,
 )
 from sitegen.content.yamlfile import Pos, YamlError, YamlList, YamlMap, load_yaml
-from sitegen.diagnostics import Diagnostic, Diagnostics, did_you_mean
+from sitegen.diagnostics import Diagnostics, did_you_mean
 
 ENTITY_TYPES = ("person", "organization", "product", "place", "event", "policy",
                 "publication", "other")
@@ -54,102 +52,9 @@ FAILED = object()  # read_yaml's result for a file that does not parse
 
 
 @dataclass(frozen=True)
-class ClaimsFile:
-    """What one claims file yields on its own (cached across serve rebuilds)."""
-
-    claims: tuple[Claim, ...]
-    diagnostics: tuple[Diagnostic, ...]
-    links: tuple[tuple[str, Pos, str, str], ...]
-    aliases: tuple[tuple[str, Pos, str, str, str], ...]
-
-
-@dataclass(frozen=True)
 class LoadResult:
     archive: Archive | None
     diagnostics: Diagnostics
-
-
-class LoadCache:
-    """Parsed YAML and Markdown by text, reused across loads of the same site
-    (`sitegen serve` reloads after every edit; unchanged files parse once)."""
-
-    def __init__(self, keep_yaml: bool = True) -> None:
-        # a one-shot build keeps no parsed YAML: the model holds what it needs
-        self.keep_yaml = keep_yaml
-        self.yaml: dict[tuple[str, int], Any] = {}
-        self.documents: dict[str, Document] = {}
-        self.markup: dict[str, Compiled] = {}
-        self.anchorers: dict[int, Anchorer] = {}
-        self._finder: tuple[tuple[Any, ...], MentionFinder] | None = None
-        self.claims_files: dict[tuple[object, ...], tuple[Document | None, ClaimsFile]] = {}
-        self.found: dict[int, tuple[Document, tuple[Mention, ...]]] = {}
-
-    def load_yaml(self, text: str, line_offset: int) -> Any:
-        if not self.keep_yaml:
-            return load_yaml(text, line_offset=line_offset)
-        key = (text, line_offset)
-        if key not in self.yaml:
-            try:
-                self.yaml[key] = load_yaml(text, line_offset=line_offset)
-            except YamlError as exc:
-                self.yaml[key] = exc
-        result = self.yaml[key]
-        if isinstance(result, YamlError):
-            raise result
-        return result
-
-    def document(self, body: str) -> Document:
-        if body not in self.documents:
-            self.documents[body] = parse_document(body)
-        return self.documents[body]
-
-    def anchorer(self, document: Document) -> Anchorer:
-        """The quote matcher of a document (its folded text), kept with the document."""
-        if not self.keep_yaml:
-            return Anchorer(document)
-        key = id(document)
-        if key not in self.anchorers or self.anchorers[key].document is not document:
-            self.anchorers[key] = Anchorer(document)
-        return self.anchorers[key]
-
-    def claims_file(self, key: tuple[object, ...], article: Article | None) -> ClaimsFile | None:
-        hit = self.claims_files.get(key)
-        if hit is None or hit[0] is not (article.document if article else None):
-            return None
-        return hit[1]
-
-    def store_claims_file(self, key: tuple[object, ...], article: Article | None,
-                          found: ClaimsFile) -> None:
-        self.claims_files[key] = (article.document if article else None, found)
-
-    def finder(self, entities: dict[str, Entity]) -> MentionFinder:
-        """The alias matcher, rebuilt only when names or aliases change."""
-        signature = tuple((e.id, e.all_aliases) for e in entities.values())
-        if self._finder is None or self._finder[0] != signature:
-            self._finder = (signature, MentionFinder(entities.values()))
-            self.found = {}
-        return self._finder[1]
-
-    def mentions(self, finder: MentionFinder, document: Document) -> tuple[Mention, ...]:
-        key = id(document)
-        if key not in self.found or self.found[key][0] is not document:
-            self.found[key] = (document, finder.in_document(document))
-        return self.found[key][1]
-
-    def compiled(self, text: str) -> Compiled:
-        if text not in self.markup:
-            self.markup[text] = compile_markdown(text)
-        return self.markup[text]
-
-    def keep_only(self, texts: set[str]) -> None:
-        """Forget what no current file holds (bounded memory in long sessions)."""
-        self.yaml = {k: v for k, v in self.yaml.items() if k[0] in texts}
-        self.documents = {k: v for k, v in self.documents.items() if k in texts}
-        self.markup = {k: v for k, v in self.markup.items() if k in texts}
-        live = {id(d) for d in self.documents.values()}
-        self.anchorers = {k: v for k, v in self.anchorers.items() if k in live}
-        self.found = {k: v for k, v in self.found.items() if k in live}
-        self.claims_files = {k: v for k, v in self.claims_files.items() if k[1] in texts}
 
 
 def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = None) -> LoadResult:
@@ -160,15 +65,16 @@ def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = N
     config = load_config(src, diags)
     if config is None:
         return LoadResult(None, diags)
-    reader = _Reader(src, config, diags, cache or LoadCache(keep_yaml=False))
+    cache = cache or LoadCache(keep_anchorers=False)
+    cache.begin()
+    reader = _Reader(src, config, diags, cache)
     entities = reader.read_entities()
     articles = reader.read_articles()
     pages = reader.read_pages()
     claims = reader.read_claims(articles, entities, pages)
-    cache = reader.cache
     finder = cache.finder(entities)
     articles = {
-        slug: replace(article, mentions=cache.mentions(finder, article.document))
+        slug: replace(article, mentions=cache.mentions(finder, article.body))
         for slug, article in articles.items()
     }
     _warn_unused(src, entities, articles, claims, diags)
@@ -179,8 +85,7 @@ def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = N
     sources = dict(reader.sources)
     config_path = src / CONFIG_FILE
     sources[CONFIG_FILE] = hashlib.sha256(config_path.read_bytes()).hexdigest()
-    if cache is not None:
-        cache.keep_only(reader.texts)
+    cache.prune()
     archive = Archive(config=config, articles=articles, claims=claims, entities=entities,
                       pages=pages, sources=dict(sorted(sources.items())))
     return LoadResult(archive, diags)
@@ -217,7 +122,6 @@ class _Reader:
         self.diags = diags
         self.cache = cache
         self.sources: dict[str, str] = {}  # file read → sha256 of its bytes
-        self.texts: set[str] = set()  # texts parsed in this load (to prune the cache)
         # (file, position, entity id, field) of article references, checked with the claims'
         self._pending_refs: list[tuple[str, Pos, str, str]] = []
         # (file, position, 'scheme:id' link, field) found in article and page bodies
@@ -273,7 +177,6 @@ class _Reader:
 
     def read_yaml(self, path: Path, text: str, line_offset: int = 0) -> Any:
         """The parsed YAML, or FAILED after reporting a syntax error."""
-        self.texts.add(text)
         try:
             return self.cache.load_yaml(text, line_offset)
         except YamlError as exc:
@@ -281,11 +184,9 @@ class _Reader:
             return FAILED
 
     def document(self, body: str) -> Document:
-        self.texts.add(body)
         return self.cache.document(body)
 
     def compiled(self, text: str) -> Compiled:
-        self.texts.add(text)
         return self.cache.compiled(text)
 
     def file_id(self, path: Path, what: str) -> str | None:
@@ -480,19 +381,23 @@ class _Reader:
             if slug is None or text is None:
                 continue
             rel = self.rel(path)
-            data = self.read_yaml(path, text)
-            if data is FAILED:
-                continue
-            data = as_map(data, rel, (1, 1), self.diags, "a claims file")
-            if data is None:
-                continue
             article = articles.get(slug)
-            key = (rel, text, id(article.document) if article else 0, self.config_key)
-            found = self.cache.claims_file(key, article) if self.cache.keep_yaml else None
+            # what a claims file yields depends on itself, its article and the site's
+            # language and ratings (a file without its article is never cached)
+            key = digest(rel, text, article.body if article else "", *self.config_key)
+            found = self.cache.claims_file(key) if article else None
             if found is None:
+                try:
+                    data = load_yaml(text)  # not kept: the claims file's result is
+                except YamlError as exc:
+                    self.diags.error(rel, exc.pos, exc.message, exc.hint)
+                    continue
+                data = as_map(data, rel, (1, 1), self.diags, "a claims file")
+                if data is None:
+                    continue
                 found = self.read_claims_file(data, rel, slug, article, articles)
-                if self.cache.keep_yaml:
-                    self.cache.store_claims_file(key, article, found)
+                if article:
+                    self.cache.store_claims_file(key, found)
             self.diags.extend(found.diagnostics)
             links += found.links
             self._aliases += found.aliases
@@ -510,8 +415,8 @@ class _Reader:
         return dict(sorted(claims.items()))
 
     @property
-    def config_key(self) -> tuple[object, ...]:
-        return (self.config.language, tuple(r.id for r in self.config.ratings))
+    def config_key(self) -> tuple[str, ...]:
+        return (self.config.language, *(r.id for r in self.config.ratings))
 
     def read_claims_file(self, data: YamlMap, rel: str, slug: str, article: Article | None,
                          articles: dict[str, Article]) -> ClaimsFile:

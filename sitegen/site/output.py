@@ -1,26 +1,41 @@
-"""Writing the built site: all or nothing, and nothing outside OUT.
+"""Writing the built site: nothing is changed until everything is ready,
+and nothing is written outside OUT.
 
-Files are written into a staging folder next to OUT, which then takes OUT's
-place in one atomic exchange (renameat2 RENAME_EXCHANGE; two renames where
-that is missing), with SIGINT and SIGTERM held back during the swap. A failed
-or interrupted build leaves the previous output untouched, and OUT always
-holds exactly the current pages. A file whose bytes did not change
-is hard-linked from the previous output instead of rewritten, so it keeps its
-modification time (rsync and browsers see it as unchanged).
+Every file of the new site is first produced beside OUT, in a staging
+folder; only when the whole site (and its search index) is ready does OUT
+change, with SIGINT and SIGTERM held back meanwhile. A failed or interrupted
+build leaves the previous output untouched and removes the staging folder.
+
+- First build, or an OUT left half-updated: the staging folder holds the
+  whole site and takes OUT's place in one atomic exchange (renameat2
+  RENAME_EXCHANGE; two renames where that is missing).
+- Later builds patch OUT: the staging folder holds only the files whose bytes
+  changed; each replaces its old version with an atomic rename (a reader sees
+  the old or the new file, never half of one), files the site no longer has are
+  removed, and a new search index replaces the old one as a whole folder. Work
+  is in proportion to what changed, not to the size of the site. A journal file
+  in OUT marks the patch while it runs; if the process is killed outright
+  (SIGKILL, power loss) the next build finds it and rebuilds OUT in full.
+
+Unchanged files are never rewritten, so they keep their modification time
+(rsync and browsers see them as unchanged). OUT always ends up holding exactly
+the current site.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 MARKER = ".sitegen-output"
+JOURNAL = ".sitegen-patching"  # in OUT while a patch is applied
 MARKER_TEXT = "This folder is written by sitegen build; its contents are replaced on each build.\n"
 
 
@@ -64,46 +79,79 @@ def safe_relative(path: str) -> PurePosixPath:
 
 
 class Stager:
-    """Writes files into the staging folder; a file whose bytes equal the
-    previous output's is hard-linked from it instead (same inode and mtime)."""
+    """Collects the new site in the staging folder.
 
-    def __init__(self, staging: Path, previous: Path) -> None:
+    In full mode (`patch=False`) the staging folder becomes the whole new site: a
+    file whose bytes equal the previous output's is hard-linked from it (same
+    inode and mtime). In patch mode only changed files are written there; the
+    others are recorded as kept and stay where they are in OUT."""
+
+    def __init__(self, staging: Path, previous: Path, patch: bool = False) -> None:
         self.staging = staging
         self.previous = previous
+        self.patch = patch
         self.written = 0
         self.unchanged = 0
+        self.kept: set[str] = set()  # patch mode: files of the new site left as they are
+        self.trees: set[str] = set()  # patch mode: folders kept or replaced as a whole
         self._dirs: set[Path] = {staging}
 
-    def keep(self, path: str) -> bool:
-        """Carry the previous output of `path` over unchanged; False if there is none."""
-        rel = safe_relative(path)
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        """Where the new site's files are: the staging folder, then (patching) OUT."""
+        return (self.staging, self.previous) if self.patch else (self.staging,)
+
+    def _target(self, rel: PurePosixPath) -> Path:
         target = self.staging.joinpath(*rel.parts)
         if target.parent not in self._dirs:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._dirs.add(target.parent)
-        if _link(self.previous.joinpath(*rel.parts), target):
-            self.unchanged += 1
-            return True
-        return False
+        return target
+
+    def keep(self, path: str) -> bool:
+        """Carry the previous output of `path` over unchanged; False if there is none."""
+        rel = safe_relative(path)
+        previous = self.previous.joinpath(*rel.parts)
+        if self.patch:
+            if not previous.is_file():
+                return False
+            self.kept.add(rel.as_posix())
+        elif not _link(previous, self._target(rel)):
+            return False
+        self.unchanged += 1
+        return True
 
     def keep_tree(self, folder: str) -> bool:
-        """Carry a whole folder of the previous output over (hard links)."""
+        """Carry a whole folder of the previous output over."""
         source = self.previous / folder
         if not source.is_dir():
             return False
+        if self.patch:
+            self.trees.add(safe_relative(folder).as_posix())
+            self.unchanged += sum(1 for path in source.rglob("*") if path.is_file())
+            return True
         for path in sorted(source.rglob("*")):
             if path.is_file() and not self.keep(path.relative_to(self.previous).as_posix()):
                 return False
         return True
 
+    def replace_tree(self, folder: str) -> Path:
+        """A fresh staging folder whose contents replace OUT's `folder` as a whole."""
+        rel = safe_relative(folder)
+        self.trees.add(rel.as_posix())
+        target = self.staging.joinpath(*rel.parts)
+        shutil.rmtree(target, ignore_errors=True)
+        return target
+
     def add(self, path: str, data: bytes) -> None:
         rel = safe_relative(path)
-        target = self.staging.joinpath(*rel.parts)
-        if target.parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(target.parent)
         previous = self.previous.joinpath(*rel.parts)
-        if _same_bytes(previous, data) and _link(previous, target):
+        if self.patch and _same_bytes(previous, data):
+            self.kept.add(rel.as_posix())
+            self.unchanged += 1
+            return
+        target = self._target(rel)
+        if not self.patch and _same_bytes(previous, data) and _link(previous, target):
             self.unchanged += 1
         else:
             target.write_bytes(data)
@@ -112,52 +160,108 @@ class Stager:
 
 def write_site(out: Path, produce: Callable[[Stager], None],
                hook: Callable[[str], None] | None = None,
-               finish: Callable[[Path], None] | None = None) -> WriteStats:
-    """Replace OUT with exactly the files `produce` adds to a Stager (pages are
+               finish: Callable[[Stager], None] | None = None) -> WriteStats:
+    """Make OUT hold exactly the files `produce` adds to a Stager (pages are
     streamed to disk, by several processes if need be).
 
-    The files are staged beside OUT and swapped in atomically; an exception or
-    signal at any point before the swap leaves OUT as it was and removes the
-    staging folder. `finish(staging)` may add files (the search index) before
-    the swap; `hook("staged")` is called just before the swap (tests use it to
-    interrupt the build there).
+    An exception or signal at any point before OUT changes leaves OUT as it was
+    and removes the staging folder. `finish(stager)` may add files (the search
+    index) once all pages are there; `hook("staged")` is called just before OUT
+    changes (tests use it to interrupt the build there).
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     _recover(out)
+    patch = (out / MARKER).is_file() and not (out / JOURNAL).exists()
     staging = out.parent / f".{out.name}.sitegen-new-{os.getpid()}"
     try:
         staging.mkdir()
-        stager = Stager(staging, out)
+        stager = Stager(staging, out, patch=patch)
         produce(stager)
-        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        if patch:
+            stager.kept.add(MARKER)
+        else:
+            (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         if finish is not None:
-            finish(staging)
+            finish(stager)
         if hook is not None:
             hook("staged")
-        _swap_in(staging, out)
+        with _signals_held():
+            if patch:
+                _apply_patch(stager, out)
+            else:
+                _swap_in(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return WriteStats(stager.written, stager.unchanged)
 
 
-def _swap_in(staging: Path, out: Path) -> None:
-    """Make `staging` the new OUT; afterwards `staging` holds the old output (or nothing)."""
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back (delivered afterwards) while OUT changes."""
     signals = {signal.SIGINT, signal.SIGTERM}
     blocked = threading.current_thread() is threading.main_thread()
     if blocked:
         signal.pthread_sigmask(signal.SIG_BLOCK, signals)
     try:
-        if not out.exists():
-            staging.rename(out)
-        elif not _exchange(staging, out):
-            old = out.parent / f".{out.name}.sitegen-old-{os.getpid()}"
-            out.rename(old)
-            staging.rename(out)
-            old.rename(staging)
+        yield
     finally:
         if blocked:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
+
+
+def _apply_patch(stager: Stager, out: Path) -> None:
+    """Move the staged files into OUT, replace whole folders, remove what the new
+    site no longer has; the journal file marks OUT as half-updated meanwhile."""
+    staging = stager.staging
+    journal = out / JOURNAL
+    journal.write_text("sitegen build is updating this folder\n", encoding="utf-8")
+    trees = {tuple(PurePosixPath(t).parts) for t in stager.trees}
+    new_files = set(stager.kept)
+    for folder, dirs, files in os.walk(staging):
+        rel_folder = Path(folder).relative_to(staging)
+        if rel_folder.parts in trees:
+            dirs[:] = []
+            continue
+        if files:
+            (out / rel_folder).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            os.replace(os.path.join(folder, name), out / rel_folder / name)
+            new_files.add((rel_folder / name).as_posix())
+    for tree in sorted(stager.trees):
+        fresh, current = staging / tree, out / tree
+        if not fresh.is_dir():
+            continue  # kept as it is
+        if not current.exists():
+            current.parent.mkdir(parents=True, exist_ok=True)
+            fresh.rename(current)
+        elif not _exchange(fresh, current):
+            shutil.rmtree(current)
+            fresh.rename(current)
+    folders = []
+    for folder, dirs, files in os.walk(out):
+        rel_folder = Path(folder).relative_to(out)
+        dirs[:] = [d for d in dirs if (*rel_folder.parts, d) not in trees]
+        folders.append(folder)
+        for name in files:
+            rel = (rel_folder / name).as_posix()
+            if rel not in new_files and rel != JOURNAL:
+                os.unlink(os.path.join(folder, name))
+    for folder in reversed(folders[1:]):  # deepest first; OUT itself stays
+        if not os.listdir(folder):
+            os.rmdir(folder)
+    journal.unlink()
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Make `staging` the new OUT; afterwards `staging` holds the old output (or nothing)."""
+    if not out.exists():
+        staging.rename(out)
+    elif not _exchange(staging, out):
+        old = out.parent / f".{out.name}.sitegen-old-{os.getpid()}"
+        out.rename(old)
+        staging.rename(out)
+        old.rename(staging)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -22,12 +22,13 @@ tests exercise.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,31 +101,43 @@ def bundle_language(bundle: str) -> str:
     return bundle.split("-")[0]
 
 
-def index_site(site: Path, pages: Iterable[SearchPage], output: Path | None = None,
-               shard_pages: int | None = None) -> SearchStats:
-    """Index `pages` of the site in `site` into its bundles under `output`
-    (default site/pagefind/)."""
-    scratch = site.parent / f".{site.name}.search-{os.getpid()}-{threading.get_ident()}"
+def index_site(site: Path | Sequence[Path], pages: Iterable[SearchPage],
+               output: Path | None = None, shard_pages: int | None = None) -> SearchStats:
+    """Index `pages` of the site into its bundles under `output` (default
+    site/pagefind/). `site` may be several folders: each page is taken from the
+    first that has it (a patching build: the staged pages, then the output's)."""
+    roots = [site] if isinstance(site, Path) else list(site)
+    first = roots[0]
+    scratch = first.parent / f".{first.name}.search-{os.getpid()}-{threading.get_ident()}"
     try:
-        counts = stage_pages(site, pages, scratch, shard_pages)
-        return run_pagefind(scratch, counts, output or site / SEARCH_DIR)
+        counts = stage_pages(roots, pages, scratch, shard_pages)
+        return run_pagefind(scratch, counts, output or first / SEARCH_DIR)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def stage_pages(site: Path, pages: Iterable[SearchPage], scratch: Path,
+def stage_pages(site: Path | Sequence[Path], pages: Iterable[SearchPage], scratch: Path,
                 shard_pages: int | None = None) -> dict[str, int]:
     """Hard-link each bundle's pages into scratch/<bundle>/; return pages per bundle.
 
-    The links keep the staged bytes even if `site` is rewritten meanwhile
+    The links keep the staged bytes even if the site is rewritten meanwhile
     (files there are replaced, never modified in place)."""
+    roots = [site] if isinstance(site, Path) else list(site)
     shutil.rmtree(scratch, ignore_errors=True)
     counts = {}
+    made: set[Path] = set()
     for bundle, paths in bundles(pages, shard_pages).items():
         for path in paths:
             target = scratch / bundle / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(site / path, target)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            for root in roots[:-1]:
+                with contextlib.suppress(FileNotFoundError):
+                    os.link(root / path, target)
+                    break
+            else:
+                os.link(roots[-1] / path, target)
         counts[bundle] = len(paths)
     return counts
 

@@ -110,3 +110,37 @@ def test_a_template_edit_renders_the_pages_that_use_it(site: Path, tmp_path: Pat
     clean = tmp_path / "clean"
     build(BuildOptions(src=site, out=clean, search=False, cache=False))
     assert output_tree(out) == output_tree(clean)
+
+
+def test_a_rebuild_patches_the_output_in_place(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    extra = site / "content" / "articles" / "short-note.md"
+    extra.write_text("---\ntitle: A short note\ndate: 2024-05-02\n---\n\nThe council met.\n")
+    build(BuildOptions(src=site, out=out))
+    assert (out / "articles" / "short-note" / "index.html").is_file()
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    extra.unlink()
+    result = build(BuildOptions(src=site, out=out))
+    after = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    kept = [p for p in after if before.get(p) == after[p] and p.name != ".sitegen-output"]
+    # the untouched pages are the very same files (never rewritten, not even linked anew)
+    assert result.stats.unchanged >= len(kept) > len(after) // 2
+    assert not (out / "articles" / "short-note").exists()  # folder removed with its page
+    assert not list(out.rglob(".sitegen-patching"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # nothing left beside
+    assert any("the rest of Port Ellery" in page.read_text() for page in out.glob("claims/*/*.html"))
+    _assert_equals_clean_build(site, out, tmp_path)
+
+
+def test_an_interrupted_patch_is_repaired_by_a_full_rebuild(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = build(BuildOptions(src=site, out=out))
+    # what a build killed outright (SIGKILL) halfway through patching leaves
+    (out / ".sitegen-patching").write_text("sitegen build is updating this folder\n")
+    (out / "claims" / "council-tax-unchanged" / "index.html").write_text("half")
+    (out / "stray.html").write_text("left over")
+    result = build(BuildOptions(src=site, out=out))
+    assert result.rendered == first.rendered  # the cache is not trusted: everything again
+    assert not (out / ".sitegen-patching").exists() and not (out / "stray.html").exists()
+    _assert_equals_clean_build(site, out, tmp_path)

@@ -1,0 +1,307 @@
+"""What reading content costs, computed once per content: the load cache.
+
+Parsing Markdown (markdown-it-py), reading and anchoring a claims file and
+finding entity mentions are pure functions of file contents, so their results
+are kept by a digest of what they were computed from:
+
+- YAML of front matter and entity files, by text;
+- parsed article bodies (`Document`) and compiled reviews and pages, by text;
+- whole claims files (`ClaimsFile`: claims, anchors, compiled reviews and that
+  file's own diagnostics), by the file's name and text, its article's body and
+  the site settings a claim is checked against;
+- the mentions in an article body, by body and the entities' names and aliases.
+
+`sitegen serve` keeps one cache in memory across rebuilds. `sitegen build`
+persists it in `.sitegen-cache/load.pickle`, so a second build parses only the
+files that changed. Pickle runs code when it is read, so the file is signed
+with a key private to this user on this machine (HMAC-SHA256, key in
+~/.cache/sitegen/); a cache that was copied from elsewhere, written by other
+sitegen code, or damaged is discarded with a warning and never unpickled.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import hmac
+import os
+import pickle
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import markdown_it
+import yaml
+
+from sitegen import __version__
+from sitegen.content.anchors import Anchorer
+from sitegen.content.document import Document, parse_document
+from sitegen.content.markup import Compiled, compile_markdown
+from sitegen.content.mentions import MentionFinder
+from sitegen.content.model import Claim, Entity, Mention
+from sitegen.content.yamlfile import Pos, YamlError, load_yaml
+from sitegen.diagnostics import Diagnostic
+
+CACHE_FILE = "load.pickle"
+MAGIC = b"sitegen-load-cache\n"
+Key = bytes
+T = TypeVar("T")
+
+
+def digest(*parts: str) -> Key:
+    """A 16-byte digest of texts (their boundaries included)."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.digest()
+
+
+@dataclass(frozen=True)
+class ClaimsFile:
+    """What one claims file yields on its own."""
+
+    claims: tuple[Claim, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    links: tuple[tuple[str, Pos, str, str], ...]
+    aliases: tuple[tuple[str, Pos, str, str, str], ...]
+
+
+class LoadCache:
+    """Results of the costly steps of reading content, by content digest.
+
+    `keep_anchorers`: also keep each document's quote matcher (its folded text);
+    worth its memory only in `serve`, where claims files are edited one by one."""
+
+    def __init__(self, keep_anchorers: bool = True) -> None:
+        self.keep_anchorers = keep_anchorers
+        self.yaml: dict[tuple[Key, int], Any] = {}
+        self.documents: dict[Key, Document] = {}
+        self.markup: dict[Key, Compiled] = {}
+        self.claims_files: dict[Key, ClaimsFile] = {}
+        self.found: dict[tuple[Key, Key], tuple[Mention, ...]] = {}
+        self.anchorers: dict[int, Anchorer] = {}
+        self._finder: tuple[Key, MentionFinder] | None = None
+        self.used: set[object] = set()  # keys read or written since begin()
+        self.added = 0  # entries computed since begin()
+        self.dropped = 0  # entries forgotten since begin()
+
+    def begin(self) -> None:
+        """Start a load: forget which entries the last one used."""
+        self.used = set()
+        self.added = self.dropped = 0
+
+    def _get(self, table: dict[Any, T], key: Any, compute: Callable[[], T]) -> T:
+        self.used.add(key)
+        try:
+            return table[key]
+        except KeyError:
+            value = table[key] = compute()
+            self.added += 1
+            return value
+
+    def load_yaml(self, text: str, line_offset: int) -> Any:
+        def parse() -> Any:
+            try:
+                return load_yaml(text, line_offset=line_offset)
+            except YamlError as exc:
+                return exc
+
+        result = self._get(self.yaml, (digest(text), line_offset), parse)
+        if isinstance(result, YamlError):
+            raise result
+        return result
+
+    def document(self, body: str) -> Document:
+        return self._get(self.documents, digest(body), lambda: parse_document(body))
+
+    def compiled(self, text: str) -> Compiled:
+        return self._get(self.markup, digest(text), lambda: compile_markdown(text))
+
+    def anchorer(self, document: Document) -> Anchorer:
+        """The quote matcher of a document."""
+        if not self.keep_anchorers:
+            return Anchorer(document)
+        key = id(document)
+        if key not in self.anchorers or self.anchorers[key].document is not document:
+            self.anchorers[key] = Anchorer(document)
+        return self.anchorers[key]
+
+    def claims_file(self, key: Key) -> ClaimsFile | None:
+        found = self.claims_files.get(key)
+        if found is not None:
+            self.used.add(key)
+        return found
+
+    def store_claims_file(self, key: Key, found: ClaimsFile) -> None:
+        self.claims_files[key] = found
+        self.used.add(key)
+        self.added += 1
+
+    def finder(self, entities: dict[str, Entity]) -> MentionFinder:
+        """The alias matcher, rebuilt only when names or aliases change."""
+        signature = digest(*(f"{e.id}\x01{chr(2).join(e.all_aliases)}"
+                             for e in entities.values()))
+        if self._finder is None or self._finder[0] != signature:
+            self._finder = (signature, MentionFinder(entities.values()))
+        return self._finder[1]
+
+    def mentions(self, finder: MentionFinder, body: str) -> tuple[Mention, ...]:
+        assert self._finder is not None and self._finder[1] is finder
+        key = (self._finder[0], digest(body))
+        return self._get(self.found, key, lambda: finder.in_document(self.document(body)))
+
+    @property
+    def changed(self) -> bool:
+        """Whether entries were computed or forgotten since begin()."""
+        return self.added > 0 or self.dropped > 0
+
+    def prune(self) -> None:
+        """Forget what the last load did not use (bounded memory, small files)."""
+        before = self.size
+        self.yaml = {k: v for k, v in self.yaml.items() if k in self.used}
+        self.documents = {k: v for k, v in self.documents.items() if k in self.used}
+        self.markup = {k: v for k, v in self.markup.items() if k in self.used}
+        self.claims_files = {k: v for k, v in self.claims_files.items() if k in self.used}
+        self.found = {k: v for k, v in self.found.items() if k in self.used}
+        live = {id(d) for d in self.documents.values()}
+        self.anchorers = {k: v for k, v in self.anchorers.items() if k in live}
+        self.dropped += before - self.size
+
+    @property
+    def size(self) -> int:
+        return sum(len(table) for table in self._tables().values())
+
+    # -- persistence ------------------------------------------------------------
+
+    def _tables(self) -> dict[str, dict[Any, Any]]:
+        return {"yaml": {k: v for k, v in self.yaml.items() if not isinstance(v, YamlError)},
+                "documents": self.documents, "markup": self.markup,
+                "claims_files": self.claims_files, "found": self.found}
+
+    def save(self, folder: Path) -> None:
+        """Write the cache to folder/load.pickle, signed (nothing when no key is available)."""
+        key = machine_key()
+        if key is None:
+            return
+        with _no_gc():
+            payload = pickle.dumps(self._tables(), protocol=pickle.HIGHEST_PROTOCOL)
+        code = code_key()
+        signature = hmac.new(key, code + payload, hashlib.sha256).digest()
+        folder.mkdir(exist_ok=True)
+        path = folder / CACHE_FILE
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(temporary, "wb") as stream:
+                stream.write(MAGIC + code + signature)
+                stream.write(payload)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    @classmethod
+    def open(cls, folder: Path) -> tuple[LoadCache, str]:
+        """The cache saved in `folder`, or an empty one and a warning when the file is
+        there but cannot be trusted."""
+        cache = cls(keep_anchorers=False)
+        path = folder / CACHE_FILE
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return cache, ""
+        except OSError as exc:
+            return cache, f"{path}: cannot be read ({exc.strerror}); ignored"
+        key = machine_key()
+        if key is None:
+            return cache, ""
+        head = len(MAGIC)
+        code, signature = data[head : head + 32], data[head + 32 : head + 64]
+        payload = memoryview(data)[head + 64 :]
+        ignored = "ignored (it will be rebuilt)"
+        if not data.startswith(MAGIC) or len(data) < head + 64:
+            return cache, f"{path}: not a sitegen load cache; {ignored}"
+        if code != code_key():
+            return cache, f"{path}: written by another version of sitegen; {ignored}"
+        expected = hmac.new(key, code + payload, hashlib.sha256).digest()
+        if not hmac.compare_digest(signature, expected):
+            return cache, (f"{path}: not written by sitegen for this user on this machine, "
+                           f"or damaged; {ignored}")
+        try:
+            with _no_gc():
+                tables = pickle.loads(payload)
+            for name, table in tables.items():
+                setattr(cache, name, table)
+        except Exception:  # a signed file that still fails: never trust it
+            return cls(keep_anchorers=False), f"{path}: the cache is damaged; {ignored}"
+        return cache, ""
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic GC: (un)pickling builds millions of objects and none is garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+_CODE_KEY: bytes | None = None
+
+
+def code_key() -> bytes:
+    """32 bytes naming the code that computed the cache's entries: sitegen's own reading
+    code (hashed, so that an edited checkout never reuses stale results), its version,
+    Python's and the parsers'."""
+    global _CODE_KEY
+    if _CODE_KEY is None:
+        h = hashlib.sha256()
+        for part in (__version__, sys.version, markdown_it.__version__, yaml.__version__):
+            h.update(part.encode() + b"\x00")
+        package = Path(__file__).resolve().parent.parent
+        for path in sorted([*package.glob("content/*.py"), package / "config.py",
+                            package / "diagnostics.py"]):
+            h.update(path.name.encode() + b"\x00" + path.read_bytes() + b"\x00")
+        _CODE_KEY = h.digest()
+    return _CODE_KEY
+
+
+def key_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sitegen" / "cache-key"
+
+
+def machine_key() -> bytes | None:
+    """This user's secret for signing caches, created on first use (None if impossible)."""
+    path = key_file()
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(os.urandom(32))
+    except FileExistsError:
+        pass  # another process made it first
+    except OSError:
+        return None
+    try:
+        return _read_key(path)
+    except OSError:
+        return None
+
+
+def _read_key(path: Path) -> bytes:
+    key = path.read_bytes()
+    if len(key) != 32:
+        raise OSError("bad key file")
+    return key

@@ -1,0 +1,118 @@
+"""The persisted load cache (.sitegen-cache/load.pickle): a second build parses
+only what changed, gives the same site, and a cache that could run someone
+else's code or is stale is never unpickled."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import BuildOptions, build
+from sitegen.content import cache as load_cache
+from sitegen.content.cache import CACHE_FILE, MAGIC, LoadCache, code_key
+from sitegen.content.load import load_archive
+from tests.conftest import MINI, output_tree
+
+BUDGET = "content/claims/council-budget-vote.yaml"
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Path:
+    dest = tmp_path / "site"
+    shutil.copytree(MINI, dest)
+    return dest
+
+
+def _cached_load(site: Path) -> LoadCache:
+    cache, note = LoadCache.open(site / ".sitegen-cache")
+    assert note == ""
+    load_archive(site, cache=cache)
+    return cache
+
+
+def test_a_second_build_parses_only_the_changed_file(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(BuildOptions(src=site, out=out, search=False))
+    assert (site / ".sitegen-cache" / CACHE_FILE).is_file()
+    assert _cached_load(site).added == 0  # everything came from the cache
+    text = (site / BUDGET).read_text(encoding="utf-8")
+    (site / BUDGET).write_text(text.replace("the rest of the town [2].",
+                                            "the rest of Port Ellery [2]."), encoding="utf-8")
+    cache = _cached_load(site)
+    # the edited claims file and its one changed review, nothing else
+    assert cache.added == 2
+    build(BuildOptions(src=site, out=out, search=False))
+    clean = tmp_path / "clean"
+    build(BuildOptions(src=site, out=clean, search=False, cache=False))
+    assert output_tree(out) == output_tree(clean)
+
+
+def test_cached_and_uncached_loads_give_the_same_archive(site: Path) -> None:
+    fresh = load_archive(site)
+    build(BuildOptions(src=site, out=site.parent / "out", search=False))
+    cached = load_archive(site, cache=LoadCache.open(site / ".sitegen-cache")[0])
+    assert fresh.archive is not None and cached.archive is not None
+    assert list(fresh.archive.claims) == list(cached.archive.claims)
+    for claim_id, claim in fresh.archive.claims.items():
+        other = cached.archive.claims[claim_id]
+        assert (claim.anchor, claim.review_html.html, claim.number) == (
+            other.anchor, other.review_html.html, other.number)
+    for slug, article in fresh.archive.articles.items():
+        assert article.mentions == cached.archive.articles[slug].mentions
+    assert fresh.diagnostics.sorted() == cached.diagnostics.sorted()
+
+
+class _Payload:
+    """Unpickling this would create a file: proof that a cache was trusted."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (Path.touch, (str(self.marker),))  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("damage", ["unsigned", "flipped", "other-code", "truncated", "junk"])
+def test_an_untrusted_cache_is_discarded_unread(site: Path, tmp_path: Path, damage: str) -> None:
+    out = tmp_path / "out"
+    build(BuildOptions(src=site, out=out, search=False))
+    path = site / ".sitegen-cache" / CACHE_FILE
+    data = path.read_bytes()
+    head = len(MAGIC)
+    marker = tmp_path / "code-ran"
+    evil = pickle.dumps(_Payload(marker))
+    if damage == "unsigned":  # e.g. a cache committed to the site's repository by someone
+        data = MAGIC + code_key() + bytes(32) + evil
+    elif damage == "flipped":
+        data = data[:-10] + bytes([data[-10] ^ 1]) + data[-9:]
+    elif damage == "other-code":
+        data = MAGIC + bytes(32) + data[head + 32 :]
+    elif damage == "truncated":
+        data = data[: head + 40]
+    else:
+        data = b"\x80\x05junk"
+    path.write_bytes(data)
+    result = build(BuildOptions(src=site, out=out, search=False))
+    assert not marker.exists()
+    assert any("load.pickle" in note and "ignored" in note for note in result.notes), result.notes
+    clean = tmp_path / "clean"
+    build(BuildOptions(src=site, out=clean, search=False, cache=False))
+    assert output_tree(out) == output_tree(clean)
+    assert LoadCache.open(site / ".sitegen-cache")[1] == ""  # rewritten, trusted again
+
+
+def test_a_cache_signed_with_another_key_is_refused(site: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    build(BuildOptions(src=site, out=tmp_path / "out", search=False))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-user"))
+    cache, note = LoadCache.open(site / ".sitegen-cache")
+    assert "not written by sitegen for this user" in note and cache.size == 0
+    assert load_cache.key_file().stat().st_mode & 0o777 == 0o600
+
+
+def test_no_cache_neither_reads_nor_writes_it(site: Path, tmp_path: Path) -> None:
+    build(BuildOptions(src=site, out=tmp_path / "out", search=False, cache=False))
+    assert not (site / ".sitegen-cache").exists()
