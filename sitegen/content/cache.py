@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import os
 import pickle
+import struct
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -183,21 +184,33 @@ class LoadCache:
                 "claims_files": self.claims_files, "found": self.found}
 
     def save(self, folder: Path) -> None:
-        """Write the cache to folder/load.pickle, signed (nothing when no key is available)."""
+        """Write the cache to folder/load.pickle, signed (nothing when no key is available).
+
+        Each entry is pickled on its own and streamed to the file, so that neither the
+        whole pickle nor pickle's table of every object written is ever held in memory
+        (gigabytes at 100,000 articles)."""
         key = machine_key()
         if key is None:
             return
-        with _no_gc():
-            payload = pickle.dumps(self._tables(), protocol=pickle.HIGHEST_PROTOCOL)
         code = code_key()
-        signature = hmac.new(key, code + payload, hashlib.sha256).digest()
         folder.mkdir(exist_ok=True)
         path = folder / CACHE_FILE
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            with open(temporary, "wb") as stream:
-                stream.write(MAGIC + code + signature)
-                stream.write(payload)
+            with open(temporary, "wb") as raw:
+                raw.write(MAGIC + code + bytes(32))  # the signature goes there at the end
+                mac = hmac.new(key, code, hashlib.sha256)
+                with _no_gc():
+                    for number, table in enumerate(self._tables().values()):
+                        for entry in table.items():
+                            blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+                            record = _RECORD.pack(number, len(blob))
+                            mac.update(record)
+                            mac.update(blob)
+                            raw.write(record)
+                            raw.write(blob)
+                raw.seek(len(MAGIC) + len(code))
+                raw.write(mac.digest())
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
@@ -205,38 +218,44 @@ class LoadCache:
     @classmethod
     def open(cls, folder: Path) -> tuple[LoadCache, str]:
         """The cache saved in `folder`, or an empty one and a warning when the file is
-        there but cannot be trusted."""
+        there but cannot be trusted. The whole file is verified before any of it is
+        unpickled."""
         cache = cls(keep_anchorers=False)
         path = folder / CACHE_FILE
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return cache, ""
-        except OSError as exc:
-            return cache, f"{path}: cannot be read ({exc.strerror}); ignored"
         key = machine_key()
-        if key is None:
+        if key is None or not path.exists():
             return cache, ""
-        head = len(MAGIC)
-        code, signature = data[head : head + 32], data[head + 32 : head + 64]
-        payload = memoryview(data)[head + 64 :]
         ignored = "ignored (it will be rebuilt)"
-        if not data.startswith(MAGIC) or len(data) < head + 64:
-            return cache, f"{path}: not a sitegen load cache; {ignored}"
-        if code != code_key():
-            return cache, f"{path}: written by another version of sitegen; {ignored}"
-        expected = hmac.new(key, code + payload, hashlib.sha256).digest()
-        if not hmac.compare_digest(signature, expected):
-            return cache, (f"{path}: not written by sitegen for this user on this machine, "
-                           f"or damaged; {ignored}")
         try:
-            with _no_gc():
-                tables = pickle.loads(payload)
-            for name, table in tables.items():
-                setattr(cache, name, table)
-        except Exception:  # a signed file that still fails: never trust it
-            return cls(keep_anchorers=False), f"{path}: the cache is damaged; {ignored}"
+            with open(path, "rb") as stream:
+                head = stream.read(len(MAGIC) + 64)
+                code, signature = head[len(MAGIC) : -32], head[-32:]
+                if not head.startswith(MAGIC) or len(head) < len(MAGIC) + 64:
+                    return cache, f"{path}: not a sitegen load cache; {ignored}"
+                if code != code_key():
+                    return cache, f"{path}: written by another version of sitegen; {ignored}"
+                mac = hmac.new(key, code, hashlib.sha256)
+                while chunk := stream.read(1 << 20):
+                    mac.update(chunk)
+                if not hmac.compare_digest(signature, mac.digest()):
+                    return cache, (f"{path}: not written by sitegen for this user on this "
+                                   f"machine, or damaged; {ignored}")
+                stream.seek(len(head))
+                try:
+                    tables = list(cache._tables())
+                    with _no_gc():
+                        while record := stream.read(_RECORD.size):
+                            number, size = _RECORD.unpack(record)
+                            entry_key, value = pickle.loads(stream.read(size))
+                            getattr(cache, tables[number])[entry_key] = value
+                except Exception:  # a signed file that still fails: never trust it
+                    return cls(keep_anchorers=False), f"{path}: the cache is damaged; {ignored}"
+        except OSError as exc:
+            return cls(keep_anchorers=False), f"{path}: cannot be read ({exc.strerror}); {ignored}"
         return cache, ""
+
+
+_RECORD = struct.Struct("<BI")  # table number, size of the pickled (key, value) that follows
 
 
 @contextmanager

@@ -112,24 +112,29 @@ def test_a_template_edit_renders_the_pages_that_use_it(site: Path, tmp_path: Pat
     assert output_tree(out) == output_tree(clean)
 
 
-def test_a_rebuild_patches_the_output_in_place(site: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_rebuild_patches_the_output_in_place(site: Path, tmp_path: Path, workers: int) -> None:
     out = tmp_path / "out"
     extra = site / "content" / "articles" / "short-note.md"
     extra.write_text("---\ntitle: A short note\ndate: 2024-05-02\n---\n\nThe council met.\n")
-    build(BuildOptions(src=site, out=out))
+    build(BuildOptions(src=site, out=out, workers=workers))
     assert (out / "articles" / "short-note" / "index.html").is_file()
     before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
     _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
     extra.unlink()
-    result = build(BuildOptions(src=site, out=out))
+    result = build(BuildOptions(src=site, out=out, workers=workers, cache=False))
+    assert result.rendered > 30  # without the cache every page is rendered, few are written
     after = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
     kept = [p for p in after if before.get(p) == after[p] and p.name != ".sitegen-output"]
     # the untouched pages are the very same files (never rewritten, not even linked anew)
     assert result.stats.unchanged >= len(kept) > len(after) // 2
+    site_files = [p for p in after if p.relative_to(out).parts[0] != "pagefind"]
+    assert len(site_files) == result.stats.written + result.stats.unchanged + 1  # + the marker
     assert not (out / "articles" / "short-note").exists()  # folder removed with its page
     assert not list(out.rglob(".sitegen-patching"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # nothing left beside
-    assert any("the rest of Port Ellery" in page.read_text() for page in out.glob("claims/*/*.html"))
+    claim_pages = out.glob("claims/*/index.html")
+    assert any("the rest of Port Ellery" in page.read_text() for page in claim_pages)
     _assert_equals_clean_build(site, out, tmp_path)
 
 
