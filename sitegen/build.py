@@ -35,7 +35,7 @@ from sitegen.site.exports import claim_review, claims_json
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, check_output_dir, write_site
 from sitegen.site.pages import PagePlan, plan_site, search_pages
 from sitegen.site.render import link_resolver, make_environment, template_dirs, ui_text
-from sitegen.site.search import SEARCH_DIR, SearchStats, index_site
+from sitegen.site.search import SEARCH_DIR, SearchStats, bundles, index_site
 
 SITEMAP_LIMIT = 50_000
 
@@ -131,10 +131,10 @@ def build(options: BuildOptions) -> BuildResult:
     fresh = [p for p in plans if p.path not in reusable]
     reused = [p for p in plans if p.path in reusable]
     indexed = search_pages(plans)
-    search_unchanged = (
-        cache.pages.get(SEARCH_KEY, None) is not None
-        and cache.pages[SEARCH_KEY].fingerprint == _search_key(indexed)
-        and not any(p.searchable for p in fresh))
+    # one cache entry per search bundle: a bundle is indexed again only when one of
+    # its pages changed, or its set of pages did
+    bundle_keys = {f"{SEARCH_DIR}/{name}": _bundle_key(paths, fingerprints)
+                   for name, paths in bundles(indexed).items()} if options.search else {}
     search: list[SearchStats] = []
 
     def produce(stager: Stager) -> None:
@@ -148,15 +148,18 @@ def build(options: BuildOptions) -> BuildResult:
         options.phase("rendered")
 
     def finish(stager: Stager) -> None:
-        if not (options.search and indexed):
-            return
-        if search_unchanged and stager.keep_tree(SEARCH_DIR):
-            return
-        search.append(index_site(stager.roots, indexed, stager.replace_tree(SEARCH_DIR)))
+        todo = [tree for tree, key in bundle_keys.items()
+                if not (cache.unchanged(tree, key) and stager.keep_tree(tree))]
+        for tree in todo:
+            stager.replace_tree(tree)
+        if todo:
+            only = {tree.split("/", 1)[1] for tree in todo}
+            search.append(index_site(stager.roots, indexed, stager.staging / SEARCH_DIR,
+                                     only=only))
 
     stats = write_site(out, produce, hook=options.hook, finish=finish)
     if options.cache:
-        write_cache(options.src, out, {**fingerprints, SEARCH_KEY: _search_key(indexed)})
+        write_cache(options.src, out, {**fingerprints, **bundle_keys})
     pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
     return BuildResult(
         out=out, pages=pages, claims=len(archive.claims), entities=len(archive.entities),
@@ -184,11 +187,12 @@ def _long_lived() -> Iterator[None]:
             gc.enable()
 
 
-SEARCH_KEY = "pagefind/"  # the cache entry for the search index as a whole
-
-
-def _search_key(indexed: list[tuple[str, str, str]]) -> str:
-    return hashlib.sha256(repr(sorted(indexed)).encode()).hexdigest()
+def _bundle_key(paths: list[str], fingerprints: dict[str, str]) -> str:
+    """What a search bundle's index is made from: its pages and their fingerprints."""
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        h.update(f"{path}\0{fingerprints[path]}\0".encode())
+    return h.hexdigest()
 
 
 def render_pages(env: jinja2.Environment, src: Path, archive: Archive,

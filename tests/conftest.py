@@ -69,7 +69,7 @@ def html_pages(out: Path) -> list[Path]:
 # names the metadata by hash, differ between identical builds. Everything else
 # it writes (the word index and the page fragments) is byte-identical.
 PAGEFIND_UNSTABLE = re.compile(
-    r"^pagefind/[a-z]+/(filter/.*|pagefind\.[^/]*\.pf_meta|pagefind-entry\.json)$")
+    r"^pagefind/[a-z0-9-]+/(filter/.*|pagefind\.[^/]*\.pf_meta|pagefind-entry\.json)$")
 
 
 def output_tree(out: Path, *, stable_only: bool = True) -> dict[str, bytes]:

@@ -89,6 +89,10 @@ class LoadCache:
         self.used: set[object] = set()  # keys read or written since begin()
         self.added = 0  # entries computed since begin()
         self.dropped = 0  # entries forgotten since begin()
+        # the file this cache was read from or last saved to
+        self._stored_path: Path | None = None
+        self._stored: set[tuple[int, Any]] = set()  # (table, key) of the entries in it
+        self._records = 0  # entries in the file, including replaced and unused ones
 
     def begin(self) -> None:
         """Start a load: forget which entries the last one used."""
@@ -135,6 +139,8 @@ class LoadCache:
         found = self.claims_files.get(key)
         if found is not None:
             self.used.add(key)
+            # its compiled reviews stay too: they are what an edit of one claim reuses
+            self.used.update(digest(claim.review) for claim in found.claims)
         return found
 
     def store_claims_file(self, key: Key, found: ClaimsFile) -> None:
@@ -184,78 +190,107 @@ class LoadCache:
                 "claims_files": self.claims_files, "found": self.found}
 
     def save(self, folder: Path) -> None:
-        """Write the cache to folder/load.pickle, signed (nothing when no key is available).
+        """Bring folder/load.pickle up to date (nothing when no signing key is available).
 
-        Each entry is pickled on its own and streamed to the file, so that neither the
-        whole pickle nor pickle's table of every object written is ever held in memory
-        (gigabytes at 100,000 articles)."""
+        The file is a log of entries, each pickled and signed on its own: entries
+        computed since the file was read are appended; the file is rewritten only when
+        entries no longer used make up more than a quarter of it. Either way only one
+        entry is ever pickled at a time (no whole pickle in memory, even at 100,000
+        articles)."""
         key = machine_key()
         if key is None:
             return
-        code = code_key()
         folder.mkdir(exist_ok=True)
         path = folder / CACHE_FILE
+        live = [(number, entry) for number, table in enumerate(self._tables().values())
+                for entry in table.items()]
+        stored = self._stored if self._stored_path == path else set()
+        fresh = [(n, e) for n, e in live if (n, e[0]) not in stored]
+        dead = self._records - (len(live) - len(fresh))
+        if not fresh and dead == 0 and path.exists():
+            return
+        if stored and path.exists() and dead * 4 <= len(live):
+            with open(path, "ab") as stream:
+                _write_records(stream, key, fresh)
+            self._records += len(fresh)
+            self._stored |= {(n, e[0]) for n, e in fresh}
+            return
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            with open(temporary, "wb") as raw:
-                raw.write(MAGIC + code + bytes(32))  # the signature goes there at the end
-                mac = hmac.new(key, code, hashlib.sha256)
-                with _no_gc():
-                    for number, table in enumerate(self._tables().values()):
-                        for entry in table.items():
-                            blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-                            record = _RECORD.pack(number, len(blob))
-                            mac.update(record)
-                            mac.update(blob)
-                            raw.write(record)
-                            raw.write(blob)
-                raw.seek(len(MAGIC) + len(code))
-                raw.write(mac.digest())
+            with open(temporary, "wb") as stream:
+                stream.write(MAGIC + code_key())
+                _write_records(stream, key, live)
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
+        self._stored_path, self._stored = path, {(n, e[0]) for n, e in live}
+        self._records = len(live)
 
     @classmethod
     def open(cls, folder: Path) -> tuple[LoadCache, str]:
-        """The cache saved in `folder`, or an empty one and a warning when the file is
-        there but cannot be trusted. The whole file is verified before any of it is
-        unpickled."""
+        """The cache saved in `folder` (an empty one if there is none), and a warning
+        when the file, or part of it, cannot be trusted. Each entry's signature is
+        checked before the entry is unpickled; reading stops at the first that fails."""
         cache = cls(keep_anchorers=False)
         path = folder / CACHE_FILE
         key = machine_key()
         if key is None or not path.exists():
             return cache, ""
         ignored = "ignored (it will be rebuilt)"
+        code = code_key()
+        tables = list(cache._tables())
         try:
             with open(path, "rb") as stream:
-                head = stream.read(len(MAGIC) + 64)
-                code, signature = head[len(MAGIC) : -32], head[-32:]
-                if not head.startswith(MAGIC) or len(head) < len(MAGIC) + 64:
+                head = stream.read(len(MAGIC) + len(code))
+                if not head.startswith(MAGIC) or len(head) < len(MAGIC) + len(code):
                     return cache, f"{path}: not a sitegen load cache; {ignored}"
-                if code != code_key():
+                if head[len(MAGIC) :] != code:
                     return cache, f"{path}: written by another version of sitegen; {ignored}"
-                mac = hmac.new(key, code, hashlib.sha256)
-                while chunk := stream.read(1 << 20):
-                    mac.update(chunk)
-                if not hmac.compare_digest(signature, mac.digest()):
-                    return cache, (f"{path}: not written by sitegen for this user on this "
-                                   f"machine, or damaged; {ignored}")
-                stream.seek(len(head))
-                try:
-                    tables = list(cache._tables())
-                    with _no_gc():
-                        while record := stream.read(_RECORD.size):
-                            number, size = _RECORD.unpack(record)
-                            entry_key, value = pickle.loads(stream.read(size))
-                            getattr(cache, tables[number])[entry_key] = value
-                except Exception:  # a signed file that still fails: never trust it
-                    return cls(keep_anchorers=False), f"{path}: the cache is damaged; {ignored}"
+                stored: set[tuple[int, Any]] = set()
+                records = 0
+                with _no_gc():
+                    while header := stream.read(_RECORD.size):
+                        signature = stream.read(32)
+                        if len(header) < _RECORD.size or len(signature) < 32:
+                            return cache._loaded(path, stored, records, damaged=True)
+                        number, size = _RECORD.unpack(header)
+                        blob = stream.read(size)
+                        expected = hmac.new(key, code + header + blob, hashlib.sha256).digest()
+                        if len(blob) < size or number >= len(tables) or not hmac.compare_digest(
+                                signature, expected):
+                            return cache._loaded(path, stored, records, damaged=True)
+                        entry_key, value = pickle.loads(blob)
+                        getattr(cache, tables[number])[entry_key] = value
+                        stored.add((number, entry_key))
+                        records += 1
         except OSError as exc:
             return cls(keep_anchorers=False), f"{path}: cannot be read ({exc.strerror}); {ignored}"
-        return cache, ""
+        except Exception:  # a signed entry that still fails: trust nothing of it
+            return cls(keep_anchorers=False), f"{path}: the cache is damaged; {ignored}"
+        return cache._loaded(path, stored, records, damaged=False)
+
+    def _loaded(self, path: Path, stored: set[tuple[int, Any]], records: int,
+                damaged: bool) -> tuple[LoadCache, str]:
+        if damaged:  # keep what was verified; the file is rewritten at the next save
+            self._stored_path, self._stored, self._records = None, set(), 0
+            return self, (f"{path}: not written by sitegen for this user on this machine, "
+                          "or damaged; the rest of it is ignored (it will be rebuilt)")
+        self._stored_path, self._stored, self._records = path, stored, records
+        return self, ""
 
 
-_RECORD = struct.Struct("<BI")  # table number, size of the pickled (key, value) that follows
+def _write_records(stream: Any, key: bytes, entries: list[tuple[int, tuple[Any, Any]]]) -> None:
+    code = code_key()
+    with _no_gc():
+        for number, entry in entries:
+            blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+            header = _RECORD.pack(number, len(blob))
+            stream.write(header + hmac.new(key, code + header + blob, hashlib.sha256).digest())
+            stream.write(blob)
+
+
+# table number and size of the pickled (key, value) that follows a record's signature
+_RECORD = struct.Struct("<BI")
 
 
 @contextmanager

@@ -35,6 +35,11 @@ class BuildCache:
     def __init__(self, pages: dict[str, Entry] | None = None) -> None:
         self.pages: dict[str, Entry] = pages or {}
 
+    def unchanged(self, key: str, fingerprint: str) -> bool:
+        """Whether `key` (e.g. a search bundle) was last made from the same inputs."""
+        entry = self.pages.get(key)
+        return entry is not None and entry.fingerprint == fingerprint
+
     def reusable(self, out: Path, path: str, fingerprint: str) -> bool:
         """Whether the previous output of `path` was built from the same inputs."""
         entry = self.pages.get(path)

@@ -28,7 +28,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,22 +102,25 @@ def bundle_language(bundle: str) -> str:
 
 
 def index_site(site: Path | Sequence[Path], pages: Iterable[SearchPage],
-               output: Path | None = None, shard_pages: int | None = None) -> SearchStats:
+               output: Path | None = None, shard_pages: int | None = None,
+               only: Collection[str] | None = None) -> SearchStats:
     """Index `pages` of the site into its bundles under `output` (default
-    site/pagefind/). `site` may be several folders: each page is taken from the
-    first that has it (a patching build: the staged pages, then the output's)."""
+    site/pagefind/); with `only`, just those bundles. `site` may be several
+    folders: each page is taken from the first that has it (a patching build:
+    the staged pages, then the output's)."""
     roots = [site] if isinstance(site, Path) else list(site)
     first = roots[0]
     scratch = first.parent / f".{first.name}.search-{os.getpid()}-{threading.get_ident()}"
     try:
-        counts = stage_pages(roots, pages, scratch, shard_pages)
+        counts = stage_pages(roots, pages, scratch, shard_pages, only)
         return run_pagefind(scratch, counts, output or first / SEARCH_DIR)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
 def stage_pages(site: Path | Sequence[Path], pages: Iterable[SearchPage], scratch: Path,
-                shard_pages: int | None = None) -> dict[str, int]:
+                shard_pages: int | None = None,
+                only: Collection[str] | None = None) -> dict[str, int]:
     """Hard-link each bundle's pages into scratch/<bundle>/; return pages per bundle.
 
     The links keep the staged bytes even if the site is rewritten meanwhile
@@ -127,6 +130,8 @@ def stage_pages(site: Path | Sequence[Path], pages: Iterable[SearchPage], scratc
     counts = {}
     made: set[Path] = set()
     for bundle, paths in bundles(pages, shard_pages).items():
+        if only is not None and bundle not in only:
+            continue
         for path in paths:
             target = scratch / bundle / path
             if target.parent not in made:

@@ -149,3 +149,25 @@ def test_an_interrupted_patch_is_repaired_by_a_full_rebuild(site: Path, tmp_path
     assert result.rendered == first.rendered  # the cache is not trusted: everything again
     assert not (out / ".sitegen-patching").exists() and not (out / "stray.html").exists()
     _assert_equals_clean_build(site, out, tmp_path)
+
+
+def test_only_the_search_bundles_with_changed_pages_are_indexed_again(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sitegen.site.search as search
+
+    monkeypatch.setattr(search, "SHARD_PAGES", 3)  # the mini site's pages, in several bundles
+    out = tmp_path / "out"
+    first = build(BuildOptions(src=site, out=out))
+    assert first.search is not None and len(first.search.pages) > 2
+    inodes = {p.name: p.stat().st_ino for p in (out / "pagefind").iterdir()}
+    _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    edited = build(BuildOptions(src=site, out=out))
+    assert edited.search is not None
+    again = set(edited.search.pages)
+    assert again and again < set(first.search.pages)
+    for bundle in (out / "pagefind").iterdir():
+        assert (bundle.stat().st_ino == inodes[bundle.name]) == (bundle.name not in again)
+    assert build(BuildOptions(src=site, out=out)).search is None  # nothing changed: none
+    clean = tmp_path / "clean"
+    build(BuildOptions(src=site, out=clean, cache=False))
+    assert output_tree(out) == output_tree(clean)

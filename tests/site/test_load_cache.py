@@ -116,3 +116,26 @@ def test_a_cache_signed_with_another_key_is_refused(site: Path, tmp_path: Path,
 def test_no_cache_neither_reads_nor_writes_it(site: Path, tmp_path: Path) -> None:
     build(BuildOptions(src=site, out=tmp_path / "out", search=False, cache=False))
     assert not (site / ".sitegen-cache").exists()
+
+
+def test_new_entries_are_appended_and_unused_ones_compacted_away(site: Path,
+                                                                 tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(BuildOptions(src=site, out=out, search=False))
+    path = site / ".sitegen-cache" / CACHE_FILE
+    before = path.stat()
+    text = (site / BUDGET).read_text(encoding="utf-8")
+    (site / BUDGET).write_text(text.replace("the rest of the town [2].",
+                                            "the rest of Port Ellery [2]."), encoding="utf-8")
+    build(BuildOptions(src=site, out=out, search=False))
+    after = path.stat()
+    assert after.st_ino == before.st_ino and after.st_size > before.st_size  # appended
+    assert _cached_load(site).added == 0
+    # every article changes: most entries are replaced, so the file is rewritten
+    for article in (site / "content" / "articles").glob("*.md"):
+        article.write_text(article.read_text(encoding="utf-8") + "\nA closing line.\n",
+                           encoding="utf-8")
+    build(BuildOptions(src=site, out=out, search=False))
+    assert path.stat().st_ino != after.st_ino
+    cache = _cached_load(site)
+    assert cache.added == 0 and cache.dropped == 0  # it holds exactly what the site uses
