@@ -60,7 +60,7 @@ class CommandFailed(Exception):
 
 
 def measure(command: Sequence[str], pages_in: Path | None = None,
-            rss_limit: int | None = None) -> Measure:
+            rss_limit: int | None = None, poll: float = POLL_SECONDS) -> Measure:
     """Run `command`, wait for it, and measure it; raise CommandFailed if it fails.
 
     With `rss_limit` (bytes), the tree is killed once its summed RSS passes the limit
@@ -81,7 +81,7 @@ def measure(command: Sequence[str], pages_in: Path | None = None,
             kill_tree(process)
             raise CommandFailed(f"killed: the process tree passed {rss_limit / 2**30:.1f} GiB "
                                 f"of summed RSS ({' '.join(command)})")
-        time.sleep(POLL_SECONDS)
+        time.sleep(poll)
     wall = time.perf_counter() - started
     reader.join()
     cpu = children_cpu() - cpu_before

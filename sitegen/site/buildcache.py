@@ -46,7 +46,7 @@ class BuildCache:
         if entry is None or entry.fingerprint != fingerprint:
             return False
         try:
-            stat = (out / path).stat()
+            stat = os.stat(f"{out}/{path}")
         except OSError:
             return False
         return stat.st_size == entry.size and stat.st_mtime_ns == entry.mtime_ns
@@ -88,7 +88,7 @@ def write_cache(src: Path, out: Path, fingerprints: dict[str, str]) -> None:
     pages = {}
     for page, fingerprint in sorted(fingerprints.items()):
         try:
-            stat = (out / page).stat()
+            stat = os.stat(f"{out}/{page}")
         except OSError:
             continue
         pages[page] = [fingerprint, stat.st_size, stat.st_mtime_ns]

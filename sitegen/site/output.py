@@ -29,10 +29,11 @@ import ctypes
 import os
 import shutil
 import signal
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 MARKER = ".sitegen-output"
 JOURNAL = ".sitegen-patching"  # in OUT while a patch is applied
@@ -70,12 +71,13 @@ def check_output_dir(src: Path, out: Path) -> None:
             )
 
 
-def safe_relative(path: str) -> PurePosixPath:
-    """A relative path that stays inside the output folder."""
-    rel = PurePosixPath(path)
-    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+def safe_relative(path: str) -> str:
+    """`path` if it is a plain relative path ('a/b.html') that stays inside the output
+    folder; no empty, '.' or '..' part, no absolute path."""
+    if not path or path.startswith("/") or "\0" in path or "\\" in path or any(
+            part in ("", ".", "..") for part in path.split("/")):
         raise OutputError(f"refusing to write outside the output folder: {path!r}")
-    return rel
+    return path
 
 
 class Stager:
@@ -94,28 +96,31 @@ class Stager:
         self.unchanged = 0
         self.kept: set[str] = set()  # patch mode: files of the new site left as they are
         self.trees: set[str] = set()  # patch mode: folders kept or replaced as a whole
-        self._dirs: set[Path] = {staging}
+        # plain strings: hundreds of thousands of pathlib objects cost seconds
+        self._staging, self._previous = str(staging), str(previous)
+        self._dirs: set[str] = {self._staging}
 
     @property
     def roots(self) -> tuple[Path, ...]:
         """Where the new site's files are: the staging folder, then (patching) OUT."""
         return (self.staging, self.previous) if self.patch else (self.staging,)
 
-    def _target(self, rel: PurePosixPath) -> Path:
-        target = self.staging.joinpath(*rel.parts)
-        if target.parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(target.parent)
+    def _target(self, rel: str) -> str:
+        target = f"{self._staging}/{rel}"
+        parent = target.rpartition("/")[0]
+        if parent not in self._dirs:
+            os.makedirs(parent, exist_ok=True)
+            self._dirs.add(parent)
         return target
 
     def keep(self, path: str) -> bool:
         """Carry the previous output of `path` over unchanged; False if there is none."""
         rel = safe_relative(path)
-        previous = self.previous.joinpath(*rel.parts)
+        previous = f"{self._previous}/{rel}"
         if self.patch:
-            if not previous.is_file():
+            if not os.path.isfile(previous):
                 return False
-            self.kept.add(rel.as_posix())
+            self.kept.add(rel)
         elif not _link(previous, self._target(rel)):
             return False
         self.unchanged += 1
@@ -123,38 +128,39 @@ class Stager:
 
     def keep_tree(self, folder: str) -> bool:
         """Carry a whole folder of the previous output over."""
-        source = self.previous / folder
-        if not source.is_dir():
+        rel = safe_relative(folder)
+        source = f"{self._previous}/{rel}"
+        if not os.path.isdir(source):
             return False
+        files = sorted(f"{base}/{name}"[len(self._previous) + 1 :]
+                       for base, _, names in os.walk(source) for name in names)
         if self.patch:
-            self.trees.add(safe_relative(folder).as_posix())
-            self.unchanged += sum(1 for path in source.rglob("*") if path.is_file())
+            self.trees.add(rel)
+            self.unchanged += len(files)
             return True
-        for path in sorted(source.rglob("*")):
-            if path.is_file() and not self.keep(path.relative_to(self.previous).as_posix()):
-                return False
-        return True
+        return all(self.keep(path) for path in files)
 
     def replace_tree(self, folder: str) -> Path:
         """A fresh staging folder whose contents replace OUT's `folder` as a whole."""
         rel = safe_relative(folder)
-        self.trees.add(rel.as_posix())
-        target = self.staging.joinpath(*rel.parts)
+        self.trees.add(rel)
+        target = self.staging / rel
         shutil.rmtree(target, ignore_errors=True)
         return target
 
     def add(self, path: str, data: bytes) -> None:
         rel = safe_relative(path)
-        previous = self.previous.joinpath(*rel.parts)
+        previous = f"{self._previous}/{rel}"
         if self.patch and _same_bytes(previous, data):
-            self.kept.add(rel.as_posix())
+            self.kept.add(rel)
             self.unchanged += 1
             return
         target = self._target(rel)
         if not self.patch and _same_bytes(previous, data) and _link(previous, target):
             self.unchanged += 1
         else:
-            target.write_bytes(data)
+            with open(target, "wb") as stream:
+                stream.write(data)
             self.written += 1
 
 
@@ -213,23 +219,21 @@ def _signals_held() -> Iterator[None]:
 def _apply_patch(stager: Stager, out: Path) -> None:
     """Move the staged files into OUT, replace whole folders, remove what the new
     site no longer has; the journal file marks OUT as half-updated meanwhile."""
-    staging = stager.staging
+    staging, root = str(stager.staging), str(out)
     journal = out / JOURNAL
     journal.write_text("sitegen build is updating this folder\n", encoding="utf-8")
-    trees = {tuple(PurePosixPath(t).parts) for t in stager.trees}
     new_files = set(stager.kept)
     for folder, dirs, files in os.walk(staging):
-        rel_folder = Path(folder).relative_to(staging)
-        if rel_folder.parts in trees:
-            dirs[:] = []
-            continue
+        rel_folder = _relative(folder, staging)
+        dirs[:] = [d for d in dirs if _join(rel_folder, d) not in stager.trees]
         if files:
-            (out / rel_folder).mkdir(parents=True, exist_ok=True)
+            os.makedirs(_join(root, rel_folder), exist_ok=True)
         for name in files:
-            os.replace(os.path.join(folder, name), out / rel_folder / name)
-            new_files.add((rel_folder / name).as_posix())
+            rel = _join(rel_folder, name)
+            os.replace(f"{staging}/{rel}", f"{root}/{rel}")
+            new_files.add(rel)
     for tree in sorted(stager.trees):
-        fresh, current = staging / tree, out / tree
+        fresh, current = stager.staging / tree, out / tree
         if not fresh.is_dir():
             continue  # kept as it is
         if not current.exists():
@@ -239,18 +243,26 @@ def _apply_patch(stager: Stager, out: Path) -> None:
             shutil.rmtree(current)
             fresh.rename(current)
     folders = []
-    for folder, dirs, files in os.walk(out):
-        rel_folder = Path(folder).relative_to(out)
-        dirs[:] = [d for d in dirs if (*rel_folder.parts, d) not in trees]
+    for folder, dirs, files in os.walk(root):
+        rel_folder = _relative(folder, root)
+        dirs[:] = [d for d in dirs if _join(rel_folder, d) not in stager.trees]
         folders.append(folder)
         for name in files:
-            rel = (rel_folder / name).as_posix()
+            rel = _join(rel_folder, name)
             if rel not in new_files and rel != JOURNAL:
-                os.unlink(os.path.join(folder, name))
+                os.unlink(f"{folder}/{name}")
     for folder in reversed(folders[1:]):  # deepest first; OUT itself stays
         if not os.listdir(folder):
             os.rmdir(folder)
     journal.unlink()
+
+
+def _relative(folder: str, root: str) -> str:
+    return folder[len(root) + 1 :]
+
+
+def _join(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
 
 
 def _swap_in(staging: Path, out: Path) -> None:
@@ -296,7 +308,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _link(previous: Path, target: Path) -> bool:
+def _link(previous: str, target: str) -> bool:
     try:
         os.link(previous, target)
     except OSError:  # a filesystem without hard links: write the bytes instead
@@ -304,10 +316,12 @@ def _link(previous: Path, target: Path) -> bool:
     return True
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def _same_bytes(path: str, data: bytes) -> bool:
     try:
-        if not path.is_file() or path.is_symlink() or path.stat().st_size != len(data):
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
             return False
-        return path.read_bytes() == data
+        with open(path, "rb") as stream:
+            return stream.read() == data
     except OSError:
         return False

@@ -125,24 +125,26 @@ def stage_pages(site: Path | Sequence[Path], pages: Iterable[SearchPage], scratc
 
     The links keep the staged bytes even if the site is rewritten meanwhile
     (files there are replaced, never modified in place)."""
-    roots = [site] if isinstance(site, Path) else list(site)
+    # plain strings, not pathlib: this runs for every page of the site
+    roots = [str(site)] if isinstance(site, Path) else [str(root) for root in site]
     shutil.rmtree(scratch, ignore_errors=True)
     counts = {}
-    made: set[Path] = set()
+    made: set[str] = set()
     for bundle, paths in bundles(pages, shard_pages).items():
         if only is not None and bundle not in only:
             continue
         for path in paths:
-            target = scratch / bundle / path
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
+            target = f"{scratch}/{bundle}/{path}"
+            parent = target.rpartition("/")[0]
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
             for root in roots[:-1]:
                 with contextlib.suppress(FileNotFoundError):
-                    os.link(root / path, target)
+                    os.link(f"{root}/{path}", target)
                     break
             else:
-                os.link(roots[-1] / path, target)
+                os.link(f"{roots[-1]}/{path}", target)
         counts[bundle] = len(paths)
     return counts
 
@@ -178,7 +180,8 @@ def run_pagefind(scratch: Path, counts: dict[str, int], output: Path) -> SearchS
     for bundle in counts:
         for name in _UNUSED:
             (output / bundle / name).unlink(missing_ok=True)
-        size += sum(p.stat().st_size for p in (output / bundle).rglob("*") if p.is_file())
+        for folder, _, files in os.walk(output / bundle):
+            size += sum(os.stat(f"{folder}/{name}").st_size for name in files)
     return SearchStats(dict(counts), size, time.perf_counter() - started)
 
 
