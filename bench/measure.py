@@ -29,12 +29,20 @@ class Measure:
     peak_rss: int  # bytes
     pages: int = 0
     output: str = ""
+    # the machine's memory in use (total - available) above what it was at the start:
+    # unlike summed RSS, pages shared by forked workers count once
+    peak_used: int = 0
 
     def __add__(self, other: Measure) -> Measure:
         # Sequential commands: times add up, the peak is the larger of the two peaks.
         return Measure(self.wall + other.wall, self.cpu + other.cpu,
                        max(self.peak_rss, other.peak_rss), other.pages,
-                       self.output + other.output)
+                       self.output + other.output, max(self.peak_used, other.peak_used))
+
+
+def memory_in_use() -> int:
+    memory = psutil.virtual_memory()
+    return memory.total - memory.available
 
 
 def children_cpu() -> float:
@@ -60,12 +68,14 @@ class CommandFailed(Exception):
 
 
 def measure(command: Sequence[str], pages_in: Path | None = None,
-            rss_limit: int | None = None, poll: float = POLL_SECONDS) -> Measure:
+            min_available: int | None = None, poll: float = POLL_SECONDS) -> Measure:
     """Run `command`, wait for it, and measure it; raise CommandFailed if it fails.
 
-    With `rss_limit` (bytes), the tree is killed once its summed RSS passes the limit
-    (CommandFailed says so), before the machine itself runs out of memory."""
+    With `min_available` (bytes), the tree is killed when the machine's available memory
+    falls below it (CommandFailed says so), before the machine itself runs out."""
     cpu_before = children_cpu()
+    used_before = memory_in_use()
+    peak_used = 0
     started = time.perf_counter()
     process = psutil.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak = 0
@@ -77,10 +87,12 @@ def measure(command: Sequence[str], pages_in: Path | None = None,
     reader.start()
     while process.poll() is None:
         peak = max(peak, tree_rss(process))
-        if rss_limit is not None and peak > rss_limit:
+        peak_used = max(peak_used, memory_in_use() - used_before)
+        if min_available is not None and psutil.virtual_memory().available < min_available:
             kill_tree(process)
-            raise CommandFailed(f"killed: the process tree passed {rss_limit / 2**30:.1f} GiB "
-                                f"of summed RSS ({' '.join(command)})")
+            raise CommandFailed(f"killed: the machine's available memory fell below "
+                                f"{min_available / 2**30:.1f} GiB after {peak_used / 2**30:.1f}"
+                                f" GiB more were in use ({' '.join(command)})")
         time.sleep(poll)
     wall = time.perf_counter() - started
     reader.join()
@@ -90,7 +102,7 @@ def measure(command: Sequence[str], pages_in: Path | None = None,
         raise CommandFailed(f"exit {process.returncode}: {' '.join(command)}\n"
                             + "\n".join(output.strip().splitlines()[-5:]))
     pages = count_pages(pages_in) if pages_in is not None else 0
-    return Measure(wall, cpu, peak, pages, output)
+    return Measure(wall, cpu, peak, pages, output, peak_used)
 
 
 def count_pages(folder: Path) -> int:
