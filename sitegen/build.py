@@ -113,7 +113,7 @@ def build(options: BuildOptions) -> BuildResult:
     """Build the site at options.src into its output folder."""
     started = time.perf_counter()
     notes: list[str] = []
-    with _long_lived():
+    with long_lived():
         archive, diags = load_checked(options, notes)
         options.phase("loaded")
         out = options.out or options.src / archive.config.output
@@ -170,7 +170,7 @@ def build(options: BuildOptions) -> BuildResult:
 
 
 @contextlib.contextmanager
-def _long_lived() -> Iterator[None]:
+def long_lived() -> Iterator[None]:
     """For what lives until the end of the build (the archive, the page plan): the
     cyclic GC would scan these millions of objects again and again while they are
     made (a third of the planning time at 2,000 articles), and in forked render

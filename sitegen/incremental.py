@@ -11,13 +11,14 @@ are removed, so the folder always equals a clean build of the same content.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sitegen.build import render_pages, site_files
+from sitegen.build import long_lived, render_pages, site_files
 from sitegen.check import template_syntax
 from sitegen.config import normalise_base_url
 from sitegen.content.cache import LoadCache
@@ -64,7 +65,9 @@ class IncrementalBuilder:
     def rebuild(self) -> RebuildReport:
         """Bring the output folder up to date with the sources."""
         started = time.perf_counter()
-        loaded = load_archive(self.src, drafts=self.drafts, cache=self.cache)
+        gc.unfreeze()  # the last rebuild's archive: collectable again once replaced
+        with long_lived():
+            loaded = load_archive(self.src, drafts=self.drafts, cache=self.cache)
         diags = loaded.diagnostics
         diags.extend(template_syntax(self.src))
         if loaded.archive is None or diags.errors:
@@ -79,7 +82,8 @@ class IncrementalBuilder:
         else:
             self._env.globals.update(archive=archive, config=archive.config)
             self._env.globals["memo"].clear()
-        plans = plan_site(archive, ui_text(self.src, archive))
+        with long_lived():
+            plans = plan_site(archive, ui_text(self.src, archive))
         values = input_values(archive, template_hashes(self._env, (p.template for p in plans)))
         fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
         todo = [p for p in plans if self.fingerprints.get(p.path) != fingerprints[p.path]]
