@@ -32,6 +32,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen.memory import available_bytes, rss_bytes
+
 SEARCH_DIR = "pagefind"
 # Pagefind's own UIs, which sitegen's search page does not use.
 _UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js",
@@ -151,7 +153,9 @@ def stage_pages(site: Path | Sequence[Path], pages: Iterable[SearchPage], scratc
 
 def run_pagefind(scratch: Path, counts: dict[str, int], output: Path) -> SearchStats:
     """Run the Pagefind CLI on each bundle's tree into output/<bundle>/, as many
-    at a time as there are CPUs (each run needs memory in proportion to its pages)."""
+    at a time as there are CPUs and as fit in memory: each run needs memory in
+    proportion to its pages, and another starts only when the machine has that
+    much available (one always runs)."""
     started = time.perf_counter()
     binary = pagefind_binary()
     waiting = sorted(counts, key=lambda b: -counts[b])  # biggest first
@@ -160,7 +164,8 @@ def run_pagefind(scratch: Path, counts: dict[str, int], output: Path) -> SearchS
     running: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
         while waiting or running:
-            while waiting and len(running) < slots:
+            while waiting and len(running) < slots and (
+                    not running or _fits(counts[waiting[0]], running, counts)):
                 bundle = waiting.pop(0)
                 running.append((bundle, subprocess.Popen(
                     [binary, "--site", str(scratch / bundle), "--output-path",
@@ -183,6 +188,28 @@ def run_pagefind(scratch: Path, counts: dict[str, int], output: Path) -> SearchS
         for folder, _, files in os.walk(output / bundle):
             size += sum(os.stat(f"{folder}/{name}").st_size for name in files)
     return SearchStats(dict(counts), size, time.perf_counter() - started)
+
+
+# Pagefind 1.5's indexer peaks at about 3.7 GB for 14,000 pages
+# (shared/research/perf-baseline.md): about 0.27 MB a page, plus its own start.
+_PAGEFIND_PAGE_BYTES = 280_000
+_PAGEFIND_BASE_BYTES = 200_000_000
+
+
+def _pagefind_bytes(pages: int) -> int:
+    return _PAGEFIND_BASE_BYTES + pages * _PAGEFIND_PAGE_BYTES
+
+
+def _fits(pages: int, running: list[tuple[str, subprocess.Popen[bytes]]],
+          counts: dict[str, int]) -> bool:
+    """Whether another Pagefind run of `pages` pages fits beside the running ones
+    (counted at what they are expected to reach, not at what they hold yet)."""
+    available = available_bytes()
+    if available is None:
+        return True
+    growth = sum(max(0, _pagefind_bytes(counts[bundle]) - (rss_bytes(process.pid) or 0))
+                 for bundle, process in running)
+    return _pagefind_bytes(pages) + growth <= available * 0.7
 
 
 def _bundle_name(lang: str) -> str:

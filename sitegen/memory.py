@@ -1,0 +1,43 @@
+"""How much memory the machine can still give, for choosing how much to run at once.
+
+Linux only (/proc); elsewhere nothing is known and callers keep their defaults.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def available_bytes() -> int | None:
+    """MemAvailable: what can be allocated without swapping (None if unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as stream:
+            for line in stream:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def own_rss_bytes() -> int | None:
+    """The resident memory of this process now (None if unknown)."""
+    return rss_bytes("self")
+
+
+def rss_bytes(pid: int | str) -> int | None:
+    """The resident memory of a process now (None if unknown)."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as stream:
+            return int(stream.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def affordable(count: int, each: int, *, share: float = 0.8) -> int:
+    """How many of `count` jobs needing `each` bytes fit into `share` of the available
+    memory; at least 1 (one job has to run), `count` when nothing is known."""
+    available = available_bytes()
+    if available is None or each <= 0:
+        return count
+    return max(1, min(count, int(available * share) // each))
