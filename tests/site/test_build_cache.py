@@ -4,7 +4,6 @@ byte for byte a clean build, and a doubtful cache is never trusted."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,30 +11,8 @@ import pytest
 from sitegen.build import BuildOptions, build
 from sitegen.cli import main
 from sitegen.site.buildcache import cache_path
-from tests.conftest import MINI, REPO, output_tree
-
-BUDGET = "content/claims/council-budget-vote.yaml"
-
-
-@pytest.fixture()
-def site(tmp_path: Path) -> Path:
-    dest = tmp_path / "site"
-    shutil.copytree(MINI, dest)
-    return dest
-
-
-def _edit(site: Path, path: str, old: str, new: str) -> None:
-    file = site / path
-    text = file.read_text(encoding="utf-8")
-    assert old in text
-    file.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _assert_equals_clean_build(site: Path, out: Path, tmp_path: Path) -> None:
-    clean = tmp_path / "clean"
-    shutil.rmtree(clean, ignore_errors=True)
-    build(BuildOptions(src=site, out=clean, cache=False))
-    assert output_tree(out) == output_tree(clean)
+from tests.conftest import REPO
+from tests.site.conftest import BUDGET, assert_equals_clean_build, edit
 
 
 def test_second_build_renders_only_what_changed(site: Path, tmp_path: Path) -> None:
@@ -44,14 +21,14 @@ def test_second_build_renders_only_what_changed(site: Path, tmp_path: Path) -> N
     assert first.rendered > 30
     unchanged = build(BuildOptions(src=site, out=out))
     assert unchanged.rendered == 0 and unchanged.search is None  # the index was kept too
-    _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
     edited = build(BuildOptions(src=site, out=out))
     assert 0 < edited.rendered < first.rendered
     assert edited.search is not None  # a claim page changed: the index is rebuilt
-    _assert_equals_clean_build(site, out, tmp_path)
-    _edit(site, "content/entities/tobias-wren.yaml", "Mayor of the fictional", "Mayor of the")
+    assert_equals_clean_build(site, out, tmp_path)
+    edit(site, "content/entities/tobias-wren.yaml", "Mayor of the fictional", "Mayor of the")
     build(BuildOptions(src=site, out=out))
-    _assert_equals_clean_build(site, out, tmp_path)
+    assert_equals_clean_build(site, out, tmp_path)
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "version", "foreign", "shape"])
@@ -72,13 +49,13 @@ def test_a_doubtful_cache_is_discarded_with_a_warning(site: Path, tmp_path: Path
     else:
         data["pages"]["index.html"] = ["x", "not a size", 0]
         path.write_text(json.dumps(data))
-    _edit(site, BUDGET, "rating: no-verdict", "rating: wrong")
+    edit(site, BUDGET, "rating: no-verdict", "rating: wrong")
     capsys.readouterr()
     assert main(["build", "-s", str(site), "-o", str(out)]) == 0
     captured = capsys.readouterr()
     assert "warning: " in captured.err and "ignored" in captured.err
     assert "Traceback" not in captured.err
-    _assert_equals_clean_build(site, out, tmp_path)
+    assert_equals_clean_build(site, out, tmp_path)
 
 
 def test_a_changed_output_file_is_rendered_again(site: Path, tmp_path: Path) -> None:
@@ -88,7 +65,7 @@ def test_a_changed_output_file_is_rendered_again(site: Path, tmp_path: Path) -> 
     page.write_text("tampered")
     build(BuildOptions(src=site, out=out))
     assert "tampered" not in page.read_text()
-    _assert_equals_clean_build(site, out, tmp_path)
+    assert_equals_clean_build(site, out, tmp_path)
 
 
 def test_a_template_edit_renders_the_pages_that_use_it(site: Path, tmp_path: Path) -> None:
@@ -107,9 +84,7 @@ def test_a_template_edit_renders_the_pages_that_use_it(site: Path, tmp_path: Pat
     assert with_macros.rendered > 1
     assert "claim-row" in (out / "claims" / "index.html").read_text()
     assert "claim-row" not in (out / "404.html").read_text()
-    clean = tmp_path / "clean"
-    build(BuildOptions(src=site, out=clean, search=False, cache=False))
-    assert output_tree(out) == output_tree(clean)
+    assert_equals_clean_build(site, out, tmp_path, search=False)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -120,7 +95,7 @@ def test_a_rebuild_patches_the_output_in_place(site: Path, tmp_path: Path, worke
     build(BuildOptions(src=site, out=out, workers=workers))
     assert (out / "articles" / "short-note" / "index.html").is_file()
     before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
-    _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
     extra.unlink()
     result = build(BuildOptions(src=site, out=out, workers=workers, cache=False))
     assert result.rendered > 30  # without the cache every page is rendered, few are written
@@ -135,7 +110,7 @@ def test_a_rebuild_patches_the_output_in_place(site: Path, tmp_path: Path, worke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # nothing left beside
     claim_pages = out.glob("claims/*/index.html")
     assert any("the rest of Port Ellery" in page.read_text() for page in claim_pages)
-    _assert_equals_clean_build(site, out, tmp_path)
+    assert_equals_clean_build(site, out, tmp_path)
 
 
 def test_an_interrupted_patch_is_repaired_by_a_full_rebuild(site: Path, tmp_path: Path) -> None:
@@ -148,7 +123,7 @@ def test_an_interrupted_patch_is_repaired_by_a_full_rebuild(site: Path, tmp_path
     result = build(BuildOptions(src=site, out=out))
     assert result.rendered == first.rendered  # the cache is not trusted: everything again
     assert not (out / ".sitegen-patching").exists() and not (out / "stray.html").exists()
-    _assert_equals_clean_build(site, out, tmp_path)
+    assert_equals_clean_build(site, out, tmp_path)
 
 
 def test_only_the_search_bundles_with_changed_pages_are_indexed_again(
@@ -160,7 +135,7 @@ def test_only_the_search_bundles_with_changed_pages_are_indexed_again(
     first = build(BuildOptions(src=site, out=out))
     assert first.search is not None and len(first.search.pages) > 2
     inodes = {p.name: p.stat().st_ino for p in (out / "pagefind").iterdir()}
-    _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
     edited = build(BuildOptions(src=site, out=out))
     assert edited.search is not None
     again = set(edited.search.pages)
@@ -168,6 +143,4 @@ def test_only_the_search_bundles_with_changed_pages_are_indexed_again(
     for bundle in (out / "pagefind").iterdir():
         assert (bundle.stat().st_ino == inodes[bundle.name]) == (bundle.name not in again)
     assert build(BuildOptions(src=site, out=out)).search is None  # nothing changed: none
-    clean = tmp_path / "clean"
-    build(BuildOptions(src=site, out=clean, cache=False))
-    assert output_tree(out) == output_tree(clean)
+    assert_equals_clean_build(site, out, tmp_path)

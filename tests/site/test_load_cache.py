@@ -5,7 +5,6 @@ else's code or is stale is never unpickled."""
 from __future__ import annotations
 
 import pickle
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,7 @@ from sitegen.build import BuildOptions, build
 from sitegen.content import cache as load_cache
 from sitegen.content.cache import CACHE_FILE, MAGIC, LoadCache, code_key
 from sitegen.content.load import load_archive
-from tests.conftest import MINI, output_tree
-
-BUDGET = "content/claims/council-budget-vote.yaml"
-
-
-@pytest.fixture()
-def site(tmp_path: Path) -> Path:
-    dest = tmp_path / "site"
-    shutil.copytree(MINI, dest)
-    return dest
+from tests.site.conftest import BUDGET, assert_equals_clean_build, edit
 
 
 def _cached_load(site: Path) -> LoadCache:
@@ -38,16 +28,12 @@ def test_a_second_build_parses_only_the_changed_file(site: Path, tmp_path: Path)
     build(BuildOptions(src=site, out=out, search=False))
     assert (site / ".sitegen-cache" / CACHE_FILE).is_file()
     assert _cached_load(site).added == 0  # everything came from the cache
-    text = (site / BUDGET).read_text(encoding="utf-8")
-    (site / BUDGET).write_text(text.replace("the rest of the town [2].",
-                                            "the rest of Port Ellery [2]."), encoding="utf-8")
+    edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
     cache = _cached_load(site)
     # the edited claims file and its one changed review, nothing else
     assert cache.added == 2
     build(BuildOptions(src=site, out=out, search=False))
-    clean = tmp_path / "clean"
-    build(BuildOptions(src=site, out=clean, search=False, cache=False))
-    assert output_tree(out) == output_tree(clean)
+    assert_equals_clean_build(site, out, tmp_path, search=False)
 
 
 def test_cached_and_uncached_loads_give_the_same_archive(site: Path) -> None:
@@ -98,9 +84,7 @@ def test_an_untrusted_cache_is_discarded_unread(site: Path, tmp_path: Path, dama
     result = build(BuildOptions(src=site, out=out, search=False))
     assert not marker.exists()
     assert any("load.pickle" in note and "ignored" in note for note in result.notes), result.notes
-    clean = tmp_path / "clean"
-    build(BuildOptions(src=site, out=clean, search=False, cache=False))
-    assert output_tree(out) == output_tree(clean)
+    assert_equals_clean_build(site, out, tmp_path, search=False)
     assert LoadCache.open(site / ".sitegen-cache")[1] == ""  # rewritten, trusted again
 
 
@@ -124,9 +108,7 @@ def test_new_entries_are_appended_and_unused_ones_compacted_away(site: Path,
     build(BuildOptions(src=site, out=out, search=False))
     path = site / ".sitegen-cache" / CACHE_FILE
     before = path.stat()
-    text = (site / BUDGET).read_text(encoding="utf-8")
-    (site / BUDGET).write_text(text.replace("the rest of the town [2].",
-                                            "the rest of Port Ellery [2]."), encoding="utf-8")
+    edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
     build(BuildOptions(src=site, out=out, search=False))
     after = path.stat()
     assert after.st_ino == before.st_ino and after.st_size > before.st_size  # appended

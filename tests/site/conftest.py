@@ -1,0 +1,37 @@
+"""Fixtures of the incremental-build tests: a writable copy of the mini site."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import BuildOptions, build
+from tests.conftest import MINI, output_tree
+
+BUDGET = "content/claims/council-budget-vote.yaml"  # a claims file of the mini site
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Path:
+    dest = tmp_path / "site"
+    shutil.copytree(MINI, dest)
+    return dest
+
+
+def edit(site: Path, path: str, old: str, new: str) -> None:
+    """Replace the first `old` in a file of the site (which must hold it)."""
+    file = site / path
+    text = file.read_text(encoding="utf-8")
+    assert old in text
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def assert_equals_clean_build(site: Path, out: Path, tmp_path: Path, search: bool = True) -> None:
+    """`out` holds byte for byte what a clean build of `site` gives (Pagefind's
+    unstable files aside)."""
+    clean = tmp_path / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    build(BuildOptions(src=site, out=clean, cache=False, search=search))
+    assert output_tree(out) == output_tree(clean)
