@@ -32,7 +32,7 @@ from sitegen.site import urls
 from sitegen.site.annotate import render_article_body, render_passage
 from sitegen.site.buildcache import CACHE_DIR, BuildCache, read_cache, write_cache
 from sitegen.site.deps import fingerprint, input_values, template_hashes
-from sitegen.site.exports import claim_review, claims_json
+from sitegen.site.exports import claim_review, claims_json, claims_json_from
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, check_output_dir, write_site
 from sitegen.site.pages import PagePlan, plan_site, search_pages
 from sitegen.site.render import link_resolver, make_environment, template_dirs, ui_text
@@ -261,11 +261,13 @@ def _render_share(index: int) -> tuple[int, int, set[str], list[Diagnostic]]:
     return stager.written, stager.unchanged, stager.kept, []
 
 
-def site_files(env: jinja2.Environment, src: Path, archive: Archive,
-               plans: list[PagePlan]) -> dict[str, bytes]:
-    """The files that are not pages: claims.json and its schema, sitemap, static files."""
+def site_files(env: jinja2.Environment, src: Path, archive: Archive, plans: list[PagePlan],
+               lines: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """The files that are not pages: claims.json (from its `lines`, if made
+    already) and its schema, sitemap, static files."""
     files = {
-        "claims.json": claims_json(archive),
+        "claims.json": claims_json(archive) if lines is None
+        else claims_json_from(archive, lines.values()),
         "claims.schema.json": (schema_dir() / "claims.schema.json").read_bytes(),
     }
     files.update(sitemap_files(archive, plans))

@@ -1,12 +1,22 @@
 """Incremental builds for `sitegen serve`: keep the last build's state and
 render again only the pages whose fingerprint changed (site/deps.py).
 
-The whole archive is reloaded after every edit, but through a LoadCache, so
-only changed files are parsed again; cross-checks (anchors, references,
-mentions) always run on the whole archive, so a rebuild reports exactly what
-a clean build would. Files are written into the output folder only when
-their bytes changed, each by an atomic replace, and pages that no longer exist
-are removed, so the folder always equals a clean build of the same content.
+Two ways, one result (the output folder always equals a clean build of the
+same content):
+
+- An edit to articles and claims files that leaves the archive's arrangement
+  as it was (a review, a quote, a claim's wording, an article's text: see
+  content/load.py's reload_articles) reads only those files again, swaps the
+  new objects into the archive and plans again only the pages that show them
+  (found through each page's declared inputs).
+- Anything else reloads the whole archive, through a LoadCache, so only
+  changed files are parsed again; cross-checks (anchors, references,
+  mentions) run on the whole archive, so a rebuild reports exactly what a clean
+  build would, and every page is planned and fingerprinted again.
+
+Either way only pages whose fingerprint changed are rendered, files are
+written only when their bytes changed, each by an atomic replace, and pages
+that no longer exist are removed.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ import gc
 import hashlib
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,11 +33,18 @@ from sitegen.build import long_lived, render_pages, site_files
 from sitegen.check import template_syntax
 from sitegen.config import normalise_base_url
 from sitegen.content.cache import LoadCache
-from sitegen.content.load import load_archive
+from sitegen.content.load import load_archive, reload_articles
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic
-from sitegen.site.deps import fingerprint, input_values, template_hashes, tree_hash
-from sitegen.site.pages import PagePlan, plan_site, search_pages
+from sitegen.site.deps import (
+    article_values,
+    fingerprint,
+    input_values,
+    template_hashes,
+    tree_hash,
+)
+from sitegen.site.exports import claim_line, claim_lines, claims_json_from
+from sitegen.site.pages import PagePlan, plan_site, replan, search_pages
 from sitegen.site.render import make_environment, template_dirs, ui_text
 from sitegen.site.search import SearchPage
 
@@ -41,6 +59,7 @@ class RebuildReport:
     seconds: float = 0.0
     search_changed: bool = False  # a searchable page was added, changed or removed
     rendered_urls: tuple[str, ...] = ()
+    whole: bool = True  # the whole archive was read and planned again
 
 
 class IncrementalBuilder:
@@ -55,6 +74,12 @@ class IncrementalBuilder:
         self.plans: list[PagePlan] = []
         self.fingerprints: dict[str, str] = {}  # page output path → fingerprint
         self.written: dict[str, str] = {}  # output path → sha256 of the bytes on disk
+        self.values: dict[str, str] = {}  # input → its value (site/deps.py)
+        self.users: dict[str, set[str]] = {}  # input → output paths of the pages using it
+        self.index: dict[str, int] = {}  # output path → position in self.plans
+        self.diagnostics: list[Diagnostic] = []  # of the last successful rebuild
+        self.claim_lines: dict[str, bytes] = {}  # claims.json's, by claim id
+        self.ok = False  # whether the last rebuild succeeded
         self._env = None
         self._templates = ""
 
@@ -62,9 +87,78 @@ class IncrementalBuilder:
     def searchable(self) -> list[SearchPage]:
         return search_pages(self.plans)
 
-    def rebuild(self) -> RebuildReport:
-        """Bring the output folder up to date with the sources."""
+    def rebuild(self, changed: Iterable[str] | None = None) -> RebuildReport:
+        """Bring the output folder up to date with the sources. `changed`: the files
+        changed since the last rebuild (paths relative to the site, folders ending
+        in '/'), if known; edits to articles and claims then take the short way."""
         started = time.perf_counter()
+        slugs = edited_articles(changed) if changed is not None and self.ok else None
+        report = self._rebuild_articles(slugs, started) if slugs else None
+        if report is None:
+            report = self._rebuild_all(started)
+        self.ok = report.ok
+        return report
+
+    def _rebuild_articles(self, slugs: set[str], started: float) -> RebuildReport | None:
+        """Read the given articles and claims files again and render the pages that
+        show them; None if the edit does more than that can handle."""
+        assert self.archive is not None and self._env is not None
+        reloaded = reload_articles(self.src, self.archive, self.cache, slugs)
+        if reloaded is None:
+            return None
+        archive = reloaded.archive
+        updated = article_values(archive, slugs)
+        values = {**self.values, **updated}
+        # every page that holds one of the swapped objects, whether its file changed
+        # or not (a claim is read again when its article changes)
+        affected = sorted(set().union(*(self.users.get(name, ()) for name in updated)))
+        plans = replan(archive, [self.plans[self.index[path]] for path in affected],
+                       reloaded.swap)
+        if plans is None:
+            return None
+        # the memo stays: its keys hold content objects, and the edited ones are new
+        self._env.globals.update(archive=archive, config=archive.config)
+        fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
+        todo = [p for p in plans if self.fingerprints.get(p.path) != fingerprints[p.path]]
+        try:
+            files = render_pages(self._env, self.src, archive, todo)
+        except ContentError as exc:
+            self._env = None
+            return RebuildReport(False, sorted(exc.diagnostics, key=Diagnostic.sort_key),
+                                 seconds=time.perf_counter() - started, whole=False)
+        written = sum(self._write(path, data) for path, data in sorted(files.items()))
+        edited = {c.id: claim_line(archive, c) for slug in slugs
+                  for c in archive.claims_by_article.get(slug, [])}
+        lines = self.claim_lines
+        if any(lines[claim_id] != line for claim_id, line in edited.items()):
+            lines = {**lines, **edited}
+            written += self._write("claims.json", claims_json_from(archive, lines.values()), "")
+        self.plans = list(self.plans)
+        for plan in plans:
+            old = self.plans[self.index[plan.path]]
+            self.plans[self.index[plan.path]] = plan
+            self._use(old, False)
+            self._use(plan, True)
+        self.archive, self.values, self.claim_lines = archive, values, lines
+        self.fingerprints.update(fingerprints)
+        self.diagnostics = sorted(
+            [d for d in self.diagnostics if d.path not in reloaded.files]
+            + reloaded.diagnostics, key=Diagnostic.sort_key)
+        return RebuildReport(True, self.diagnostics, rendered=len(todo), written=written,
+                             seconds=time.perf_counter() - started,
+                             search_changed=any(p.searchable for p in todo),
+                             rendered_urls=tuple(p.url for p in todo), whole=False)
+
+    def _use(self, plan: PagePlan, used: bool) -> None:
+        """Record (or forget) which inputs the page uses."""
+        for name in plan.inputs:
+            users = self.users.setdefault(name, set())
+            if used:
+                users.add(plan.path)
+            else:
+                users.discard(plan.path)
+
+    def _rebuild_all(self, started: float) -> RebuildReport:
         gc.unfreeze()  # the last rebuild's archive: collectable again once replaced
         with long_lived():
             loaded = load_archive(self.src, drafts=self.drafts, cache=self.cache)
@@ -89,7 +183,8 @@ class IncrementalBuilder:
         todo = [p for p in plans if self.fingerprints.get(p.path) != fingerprints[p.path]]
         try:
             files = render_pages(self._env, self.src, archive, todo)
-            files.update(site_files(self._env, self.src, archive, plans))
+            lines = claim_lines(archive)
+            files.update(site_files(self._env, self.src, archive, plans, lines))
         except ContentError as exc:
             self._env = None  # a template error: start afresh after the fix
             return RebuildReport(False, sorted(exc.diagnostics, key=Diagnostic.sort_key),
@@ -103,14 +198,24 @@ class IncrementalBuilder:
         new_search = {p.path for p in plans if p.searchable}
         search_changed = old_search != new_search or any(p.searchable for p in todo)
         self.archive, self.plans, self.fingerprints = archive, plans, fingerprints
-        return RebuildReport(True, diags.sorted(), rendered=len(todo), written=written,
+        self.values, self.claim_lines = values, lines
+        self.index = {plan.path: number for number, plan in enumerate(plans)}
+        self.users = {}
+        for plan in plans:
+            self._use(plan, True)
+        self.diagnostics = diags.sorted()
+        return RebuildReport(True, self.diagnostics, rendered=len(todo), written=written,
                              removed=len(gone), seconds=time.perf_counter() - started,
                              search_changed=search_changed,
                              rendered_urls=tuple(p.url for p in todo))
 
-    def _write(self, path: str, data: bytes) -> bool:
-        digest = hashlib.sha256(data).hexdigest()
-        if self.written.get(path) == digest:
+    def _write(self, path: str, data: bytes, digest: str | None = None) -> bool:
+        """Write the file unless it holds these bytes already. `digest`: the
+        bytes' sha256 if known, or "" for a file known to have changed (claims.json:
+        hashing its 100 MB at 10,000 articles would take longer than writing it)."""
+        if digest is None:
+            digest = hashlib.sha256(data).hexdigest()
+        if digest and self.written.get(path) == digest:
             return False
         target = self.out / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -128,3 +233,17 @@ class IncrementalBuilder:
         while parent != self.out and parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
             parent = parent.parent
+
+
+def edited_articles(changed: Iterable[str]) -> set[str] | None:
+    """The slugs of the articles whose file or claims file is among `changed`, or
+    None if anything else changed too."""
+    slugs = set()
+    for name in changed:
+        folder, _, file = name.rpartition("/")
+        stem, dot, suffix = file.rpartition(".")
+        if (folder, dot + suffix) not in (("content/articles", ".md"),
+                                          ("content/claims", ".yaml")) or not stem:
+            return None
+        slugs.add(stem)
+    return slugs

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from sitegen.content.model import (
     Update,
 )
 from sitegen.content.yamlfile import Pos, YamlError, YamlList, YamlMap, load_yaml
-from sitegen.diagnostics import Diagnostics, did_you_mean
+from sitegen.diagnostics import Diagnostic, Diagnostics, did_you_mean
 
 ENTITY_TYPES = ("person", "organization", "product", "place", "event", "policy",
                 "publication", "other")
@@ -89,6 +90,86 @@ def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = N
     archive = Archive(config=config, articles=articles, claims=claims, entities=entities,
                       pages=pages, sources=dict(sorted(sources.items())))
     return LoadResult(archive, diags)
+
+
+@dataclass(frozen=True)
+class Reloaded:
+    """Articles and their claims read again into an archive (reload_articles)."""
+
+    archive: Archive
+    swap: dict[int, object]  # id() of each replaced article and claim → its new version
+    files: frozenset[str]  # the files read again, relative to the site
+    diagnostics: list[Diagnostic]  # theirs: they replace what these files had before
+
+
+def reload_articles(src: Path, archive: Archive, cache: LoadCache,
+                    slugs: Iterable[str]) -> Reloaded | None:
+    """Read the given articles and their claims files again into `archive`, if the
+    edit leaves the archive's arrangement as it was.
+
+    Arrangement is everything other files and other pages depend on: which
+    claims exist, their numbers, claimants, entities, ratings, dates, sources
+    and aliases, the article's date, language, publisher and aliases, the
+    entities it mentions and the ids it links to. When all of it is unchanged
+    (an edit to a review, a quote, a claim's wording, an article's text), every
+    cross-file check keeps its result and every page its place in every list,
+    so the new archive is the old one with these objects swapped. Returns None
+    when the edit does more, or a file has an error: the caller then loads the
+    whole archive, which reports the errors."""
+    diags = Diagnostics()
+    reader = _Reader(src, archive.config, diags, cache)
+    finder = cache.finder(archive.entities)
+    articles: dict[str, Article] = {}
+    claims: dict[str, Claim] = {}
+    files = set()
+    for slug in sorted(set(slugs)):
+        old = archive.articles.get(slug)
+        path = src / "content" / "articles" / f"{slug}.md"
+        claims_path = src / "content" / "claims" / f"{slug}.yaml"
+        claims_rel = f"content/claims/{slug}.yaml"
+        had_claims = claims_rel in archive.sources
+        if (old is None or not path.is_file() or path.is_symlink()
+                or claims_path.is_symlink() or claims_path.is_file() != had_claims):
+            return None
+        article = reader.read_article(path)
+        if article is None:
+            return None
+        article = replace(article, mentions=cache.mentions(finder, article.body))
+        new_claims: tuple[Claim, ...] = ()
+        if had_claims:
+            found = reader.read_claims_path(claims_path, {**archive.articles, slug: article})
+            if found is None:
+                return None
+            diags.extend(found.diagnostics)
+            new_claims = found.claims
+            files.add(claims_rel)
+        old_claims = archive.claims_by_article.get(slug, [])
+        if (_article_place(article) != _article_place(old)
+                or [_claim_place(c) for c in new_claims] != [_claim_place(c) for c in old_claims]):
+            return None
+        files.add(f"content/articles/{slug}.md")
+        articles[slug] = article
+        claims.update((claim.id, claim) for claim in new_claims)
+    if diags.errors:
+        return None
+    new = archive.replacing(articles, claims, {**archive.sources, **reader.sources})
+    return Reloaded(new, archive.swap_table(articles, claims), frozenset(files), list(diags))
+
+
+def _article_place(article: Article) -> tuple[object, ...]:
+    """What of an article other pages and checks depend on (reload_articles)."""
+    return (article.date, article.lang, article.draft, article.publisher, article.aliases,
+            article.seed, tuple(step.publisher for step in article.translation_of),
+            frozenset(m.entity for m in article.mentions),
+            frozenset(href for _, href in article.document.links))
+
+
+def _claim_place(claim: Claim) -> tuple[object, ...]:
+    """What of a claim other pages and checks depend on (reload_articles)."""
+    return (claim.id, claim.number, claim.claimant, claim.actual_claimant, claim.about,
+            claim.rating, claim.reviewed, claim.modified, claim.lang, claim.aliases,
+            tuple((s.url, s.title, s.publisher) for s in claim.sources),
+            frozenset(href for _, href in claim.review_html.links) if claim.review_html else None)
 
 
 def _warn_unused(src: Path, entities: dict[str, Entity], articles: dict[str, Article],
@@ -287,51 +368,56 @@ class _Reader:
     def read_articles(self) -> dict[str, Article]:
         articles: dict[str, Article] = {}
         for path in self.files("articles", ".md"):
-            slug = self.file_id(path, "article slug")
-            parsed = self.read_markdown_file(path)
-            if slug is None or parsed is None:
-                continue
-            data, body, body_line = parsed
-            rel = self.rel(path)
-            document = self.document(body)
-            self.check_body_links(rel, body_line, document.links, self._body_links)
-            f = Fields(data, rel, self.diags, "the article's front matter")
-            title = f.text("title", required=True) or slug
-            lang = self.lang(f)
-            seed = f.text("seed")
-            if seed and ("/" in seed or "\\" in seed or seed.startswith(".")):
-                f.error("seed", f"'seed' must be a file name in seeds/, not a path: {seed!r}",
-                        "write only the file name, e.g. 000_8b633944bfffd8f9.txt")
-            elif seed and not (self.src / "seeds" / seed).is_file():
-                f.error("seed", f"the seed '{seed}' is not in seeds/",
-                        "give the file name of the seed in seeds/, or remove 'seed'")
-            steps = []
-            items = f.items("translation_of", single_ok=True)
-            for index, item in enumerate(items):
-                sm = as_map(item, rel, items.where(index), self.diags, "a translation_of entry")
-                if sm is None:
-                    continue
-                sf = Fields(sm, rel, self.diags, "a translation_of entry")
-                step = TranslationStep(url=sf.url("url", required=True), lang=self.lang(sf),
-                                       publisher=sf.ident("publisher"), title=sf.text("title"))
-                sf.finish()
-                steps.append((step, sm.where("publisher")))
-            article = Article(
-                slug=slug, title=title, date=f.date("date"), lang=lang, body=body,
-                document=document, origin=Origin(rel, 1, 1), seed=seed,
-                url=f.url("url"), publisher=f.ident("publisher"),
-                translation_of=tuple(s for s, _ in steps), authors=f.strings("authors"),
-                summary=f.text("summary"), draft=f.boolean("draft"), aliases=f.ids("aliases"),
-                extra=f.extra(),
-            )
-            f.finish()
-            self.record_aliases(rel, data, "article", slug, article.aliases)
-            self._pending_refs.append((rel, data.where("publisher"), article.publisher,
-                                       "publisher"))
-            for step, pos in steps:
-                self._pending_refs.append((rel, pos, step.publisher, "publisher"))
-            articles[slug] = article
+            article = self.read_article(path)
+            if article is not None:
+                articles[article.slug] = article
         return articles
+
+    def read_article(self, path: Path) -> Article | None:
+        slug = self.file_id(path, "article slug")
+        parsed = self.read_markdown_file(path)
+        if slug is None or parsed is None:
+            return None
+        data, body, body_line = parsed
+        rel = self.rel(path)
+        document = self.document(body)
+        self.check_body_links(rel, body_line, document.links, self._body_links)
+        f = Fields(data, rel, self.diags, "the article's front matter")
+        title = f.text("title", required=True) or slug
+        lang = self.lang(f)
+        seed = f.text("seed")
+        if seed and ("/" in seed or "\\" in seed or seed.startswith(".")):
+            f.error("seed", f"'seed' must be a file name in seeds/, not a path: {seed!r}",
+                    "write only the file name, e.g. 000_8b633944bfffd8f9.txt")
+        elif seed and not (self.src / "seeds" / seed).is_file():
+            f.error("seed", f"the seed '{seed}' is not in seeds/",
+                    "give the file name of the seed in seeds/, or remove 'seed'")
+        steps = []
+        items = f.items("translation_of", single_ok=True)
+        for index, item in enumerate(items):
+            sm = as_map(item, rel, items.where(index), self.diags, "a translation_of entry")
+            if sm is None:
+                continue
+            sf = Fields(sm, rel, self.diags, "a translation_of entry")
+            step = TranslationStep(url=sf.url("url", required=True), lang=self.lang(sf),
+                                   publisher=sf.ident("publisher"), title=sf.text("title"))
+            sf.finish()
+            steps.append((step, sm.where("publisher")))
+        article = Article(
+            slug=slug, title=title, date=f.date("date"), lang=lang, body=body,
+            document=document, origin=Origin(rel, 1, 1), seed=seed,
+            url=f.url("url"), publisher=f.ident("publisher"),
+            translation_of=tuple(s for s, _ in steps), authors=f.strings("authors"),
+            summary=f.text("summary"), draft=f.boolean("draft"), aliases=f.ids("aliases"),
+            extra=f.extra(),
+        )
+        f.finish()
+        self.record_aliases(rel, data, "article", slug, article.aliases)
+        self._pending_refs.append((rel, data.where("publisher"), article.publisher,
+                                   "publisher"))
+        for step, pos in steps:
+            self._pending_refs.append((rel, pos, step.publisher, "publisher"))
+        return article
 
     def read_pages(self) -> dict[str, FreePage]:
         pages: dict[str, FreePage] = {}
@@ -376,28 +462,10 @@ class _Reader:
         claims: dict[str, Claim] = {}
         links: list[tuple[str, Pos, str, str]] = list(self._body_links)
         for path in self.files("claims", ".yaml"):
-            slug = self.file_id(path, "claims file name (the article's slug)")
-            text = self.read_text(path)
-            if slug is None or text is None:
+            found = self.read_claims_path(path, articles)
+            if found is None:
                 continue
             rel = self.rel(path)
-            article = articles.get(slug)
-            # what a claims file yields depends on itself, its article and the site's
-            # language and ratings (a file without its article is never cached)
-            key = digest(rel, text, article.body if article else "", *self.config_key)
-            found = self.cache.claims_file(key) if article else None
-            if found is None:
-                try:
-                    data = load_yaml(text)  # not kept: the claims file's result is
-                except YamlError as exc:
-                    self.diags.error(rel, exc.pos, exc.message, exc.hint)
-                    continue
-                data = as_map(data, rel, (1, 1), self.diags, "a claims file")
-                if data is None:
-                    continue
-                found = self.read_claims_file(data, rel, slug, article, articles)
-                if article:
-                    self.cache.store_claims_file(key, found)
             self.diags.extend(found.diagnostics)
             links += found.links
             self._aliases += found.aliases
@@ -413,6 +481,33 @@ class _Reader:
         self.check_references(claims, entities, articles, pages, links)
         self.check_aliases({"article": set(articles), "claim": set(claims), "page": set(pages)})
         return dict(sorted(claims.items()))
+
+    def read_claims_path(self, path: Path, articles: dict[str, Article]) -> ClaimsFile | None:
+        """One claims file on its own (its diagnostics are in the result, not yet
+        reported); None when it cannot be read as a claims file at all."""
+        slug = self.file_id(path, "claims file name (the article's slug)")
+        text = self.read_text(path)
+        if slug is None or text is None:
+            return None
+        rel = self.rel(path)
+        article = articles.get(slug)
+        # what a claims file yields depends on itself, its article and the site's
+        # language and ratings (a file without its article is never cached)
+        key = digest(rel, text, article.body if article else "", *self.config_key)
+        found = self.cache.claims_file(key) if article else None
+        if found is None:
+            try:
+                data = load_yaml(text)  # not kept: the claims file's result is
+            except YamlError as exc:
+                self.diags.error(rel, exc.pos, exc.message, exc.hint)
+                return None
+            data = as_map(data, rel, (1, 1), self.diags, "a claims file")
+            if data is None:
+                return None
+            found = self.read_claims_file(data, rel, slug, article, articles)
+            if article:
+                self.cache.store_claims_file(key, found)
+        return found
 
     @property
     def config_key(self) -> tuple[str, ...]:

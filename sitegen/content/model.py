@@ -189,6 +189,39 @@ class Archive:
     # every file read (path relative to the site → sha256 of its bytes)
     sources: dict[str, str] = field(default_factory=dict)
 
+    def replacing(self, articles: dict[str, Article], claims: dict[str, Claim],
+                  sources: dict[str, str]) -> Archive:
+        """A copy in which some articles and claims are new versions of themselves
+        that keep their place: same ids, dates, ratings, claimants and entities
+        (content/load.py's reload_articles checks that). The derived lookups
+        computed so far are carried over with the new objects put in place of
+        the old, instead of being computed again over the whole archive."""
+        swap = self.swap_table(articles, claims)
+        # the keys of the lookups that can hold them: articles, claimants, entities
+        keys = set(articles)
+        for article in articles.values():
+            keys.update(m.entity for m in article.mentions)
+        for claim in claims.values():
+            keys.update((claim.article, claim.claimant, claim.actual_claimant, *claim.about))
+        copy = Archive(config=self.config, articles={**self.articles, **articles},
+                       claims={**self.claims, **claims}, entities=self.entities,
+                       pages=self.pages, sources=sources)
+        for name, value in self.__dict__.items():
+            if name in _DERIVED:
+                copy.__dict__[name] = _swapped(value, swap, keys)
+        return copy
+
+    def swap_table(self, articles: dict[str, Article],
+                   claims: dict[str, Claim]) -> dict[int, object]:
+        """id() of each replaced object of this archive → its new version (claims'
+        sources too: list pages show them)."""
+        swap: dict[int, object] = {id(self.articles[slug]): new for slug, new in articles.items()}
+        for claim_id, new in claims.items():
+            old = self.claims[claim_id]
+            swap[id(old)] = new
+            swap.update((id(a), b) for a, b in zip(old.sources, new.sources, strict=True))
+        return swap
+
     @cached_property
     def claims_by_article(self) -> dict[str, list[Claim]]:
         result: dict[str, list[Claim]] = defaultdict(list)
@@ -250,3 +283,21 @@ class Archive:
 
 
 _EPOCH = dt.date(1, 1, 1)
+
+
+def _swapped(value: Any, swap: dict[int, object], keys: set[str]) -> Any:
+    """A derived lookup (a list, or a dict of lists or counts) with objects
+    replaced; in a dict, only the lists under `keys` can hold them."""
+    if isinstance(value, list):
+        return [swap.get(id(item), item) for item in value]
+    if isinstance(value, dict):
+        copy = dict(value)
+        for key in keys & copy.keys():
+            if isinstance(copy[key], list):
+                copy[key] = [swap.get(id(item), item) for item in copy[key]]
+        return copy
+    return value
+
+
+_DERIVED = frozenset(name for name, member in vars(Archive).items()
+                     if isinstance(member, cached_property))

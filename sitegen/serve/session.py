@@ -41,10 +41,11 @@ class Session:
 
     def rebuild(self, changes: Iterable[str] = ()) -> RebuildReport:
         """Rebuild now (requests wait); bump the version so open pages reload."""
+        changes = set(changes)
         what = _describe(changes)
         with self.lock:
             try:
-                report = self.builder.rebuild()
+                report = self.builder.rebuild(changes or None)
             except Exception as exc:  # a bug: keep serving, say so in the page and terminal
                 self.log(traceback.format_exc())
                 report = RebuildReport(False, [Diagnostic(

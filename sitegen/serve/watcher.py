@@ -3,8 +3,8 @@
 watchdog reports several events per save (editors write a temporary file and
 rename it over the original) and hundreds for a `git checkout`; they are
 collected until the tree has been quiet for `quiet` seconds, then handed over
-as one set. Events that arrive during a rebuild start the next quiet period,
-so no change is missed: every rebuild reads the whole tree again anyway.
+as one set, which tells the builder what to read again. Events that arrive
+during a rebuild start the next quiet period, so no change is missed.
 """
 
 from __future__ import annotations

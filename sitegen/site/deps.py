@@ -120,12 +120,29 @@ def input_values(archive: Archive, templates: dict[str, str]) -> dict[str, str]:
         values[f"entity:{entity_id}"] = sources.get(f"content/entities/{entity_id}.yaml", "")
     for slug in archive.pages:
         values[f"page:{slug}"] = sources.get(f"content/pages/{slug}.md", "")
-    # "*" covers every file read and which articles are built (drafts are left
-    # out of lists without any file changing)
-    values["*"] = _hash([*(f"{k}={v}" for k, v in sorted(values.items())),
-                         *(f"{k}={v}" for k, v in sorted(sources.items())),
-                         *sorted(archive.articles)])
-    values.update(templates)  # after "*": a page's own templates are in its fingerprint
+    values["*"] = whole_archive_value(archive)
+    values.update(templates)
+    return values
+
+
+def whole_archive_value(archive: Archive) -> str:
+    """The value of "*": every file read, the base URL, and which articles are
+    built (drafts are left out of lists without any file changing). Every other
+    content value is a function of these."""
+    text = "\0".join([archive.config.base_url,
+                      *(f"{k}={v}" for k, v in sorted(archive.sources.items())),
+                      *sorted(archive.articles)])
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def article_values(archive: Archive, slugs: Iterable[str]) -> dict[str, str]:
+    """The values of the given articles' and their claims files' inputs, and of "*"
+    (to update input_values() after content/load.py's reload_articles)."""
+    sources = archive.sources
+    values = {"*": whole_archive_value(archive)}
+    for slug in slugs:
+        values[f"article:{slug}"] = sources.get(f"content/articles/{slug}.md", "")
+        values[f"claims:{slug}"] = sources.get(f"content/claims/{slug}.yaml", "")
     return values
 
 

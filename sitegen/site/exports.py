@@ -8,7 +8,7 @@ text (see content/document.py) and is described by schemas/claims.schema.json.
 from __future__ import annotations
 
 import json
-import weakref
+from collections.abc import Iterable
 from typing import Any
 
 from sitegen.content.model import Archive, Article, Claim, Entity
@@ -94,33 +94,32 @@ def claim_review(archive: Archive, claim: Claim) -> dict[str, Any] | None:
     return data
 
 
-# claim → (article, base_url, its line of claims.json): serve rebuilds reuse the
-# lines of claims that did not change (the loader keeps their Claim objects)
-_LINES: weakref.WeakKeyDictionary[Claim, tuple[Article, object, str]] = (
-    weakref.WeakKeyDictionary())
-
-
 def claims_json(archive: Archive) -> bytes:
     """Every claim with its fields, anchor selectors and absolute URLs."""
-    lines = []
-    base = archive.config.base_url
-    for claim in archive.claims.values():
-        article = archive.articles[claim.article]
-        rating = archive.config.rating(claim.rating)
-        context = (base, rating)  # Rating is a value: equal when its label and finality are
-        cached = _LINES.get(claim)
-        if cached is None or cached[0] is not article or cached[1] != context:
-            cached = (article, context, script_safe_json(_claim_record(archive, claim, article)))
-            _LINES[claim] = cached
-        lines.append(cached[2])
+    return claims_json_from(archive, claim_lines(archive).values())
+
+
+def claim_lines(archive: Archive) -> dict[str, bytes]:
+    """claims.json's line of every claim, by id, in the file's order (`serve` keeps
+    them and makes again only the lines of edited claims, with claim_line)."""
+    return {claim.id: claim_line(archive, claim) for claim in archive.claims.values()}
+
+
+def claim_line(archive: Archive, claim: Claim) -> bytes:
+    record = _claim_record(archive, claim, archive.articles[claim.article])
+    return script_safe_json(record).encode("utf-8")
+
+
+def claims_json_from(archive: Archive, lines: Iterable[bytes]) -> bytes:
+    """claims.json made of its claims' lines (claim_lines)."""
     head = {
         "$schema": _abs(archive, "claims.schema.json"),
         "version": CLAIMS_JSON_VERSION,
         "site": {"title": archive.config.title, "url": archive.config.base_url},
     }
     # one claim per line: readable in a diff, and json's fast encoder (no indent)
-    return (script_safe_json(head)[:-1] + ',"claims":[\n' + ",\n".join(lines)
-            + "\n]}\n").encode("utf-8")
+    return b"".join([script_safe_json(head)[:-1].encode("utf-8"), b',"claims":[\n',
+                     b",\n".join(lines), b"\n]}\n"])
 
 
 def _claim_record(archive: Archive, claim: Claim, article: Article) -> dict[str, Any]:

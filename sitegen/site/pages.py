@@ -13,9 +13,11 @@ Every page also depends on site.yaml, the templates and the navigation.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from sitegen.content.load import ENTITY_TYPES
@@ -142,25 +144,8 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
 
         text = load_ui_text([theme_dir()], config.language)
     plans: list[PagePlan] = [_home(archive)]
-    for article in archive.articles_newest_first:
-        plans.append(PagePlan(
-            url=urls.article_url(article.slug), template="article.html", kind="article",
-            title=article.title, lang=article.lang, lastmod=article.date,
-            description=article.summary,
-            context={"article": article, "claims": archive.claims_by_article.get(article.slug, []),
-                     "search": _article_search(archive, article)},
-            inputs=frozenset({f"article:{article.slug}", f"claims:{article.slug}",
-                              "entity-names", "ids"}),
-        ))
-    for claim in archive.claims.values():
-        plans.append(PagePlan(
-            url=urls.claim_url(claim.id), template="claim.html", kind="claim", title=claim.claim,
-            lang=claim.lang, lastmod=claim.modified, description=claim.claim,
-            context={"claim": claim, "article": archive.articles[claim.article],
-                     "search": _claim_search(archive, claim)},
-            inputs=frozenset({f"article:{claim.article}", f"claims:{claim.article}",
-                              "entity-names", "ids"}),
-        ))
+    plans += [_article_page(archive, article) for article in archive.articles_newest_first]
+    plans += [_claim_page(archive, claim) for claim in archive.claims.values()]
     for entity in sorted(archive.entities.values(), key=lambda e: e.id):
         plans.append(_entity_page(archive, entity))
     for page in archive.pages.values():
@@ -202,6 +187,73 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
                           title="robots.txt", lang=config.language, in_sitemap=False,
                           inputs=frozenset()))
     return plans
+
+
+def replan(archive: Archive, plans: Iterable[PagePlan],
+           swap: Mapping[int, object]) -> list[PagePlan] | None:
+    """The given pages planned again after content/load.py's reload_articles put new
+    versions of some articles and claims in place of the old (`swap`: id of the old
+    object → the new). The edit kept every page's place, so item pages are planned
+    afresh and list pages keep their items, swapped. None for a page that cannot be
+    planned again this way (the caller then plans the whole site)."""
+    replanned = []
+    for plan in plans:
+        context = plan.context
+        if plan.kind == "article":
+            replanned.append(_article_page(archive, archive.articles[context["article"].slug]))
+        elif plan.kind == "claim":
+            replanned.append(_claim_page(archive, archive.claims[context["claim"].id]))
+        elif plan.kind == "entity":
+            replanned.append(_entity_page(archive, archive.entities[context["entity"].id]))
+        elif plan.kind in ("list", "home"):
+            replanned.append(replace(plan, context=_swapped(context, swap)))
+        elif plan.kind == "feed":
+            fresh = {e.url: e for e in (_feed_entry(archive, new) for new in swap.values()) if e}
+            entries = [fresh.get(entry.url, entry) for entry in context["entries"]]
+            replanned.append(replace(plan, context={**context, "entries": entries}))
+        else:
+            return None
+    return replanned
+
+
+def _swapped(value: Any, swap: Mapping[int, object]) -> Any:
+    """A list page's data with the swapped objects replaced (see replan)."""
+    found = swap.get(id(value))
+    if found is not None:
+        return found
+    if isinstance(value, list):
+        return [_swapped(item, swap) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_swapped(item, swap) for item in value)
+    if isinstance(value, dict):
+        return {key: _swapped(item, swap) for key, item in value.items()}
+    if isinstance(value, (Pager, SourceUse)):
+        return replace(value, **{f.name: _swapped(getattr(value, f.name), swap)
+                                 for f in fields(value)})
+    return value
+
+
+def _article_page(archive: Archive, article: Article) -> PagePlan:
+    return PagePlan(
+        url=urls.article_url(article.slug), template="article.html", kind="article",
+        title=article.title, lang=article.lang, lastmod=article.date,
+        description=article.summary,
+        context={"article": article, "claims": archive.claims_by_article.get(article.slug, []),
+                 "search": _article_search(archive, article)},
+        inputs=frozenset({f"article:{article.slug}", f"claims:{article.slug}",
+                          "entity-names", "ids"}),
+    )
+
+
+def _claim_page(archive: Archive, claim: Claim) -> PagePlan:
+    return PagePlan(
+        url=urls.claim_url(claim.id), template="claim.html", kind="claim", title=claim.claim,
+        lang=claim.lang, lastmod=claim.modified, description=claim.claim,
+        context={"claim": claim, "article": archive.articles[claim.article],
+                 "search": _claim_search(archive, claim)},
+        inputs=frozenset({f"article:{claim.article}", f"claims:{claim.article}",
+                          "entity-names", "ids"}),
+    )
 
 
 def _redirects(archive: Archive) -> list[PagePlan]:
@@ -391,17 +443,21 @@ class FeedEntry:
 
 
 def _feed_entries(archive: Archive) -> list[FeedEntry]:
-    entries = []
-    for article in archive.articles.values():
-        if article.date:
-            entries.append(FeedEntry("article", urls.article_url(article.slug), article.title,
-                                     article.date, article.date, article.summary, article.lang))
-    for claim in archive.claims.values():
-        if claim.reviewed:
-            rating = archive.config.rating(claim.rating)
-            label = rating.label if rating else claim.rating
-            entries.append(FeedEntry("claim", urls.claim_url(claim.id), claim.claim,
-                                     claim.reviewed, claim.modified or claim.reviewed,
-                                     f"Rating: {label}.", claim.lang))
-    entries.sort(key=lambda e: (e.updated, e.url), reverse=True)
-    return entries[:FEED_ENTRIES]
+    entries = (_feed_entry(archive, item)
+               for item in (*archive.articles.values(), *archive.claims.values()))
+    return heapq.nlargest(FEED_ENTRIES, (e for e in entries if e is not None),
+                          key=lambda e: (e.updated, e.url))
+
+
+def _feed_entry(archive: Archive, item: object) -> FeedEntry | None:
+    """An article's or claim's entry in the feed (None without a date)."""
+    if isinstance(item, Article) and item.date:
+        return FeedEntry("article", urls.article_url(item.slug), item.title,
+                         item.date, item.date, item.summary, item.lang)
+    if isinstance(item, Claim) and item.reviewed:
+        rating = archive.config.rating(item.rating)
+        label = rating.label if rating else item.rating
+        return FeedEntry("claim", urls.claim_url(item.id), item.claim,
+                         item.reviewed, item.modified or item.reviewed,
+                         f"Rating: {label}.", item.lang)
+    return None

@@ -76,7 +76,9 @@ class Memo:
     """`{% call memo(key...) %}...{% endcall %}`: the block is rendered once per
     key and reused (site header and footer by page depth, claim list items):
     the same HTML on thousands of pages. Keys must hold everything the block
-    depends on; `clear()` forgets all (the content changed)."""
+    depends on: content objects themselves rather than their ids, since a
+    `serve` rebuild swaps edited objects for new ones and keeps this memo;
+    `clear()` forgets all (after other changes)."""
 
     def __init__(self) -> None:
         self.store: dict[tuple[object, ...], str] = {}
