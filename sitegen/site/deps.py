@@ -135,11 +135,12 @@ def whole_archive_value(archive: Archive) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def article_values(archive: Archive, slugs: Iterable[str]) -> dict[str, str]:
+def article_values(archive: Archive, slugs: Iterable[str],
+                   whole: bool = True) -> dict[str, str]:
     """The values of the given articles' and their claims files' inputs, and of "*"
-    (to update input_values() after content/load.py's reload_articles)."""
+    if `whole` (to update input_values() after content/load.py's reload_articles)."""
     sources = archive.sources
-    values = {"*": whole_archive_value(archive)}
+    values = {"*": whole_archive_value(archive)} if whole else {}
     for slug in slugs:
         values[f"article:{slug}"] = sources.get(f"content/articles/{slug}.md", "")
         values[f"claims:{slug}"] = sources.get(f"content/claims/{slug}.yaml", "")

@@ -6,7 +6,8 @@ only the pages whose inputs changed (see site/deps.py). An input names what a
 page shows: "article:<slug>", "claims:<slug>", "entity:<id>", "page:<slug>"
 (one file each), "entity-names" (every entity's id, name and aliases: names
 in links and the mentions found in texts), "ids" (which ids exist, for
-claim:/entity: links), or "*" (the whole archive: lists, feed, sitemap).
+claim:/entity: links), or "*" (the whole archive; the default, though every
+page of the theme declares what it shows).
 Every page also depends on site.yaml, the templates and the navigation.
 """
 
@@ -180,9 +181,12 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
                           title=text("not_found_title"), lang=config.language,
                           root=config.base_path,
                           in_sitemap=False, inputs=frozenset()))
+    entries = _feed_entries(archive)
     plans.append(PagePlan(url="feed.xml", template="feed.xml", kind="feed", title=config.title,
                           lang=config.language, in_sitemap=False,
-                          context={"entries": _feed_entries(archive)}))
+                          context={"entries": entries},
+                          inputs=frozenset(entry.input for entry in entries),
+                          signature="\n".join(f"{e.url} {e.updated}" for e in entries)))
     plans.append(PagePlan(url="robots.txt", template="robots.txt", kind="robots",
                           title="robots.txt", lang=config.language, in_sitemap=False,
                           inputs=frozenset()))
@@ -440,6 +444,7 @@ class FeedEntry:
     updated: dt.date
     summary: str
     lang: str
+    input: str  # the file it comes from ("article:<slug>", "claims:<slug>")
 
 
 def _feed_entries(archive: Archive) -> list[FeedEntry]:
@@ -453,11 +458,11 @@ def _feed_entry(archive: Archive, item: object) -> FeedEntry | None:
     """An article's or claim's entry in the feed (None without a date)."""
     if isinstance(item, Article) and item.date:
         return FeedEntry("article", urls.article_url(item.slug), item.title,
-                         item.date, item.date, item.summary, item.lang)
+                         item.date, item.date, item.summary, item.lang, f"article:{item.slug}")
     if isinstance(item, Claim) and item.reviewed:
         rating = archive.config.rating(item.rating)
         label = rating.label if rating else item.rating
         return FeedEntry("claim", urls.claim_url(item.id), item.claim,
                          item.reviewed, item.modified or item.reviewed,
-                         f"Rating: {label}.", item.lang)
+                         f"Rating: {label}.", item.lang, f"claims:{item.article}")
     return None

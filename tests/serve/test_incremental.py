@@ -128,3 +128,120 @@ def test_errors_keep_the_last_good_site(site: Path, tmp_path: Path) -> None:
     _edit(site, BUDGET, "rating: no-verdit", "rating: wrong")
     assert builder.rebuild().ok
     _assert_same_as_clean_build(site, out, tmp_path)
+
+
+HARBOUR = "content/claims/harbour-expansion-will-double-cargo.yaml"
+HARBOUR_ARTICLE = "content/articles/harbour-expansion-will-double-cargo.md"
+BUDGET_ARTICLE = "content/articles/council-budget-vote.md"
+
+# (file, old, new): edits that change what pages show but not where anything is
+# listed, so `serve` reads only the edited files again (the short way)
+IN_PLACE_EDITS = [
+    (BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2]."),  # a review
+    (BUDGET, 'claim: "This is the fairest town budget in a generation"',
+     'claim: "The fairest budget <b>in</b> a generation"'),  # a claim's wording, escaped
+    (BUDGET, "date: 2024-04-09", "date: 2024-04-08"),  # a source's date (on sources/ pages)
+    (HARBOUR, 'note: "Both berths scheduled to open in autumn 2026."',
+     'note: "Both berths scheduled for autumn 2026."'),
+    (HARBOUR, "rating still pending.", "rating still pending (board minutes)."),  # an update
+    (HARBOUR_ARTICLE, "Harbour expansion will double cargo,", "Harbour plan will double cargo,"),
+    (HARBOUR_ARTICLE, "which limits the harbour", "which restricts the harbour"),  # body text
+    (BUDGET_ARTICLE, "which runs to 212 pages", "which runs to 214 pages"),
+]
+
+
+def _fresh_fingerprints(site: Path, tmp_path: Path) -> dict[str, str]:
+    fresh = IncrementalBuilder(site, tmp_path / "fresh")
+    assert fresh.rebuild().ok
+    shutil.rmtree(tmp_path / "fresh")
+    return fresh.fingerprints
+
+
+@pytest.mark.parametrize("edit", IN_PLACE_EDITS, ids=lambda e: e[2][:30])
+def test_an_in_place_edit_reads_only_its_files_and_equals_a_clean_build(
+        site: Path, tmp_path: Path, edit: tuple[str, str, str]) -> None:
+    path, old, new = edit
+    short, whole = IncrementalBuilder(site, tmp_path / "short"), IncrementalBuilder(
+        site, tmp_path / "whole")
+    assert short.rebuild().ok and whole.rebuild().ok
+    _edit(site, path, old, new)
+    report = short.rebuild({path})
+    assert report.ok and not report.whole
+    # the same pages as reading everything again renders, and the same state after
+    reference = whole.rebuild()
+    assert reference.whole
+    assert sorted(report.rendered_urls) == sorted(reference.rendered_urls)
+    assert report.rendered > 0
+    assert short.fingerprints == _fresh_fingerprints(site, tmp_path)
+    _assert_same_as_clean_build(site, tmp_path / "short", tmp_path)
+
+
+def test_a_series_of_in_place_edits_stays_equal_to_a_clean_build(site: Path,
+                                                                  tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    assert builder.rebuild().ok
+    for path, old, new in IN_PLACE_EDITS:
+        _edit(site, path, old, new)
+        report = builder.rebuild({path})
+        assert report.ok and not report.whole, path
+    # objects swapped by earlier edits are found again by later ones (the article
+    # list holds the article edited last, not the one read first)
+    assert builder.fingerprints == _fresh_fingerprints(site, tmp_path)
+    _assert_same_as_clean_build(site, out, tmp_path)
+
+
+@pytest.mark.parametrize(("path", "old", "new"), [
+    (BUDGET, "rating: no-verdict", "rating: wrong"),  # moves the claim between lists
+    (BUDGET, "about: [port-ellery]", "about: [port-ellery, tobias-wren]"),
+    (BUDGET, "reviewed: 2024-04-12", "reviewed: 2024-04-13"),  # order by date
+    (BUDGET, 'title: "Budget 2025"', 'title: "Budget 2025 & more"'),  # order of sources/
+    (BUDGET, "the rest of the town [2].", "the rest of the [town](entity:port-ellery)."),
+    (BUDGET_ARTICLE, "date: 2024-04-10", "date: 2024-04-11"),
+    (BUDGET_ARTICLE, "that the Ellery Port Authority expects", "that the port expects"),
+    ("content/entities/tobias-wren.yaml", "name: Tobias Wren", "name: Tobias J. Wren"),
+])
+def test_an_edit_that_moves_things_reads_everything(site: Path, tmp_path: Path, path: str,
+                                                    old: str, new: str) -> None:
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    assert builder.rebuild().ok
+    _edit(site, path, old, new)
+    report = builder.rebuild({path})
+    assert report.ok and report.whole
+    assert builder.fingerprints == _fresh_fingerprints(site, tmp_path)
+    _assert_same_as_clean_build(site, out, tmp_path)
+
+
+def test_an_error_in_an_edited_file_is_reported_and_the_next_fix_reads_everything(
+        site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    assert builder.rebuild().ok
+    before = _site_files(out)
+    _edit(site, BUDGET, "quote: \"the fairest budget", "quote: \"the fairest budgett")
+    report = builder.rebuild({BUDGET})
+    assert not report.ok
+    assert [(d.path, d.severity) for d in report.diagnostics] == [(BUDGET, "error")]
+    assert "quote" in report.diagnostics[0].message
+    assert _site_files(out) == before
+    _edit(site, BUDGET, "quote: \"the fairest budgett", "quote: \"the fairest budget")
+    _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    report = builder.rebuild({BUDGET})
+    assert report.ok and report.whole  # after a failure the whole archive is read again
+    assert builder.rebuild({BUDGET}).whole is False  # then the short way again
+    _assert_same_as_clean_build(site, out, tmp_path)
+
+
+@pytest.mark.parametrize("changed", [
+    {"content/claims/new-article.yaml"},  # a file that was not there
+    {"content/claims/"},  # a folder moved or deleted
+    {"templates/claim.html"},
+    {"site.yaml"},
+    {BUDGET, "content/entities/port-ellery.yaml"},
+])
+def test_changes_beyond_articles_and_claims_files_read_everything(
+        site: Path, tmp_path: Path, changed: set[str]) -> None:
+    builder = IncrementalBuilder(site, tmp_path / "out")
+    assert builder.rebuild().ok
+    assert builder.rebuild(changed).whole

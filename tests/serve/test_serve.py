@@ -302,3 +302,35 @@ def test_search_finds_edited_text_after_the_refresh(browser: Browser, preview: P
             "This is the fairest town budget in a generation", timeout=15000)
     finally:
         page.close()
+
+
+def test_search_refresh_indexes_again_only_the_bundles_an_edit_touched(tmp_path: Path) -> None:
+    from sitegen.serve.session import Session
+
+    site = tmp_path / "site"
+    shutil.copytree(MINI, site)
+    (site / "content/articles/hafen-abstimmung.md").write_text(
+        "---\ntitle: Stadtrat stimmt über den Hafen ab\ndate: 2024-04-11\nlang: de\n---\n\n"
+        "Der Stadtrat von Port Ellery hat über die Erweiterung des Hafens abgestimmt.\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    logged: list[str] = []
+    session = Session(site, out, log=logged.append)
+    search = session.search
+    assert search is not None
+    try:
+        assert session.rebuild().ok
+        assert search.wait(1, timeout=60)
+        assert search.last == ["de", "en"]
+        german = (out / "pagefind/de/pagefind-entry.json").stat().st_ino
+        english = (out / "pagefind/en/pagefind-entry.json").read_bytes()
+        _edit(site, BUDGET, '"Fairest" is a judgement', '"Fairest" is a zyzzyvaword')
+        report = session.rebuild({BUDGET})
+        assert report.ok and not report.whole
+        assert search.wait(2, timeout=60)
+        assert search.last == ["en"]  # the German bundle has no page that changed
+        assert (out / "pagefind/de/pagefind-entry.json").stat().st_ino == german
+        assert (out / "pagefind/en/pagefind-entry.json").read_bytes() != english
+        assert any("in 1 of 2 bundle(s)" in line for line in logged), logged
+    finally:
+        session.close()
