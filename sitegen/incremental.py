@@ -99,7 +99,13 @@ class IncrementalBuilder:
         in '/'), if known; edits to articles and claims then take the short way."""
         started = time.perf_counter()
         slugs = edited_articles(changed) if changed is not None and self.ok else None
-        report = self._rebuild_articles(slugs, started) if slugs else None
+        report = None
+        if slugs:
+            # the GC would scan the new archive's copies of the lookups (hundreds of
+            # thousands of references) again and again; they are frozen afterwards
+            # like the rest of the archive, until the next whole rebuild
+            with long_lived():
+                report = self._rebuild_articles(slugs, started)
         if report is None:
             report = self._rebuild_all(started)
         self.ok = report.ok
