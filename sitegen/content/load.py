@@ -9,6 +9,7 @@ claims refer to all the others.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -203,6 +204,7 @@ class _Reader:
         self.diags = diags
         self.cache = cache
         self.sources: dict[str, str] = {}  # file read → sha256 of its bytes
+        self._prefix = os.fspath(src / "x")[:-1]  # "" for Path("."), as pathlib joins it
         # (file, position, entity id, field) of article references, checked with the claims'
         self._pending_refs: list[tuple[str, Pos, str, str]] = []
         # (file, position, 'scheme:id' link, field) found in article and page bodies
@@ -213,6 +215,9 @@ class _Reader:
     # -- files ---------------------------------------------------------------
 
     def rel(self, path: Path) -> str:
+        text = os.fspath(path)
+        if text.startswith(self._prefix):  # every file files() lists: no pathlib per file
+            return text[len(self._prefix):].replace(os.sep, "/")
         return path.relative_to(self.src).as_posix()
 
     def files(self, folder: str, suffix: str) -> list[Path]:

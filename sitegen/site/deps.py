@@ -28,11 +28,9 @@ EVERY_PAGE = ("config", "nav")
 
 
 def _hash(parts: Iterable[str]) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\0")
-    return digest.hexdigest()
+    """sha256 of the parts, each followed by a NUL (one encode: this runs per page)."""
+    text = "".join(f"{part}\0" for part in parts)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def tree_hash(folders: Iterable[Path]) -> str:
@@ -105,8 +103,10 @@ def input_values(archive: Archive, templates: dict[str, str]) -> dict[str, str]:
     values = {
         "config": _hash([sources.get(CONFIG_FILE, ""), config.base_url]),
         "nav": _hash(f"{slug}={page.title}" for slug, page in sorted(archive.pages.items())),
+        # what other pages show of an entity: its name (links, mentions), type and
+        # QID (the ClaimReview JSON-LD of claim pages), aliases (mentions found)
         "entity-names": _hash(
-            f"{e.id}|{e.name}|{e.type}|{'|'.join(e.aliases)}"
+            f"{e.id}|{e.name}|{e.type}|{e.wikidata}|{'|'.join(e.aliases)}"
             for e in sorted(archive.entities.values(), key=lambda e: e.id)),
         "ids": _hash([*(f"c:{i}" for i in sorted(archive.claims)),
                       *(f"e:{i}" for i in sorted(archive.entities)),

@@ -4,8 +4,8 @@ Planning is separate from rendering so that the whole site is known before
 any page is written (links, sitemap, feed), and so that `serve` re-renders
 only the pages whose inputs changed (see site/deps.py). An input names what a
 page shows: "article:<slug>", "claims:<slug>", "entity:<id>", "page:<slug>"
-(one file each), "entity-names" (every entity's id, name and aliases: names
-in links and the mentions found in texts), "ids" (which ids exist, for
+(one file each), "entity-names" (every entity's id, name, type, QID and
+aliases: names in links, JSON-LD and the mentions found in texts), "ids" (which ids exist, for
 claim:/entity: links), or "*" (the whole archive; the default, though every
 page of the theme declares what it shows).
 Every page also depends on site.yaml, the templates and the navigation.
@@ -342,12 +342,12 @@ def _entity_page(archive: Archive, entity: Entity) -> PagePlan:
 
 
 def _claims_by_rating(archive: Archive) -> list[tuple[str, list[Claim]]]:
-    groups = []
-    for rating in archive.config.ratings:
-        claims = [c for c in archive.claims_newest_first if c.rating == rating.id]
-        if claims:
-            groups.append((rating.id, claims))
-    return groups
+    groups: dict[str, list[Claim]] = {rating.id: [] for rating in archive.config.ratings}
+    for claim in archive.claims_newest_first:
+        group = groups.get(claim.rating)
+        if group is not None:
+            group.append(claim)
+    return [(rating_id, claims) for rating_id, claims in groups.items() if claims]
 
 
 def _entities_by_type(archive: Archive) -> list[tuple[str, list[Entity]]]:
