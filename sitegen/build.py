@@ -95,7 +95,8 @@ def load_checked(options: BuildOptions, notes: list[str] | None = None
         cache, note = LoadCache.open(folder)
         if note and notes is not None:
             notes.append(note)
-    loaded = load_archive(options.src, drafts=options.drafts, cache=cache)
+    loaded = load_archive(options.src, drafts=options.drafts, cache=cache,
+                          parallel=options.workers != 1)
     if options.cache and cache.changed:
         cache.save(folder)
     diags = loaded.diagnostics

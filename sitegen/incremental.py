@@ -177,7 +177,8 @@ class IncrementalBuilder:
     def _rebuild_all(self, started: float) -> RebuildReport:
         gc.unfreeze()  # the last rebuild's archive: collectable again once replaced
         with long_lived():
-            loaded = load_archive(self.src, drafts=self.drafts, cache=self.cache)
+            loaded = load_archive(self.src, drafts=self.drafts, cache=self.cache,
+                                  parallel=True)
         diags = loaded.diagnostics
         diags.extend(template_syntax(self.src))
         if loaded.archive is None or diags.errors:

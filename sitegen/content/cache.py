@@ -161,6 +161,26 @@ class LoadCache:
         key = (self._finder[0], digest(body))
         return self._get(self.found, key, lambda: finder.in_document(self.document(body)))
 
+    def empty_copy(self) -> LoadCache:
+        """An empty cache that shares this one's mention finder (built once for
+        all of content/parallel.py's chunks)."""
+        copy = LoadCache(keep_anchorers=self.keep_anchorers)
+        copy._finder = self._finder
+        return copy
+
+    def entries(self) -> dict[str, dict[Any, Any]]:
+        """The cache's tables (what another process sends to merge())."""
+        return self._tables()
+
+    def merge(self, tables: dict[str, dict[Any, Any]]) -> None:
+        """Take in the entries of another cache's tables (entries())."""
+        for name, table in tables.items():
+            mine: dict[Any, Any] = getattr(self, name)
+            for key, value in table.items():
+                if key not in mine:
+                    mine[key] = value
+                    self.added += 1
+
     @property
     def changed(self) -> bool:
         """Whether entries were computed or forgotten since begin()."""

@@ -59,15 +59,21 @@ class LoadResult:
     diagnostics: Diagnostics
 
 
-def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = None) -> LoadResult:
+def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = None,
+                 parallel: bool = False) -> LoadResult:
     """Read and validate a whole site. `archive` is None only when site.yaml
     is unusable; otherwise it holds everything that could be read, and
-    `archive.sources` the hash of every file read (the inputs of the build)."""
+    `archive.sources` the hash of every file read (the inputs of the build).
+    `parallel`: parse a large archive on every CPU first (content/parallel.py)."""
     diags = Diagnostics()
     config = load_config(src, diags)
     if config is None:
         return LoadResult(None, diags)
     cache = cache or LoadCache(keep_anchorers=False)
+    if parallel:
+        from sitegen.content.parallel import read_in_parallel
+
+        read_in_parallel(src, config, cache)
     cache.begin()
     reader = _Reader(src, config, diags, cache)
     entities = reader.read_entities()

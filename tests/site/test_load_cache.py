@@ -51,6 +51,39 @@ def test_cached_and_uncached_loads_give_the_same_archive(site: Path) -> None:
     assert fresh.diagnostics.sorted() == cached.diagnostics.sorted()
 
 
+def test_a_parallel_read_gives_what_a_sequential_one_gives(
+        site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen.config import load_config
+    from sitegen.content import parallel
+    from sitegen.diagnostics import Diagnostics
+
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)  # the mini site has 3 articles
+    monkeypatch.setattr(parallel, "CHUNK", 1)  # one article per task, over two workers
+    # a file-local error and a cross-file one, which the workers must not swallow
+    edit(site, BUDGET, "rating: no-verdict", "rating: no-verdit")
+    edit(site, BUDGET, "about: [port-ellery]", "about: [port-elery]")
+    sequential = load_archive(site)
+    cache = LoadCache(keep_anchorers=False)
+    config = load_config(site, Diagnostics())
+    assert config is not None
+    assert parallel.read_in_parallel(site, config, cache, workers=2) == 2
+    parsed = cache.size
+    assert parsed > 0
+    result = load_archive(site, cache=cache)
+    assert cache.added == 0  # the single pass found every parse result in the cache
+    assert result.archive is not None and sequential.archive is not None
+    assert list(result.archive.claims) == list(sequential.archive.claims)
+    for claim_id, claim in sequential.archive.claims.items():
+        other = result.archive.claims[claim_id]
+        assert (claim.anchor, claim.review_html.html, claim.number) == (
+            other.anchor, other.review_html.html, other.number)
+    for slug, article in sequential.archive.articles.items():
+        assert article.mentions == result.archive.articles[slug].mentions
+    assert result.diagnostics.sorted() == sequential.diagnostics.sorted()
+    assert {d.message for d in result.diagnostics.errors} >= {
+        "unknown rating 'no-verdit'", "unknown entity 'port-elery' in 'about'"}
+
+
 class _Payload:
     """Unpickling this would create a file: proof that a cache was trusted."""
 
