@@ -60,6 +60,7 @@ class RebuildReport:
     seconds: float = 0.0
     search_changed: bool = False  # a searchable page was added, changed or removed
     rendered_urls: tuple[str, ...] = ()
+    changed_paths: tuple[str, ...] = ()  # output files written or removed
     whole: bool = True  # the whole archive was read and planned again
 
 
@@ -139,7 +140,8 @@ class IncrementalBuilder:
             self._env = None
             return RebuildReport(False, sorted(exc.diagnostics, key=Diagnostic.sort_key),
                                  seconds=time.perf_counter() - started, whole=False)
-        written = sum(self._write(path, data) for path, data in sorted(files.items()))
+        changed = [path for path, data in sorted(files.items()) if self._write(path, data)]
+        written = len(changed)
         edited = {c.id: claim_line(archive, c) for slug in slugs
                   for c in archive.claims_by_article.get(slug, [])}
         lines = self.claim_lines
@@ -163,7 +165,8 @@ class IncrementalBuilder:
         return RebuildReport(True, self.diagnostics, rendered=len(todo), written=written,
                              seconds=time.perf_counter() - started,
                              search_changed=any(p.searchable for p in todo),
-                             rendered_urls=tuple(p.url for p in todo), whole=False)
+                             rendered_urls=tuple(p.url for p in todo),
+                             changed_paths=tuple(changed), whole=False)
 
     def _use(self, plan: PagePlan, used: bool) -> None:
         """Record (or forget) which inputs the page uses."""
@@ -209,7 +212,8 @@ class IncrementalBuilder:
         current = set(fingerprints) | set(files)
         with self._exports_lock:  # claims.json too: no deferred one may follow it
             self._pending_export = None
-            written = sum(self._write(path, data) for path, data in sorted(files.items()))
+            changed = [path for path, data in sorted(files.items()) if self._write(path, data)]
+            written = len(changed)
         gone = sorted(path for path in self.written if path not in current)
         for path in gone:
             self._remove(path)
@@ -226,7 +230,8 @@ class IncrementalBuilder:
         return RebuildReport(True, self.diagnostics, rendered=len(todo), written=written,
                              removed=len(gone), seconds=time.perf_counter() - started,
                              search_changed=search_changed,
-                             rendered_urls=tuple(p.url for p in todo))
+                             rendered_urls=tuple(p.url for p in todo),
+                             changed_paths=(*changed, *gone))
 
     def write_exports(self) -> int:
         """Write claims.json if a rebuild left it to write (defer_exports); returns

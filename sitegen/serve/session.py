@@ -18,7 +18,6 @@ from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, format_report
 from sitegen.incremental import IncrementalBuilder, RebuildReport
-from sitegen.site import urls
 from sitegen.site.search import SEARCH_DIR, SearchError, bundles, run_pagefind, stage_pages
 
 
@@ -65,7 +64,7 @@ class Session:
             self.log(f"[{stamp}] {what}: {report.rendered} pages rendered, {report.written} files "
                      f"written, {report.removed} removed, {ms:.0f} ms")
             if report.search_changed and self.search is not None:
-                self.search.request(urls.output_path(url) for url in report.rendered_urls)
+                self.search.request(report.changed_paths)
         else:
             errors = sum(d.severity == "error" for d in report.diagnostics)
             self.log(f"[{stamp}] {what}: {errors} error(s), shown in the browser; "
@@ -98,9 +97,9 @@ def _describe(changes: Iterable[str]) -> str:
 class SearchRefresher:
     """Refreshes the Pagefind index in the background after rebuilds: at most
     one refresh runs, and requests made meanwhile coalesce into one more. Only
-    the bundles (site/search.py) holding a page rendered since the last refresh,
-    or whose set of pages changed, are indexed again: at 10,000 articles a claim
-    edit touches a few of a dozen bundles."""
+    the bundles (site/search.py) holding a page whose file changed since the
+    last refresh, or whose set of pages changed, are indexed again: at 10,000
+    articles a review edit touches one or two of a dozen bundles."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -109,7 +108,7 @@ class SearchRefresher:
         self.generation = 0
         self.done = threading.Condition()
         self.completed = 0  # refreshes finished (tests wait on it)
-        self.dirty: set[str] = set()  # output paths rendered since the last refresh began
+        self.dirty: set[str] = set()  # output files changed since the last refresh began
         self.indexed: dict[str, frozenset[str]] = {}  # bundle → its pages when last indexed
         self.last: list[str] = []  # the bundles the last refresh indexed
         self.thread = threading.Thread(target=self._run, name="sitegen-search", daemon=True)
