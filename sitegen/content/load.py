@@ -70,11 +70,11 @@ def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = N
     if config is None:
         return LoadResult(None, diags)
     cache = cache or LoadCache(keep_anchorers=False)
+    cache.begin()  # before the parallel read: what it adds is new, and to be saved
     if parallel:
         from sitegen.content.parallel import read_in_parallel
 
         read_in_parallel(src, config, cache)
-    cache.begin()
     reader = _Reader(src, config, diags, cache)
     entities = reader.read_entities()
     articles = reader.read_articles()

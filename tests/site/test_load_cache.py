@@ -13,6 +13,7 @@ from sitegen.build import BuildOptions, build
 from sitegen.content import cache as load_cache
 from sitegen.content.cache import CACHE_FILE, MAGIC, LoadCache, code_key
 from sitegen.content.load import load_archive
+from sitegen.diagnostics import ContentError
 from tests.site.conftest import BUDGET, assert_equals_clean_build, edit
 
 
@@ -71,6 +72,12 @@ def test_a_parallel_read_gives_what_a_sequential_one_gives(
     assert parsed > 0
     result = load_archive(site, cache=cache)
     assert cache.added == 0  # the single pass found every parse result in the cache
+    # through a build (failing here, on the errors), the parallel read's results are
+    # saved for the next build
+    with pytest.raises(ContentError):
+        build(BuildOptions(src=site, out=site.parent / "out", search=False, workers=2))
+    saved, note = LoadCache.open(site / ".sitegen-cache")
+    assert note == "" and saved.size >= parsed
     assert result.archive is not None and sequential.archive is not None
     assert list(result.archive.claims) == list(sequential.archive.claims)
     for claim_id, claim in sequential.archive.claims.items():
