@@ -10,7 +10,6 @@ import contextlib
 import gc
 import hashlib
 import multiprocessing
-import os
 import time
 import traceback
 from collections import Counter
@@ -26,7 +25,7 @@ from sitegen.content.cache import LoadCache
 from sitegen.content.load import load_archive
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
-from sitegen.memory import affordable, own_rss_bytes
+from sitegen.memory import affordable, own_rss_bytes, usable_cpus
 from sitegen.schemas import schema_dir
 from sitegen.site import urls
 from sitegen.site.annotate import render_article_body, render_passage
@@ -241,10 +240,9 @@ def default_workers(pages: int) -> int:
     copy, page by page, what it reads, so each may come to need as much as the parent
     holds now (a 100,000-article archive is ~12 GB). When not even two fit, the pages
     are rendered in this process."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if pages < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    count = affordable(max(1, min(cpus or 1, 8)), own_rss_bytes() or 0)
+    count = affordable(min(usable_cpus(), 8), own_rss_bytes() or 0)
     return count if count > 1 else 1
 
 

@@ -1,11 +1,19 @@
-"""How much memory the machine can still give, for choosing how much to run at once.
+"""What the machine can give, for choosing how much to run at once: CPUs, and
+memory still available.
 
-Linux only (/proc); elsewhere nothing is known and callers keep their defaults.
+Memory is known on Linux only (/proc); elsewhere callers keep their defaults.
 """
 
 from __future__ import annotations
 
 import os
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the OS tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def available_bytes() -> int | None:

@@ -168,10 +168,6 @@ class LoadCache:
         copy._finder = self._finder
         return copy
 
-    def entries(self) -> dict[str, dict[Any, Any]]:
-        """The cache's tables (what another process sends to merge())."""
-        return self._tables()
-
     def merge(self, tables: dict[str, dict[Any, Any]]) -> None:
         """Take in the entries of another cache's tables (entries())."""
         for name, table in tables.items():
@@ -200,11 +196,13 @@ class LoadCache:
 
     @property
     def size(self) -> int:
-        return sum(len(table) for table in self._tables().values())
+        return sum(len(table) for table in self.entries().values())
 
     # -- persistence ------------------------------------------------------------
 
-    def _tables(self) -> dict[str, dict[Any, Any]]:
+    def entries(self) -> dict[str, dict[Any, Any]]:
+        """The cache's tables by name: what is saved, and what another process
+        sends to merge()."""
         return {"yaml": {k: v for k, v in self.yaml.items() if not isinstance(v, YamlError)},
                 "documents": self.documents, "markup": self.markup,
                 "claims_files": self.claims_files, "found": self.found}
@@ -222,7 +220,7 @@ class LoadCache:
             return
         folder.mkdir(exist_ok=True)
         path = folder / CACHE_FILE
-        live = [(number, entry) for number, table in enumerate(self._tables().values())
+        live = [(number, entry) for number, table in enumerate(self.entries().values())
                 for entry in table.items()]
         stored = self._stored if self._stored_path == path else set()
         fresh = [(n, e) for n, e in live if (n, e[0]) not in stored]
@@ -258,7 +256,7 @@ class LoadCache:
             return cache, ""
         ignored = "ignored (it will be rebuilt)"
         code = code_key()
-        tables = list(cache._tables())
+        tables = list(cache.entries())
         try:
             with open(path, "rb") as stream:
                 head = stream.read(len(MAGIC) + len(code))

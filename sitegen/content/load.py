@@ -104,7 +104,7 @@ class Reloaded:
     """Articles and their claims read again into an archive (reload_articles)."""
 
     archive: Archive
-    swap: dict[int, object]  # id() of each replaced article and claim → its new version
+    swap: dict[int, object]  # id() of each replaced object → its new version (replacing())
     files: frozenset[str]  # the files read again, relative to the site
     diagnostics: list[Diagnostic]  # theirs: they replace what these files had before
 
@@ -159,8 +159,8 @@ def reload_articles(src: Path, archive: Archive, cache: LoadCache,
         claims.update((claim.id, claim) for claim in new_claims)
     if diags.errors:
         return None
-    new = archive.replacing(articles, claims, {**archive.sources, **reader.sources})
-    return Reloaded(new, archive.swap_table(articles, claims), frozenset(files), list(diags))
+    new, swap = archive.replacing(articles, claims, {**archive.sources, **reader.sources})
+    return Reloaded(new, swap, frozenset(files), list(diags))
 
 
 def _article_place(article: Article) -> tuple[object, ...]:

@@ -190,13 +190,19 @@ class Archive:
     sources: dict[str, str] = field(default_factory=dict)
 
     def replacing(self, articles: dict[str, Article], claims: dict[str, Claim],
-                  sources: dict[str, str]) -> Archive:
+                  sources: dict[str, str]) -> tuple[Archive, dict[int, object]]:
         """A copy in which some articles and claims are new versions of themselves
         that keep their place: same ids, dates, ratings, claimants and entities
         (content/load.py's reload_articles checks that). The derived lookups
         computed so far are carried over with the new objects put in place of
-        the old, instead of being computed again over the whole archive."""
-        swap = self.swap_table(articles, claims)
+        the old, instead of being computed again over the whole archive. Returns the
+        copy and the swap table: id() of each replaced object → its new version
+        (claims' sources too: list pages show them)."""
+        swap: dict[int, object] = {id(self.articles[slug]): new for slug, new in articles.items()}
+        for claim_id, new in claims.items():
+            old = self.claims[claim_id]
+            swap[id(old)] = new
+            swap.update((id(a), b) for a, b in zip(old.sources, new.sources, strict=True))
         # the keys of the lookups that can hold them: articles, claimants, entities
         keys = set(articles)
         for article in articles.values():
@@ -209,18 +215,7 @@ class Archive:
         for name, value in self.__dict__.items():
             if name in _DERIVED:
                 copy.__dict__[name] = _swapped(value, swap, keys)
-        return copy
-
-    def swap_table(self, articles: dict[str, Article],
-                   claims: dict[str, Claim]) -> dict[int, object]:
-        """id() of each replaced object of this archive → its new version (claims'
-        sources too: list pages show them)."""
-        swap: dict[int, object] = {id(self.articles[slug]): new for slug, new in articles.items()}
-        for claim_id, new in claims.items():
-            old = self.claims[claim_id]
-            swap[id(old)] = new
-            swap.update((id(a), b) for a, b in zip(old.sources, new.sources, strict=True))
-        return swap
+        return copy, swap
 
     @cached_property
     def claims_by_article(self) -> dict[str, list[Claim]]:

@@ -13,7 +13,6 @@ what a sequential one does.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from pathlib import Path
 
 from sitegen.config import SiteConfig
@@ -21,6 +20,7 @@ from sitegen.content.cache import LoadCache
 from sitegen.content.load import _Reader
 from sitegen.content.model import Entity
 from sitegen.diagnostics import Diagnostics
+from sitegen.memory import usable_cpus
 
 PARALLEL_FROM = 1000  # articles; below this, starting processes costs more than it saves
 CHUNK = 250  # articles per task: small results, so none holds much memory in transit
@@ -33,7 +33,7 @@ def read_in_parallel(src: Path, config: SiteConfig, cache: LoadCache,
     read by forked worker processes, when the archive is large and the cache mostly
     empty (a first build, or a build after sitegen changed). Returns the number of
     workers used (0: nothing done)."""
-    count = workers if workers is not None else cpu_count()
+    count = workers if workers is not None else usable_cpus()
     if count < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     reader = _Reader(src, config, Diagnostics(), cache)
@@ -53,12 +53,6 @@ def read_in_parallel(src: Path, config: SiteConfig, cache: LoadCache,
     finally:
         _SHARED = None
     return count
-
-
-def cpu_count() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _read_chunk(paths: list[str]) -> dict[str, dict[object, object]]:

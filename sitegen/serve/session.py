@@ -114,9 +114,10 @@ class SearchRefresher:
         self.thread = threading.Thread(target=self._run, name="sitegen-search", daemon=True)
         self.thread.start()
 
-    def request(self, rendered: Iterable[str] = ()) -> None:
+    def request(self, changed: Iterable[str] = ()) -> None:
+        """Ask for a refresh; `changed`: output files written or removed since."""
         with self.done:
-            self.dirty.update(rendered)
+            self.dirty.update(changed)
         self.wanted.set()
 
     def stop(self) -> None:
@@ -149,9 +150,8 @@ class SearchRefresher:
             with session.lock:  # a consistent snapshot of the pages, by hard links
                 pages = session.builder.searchable
                 current = {name: frozenset(paths) for name, paths in bundles(pages).items()}
-                first = not target.is_dir()
                 todo = [name for name, paths in current.items()
-                        if first or paths != self.indexed.get(name) or not dirty.isdisjoint(paths)]
+                        if paths != self.indexed.get(name) or not dirty.isdisjoint(paths)]
                 counts = stage_pages(out, pages, scratch, only=set(todo))
             stats = run_pagefind(scratch, counts, fresh)
             with session.lock:

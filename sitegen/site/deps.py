@@ -129,10 +129,9 @@ def whole_archive_value(archive: Archive) -> str:
     """The value of "*": every file read, the base URL, and which articles are
     built (drafts are left out of lists without any file changing). Every other
     content value is a function of these."""
-    text = "\0".join([archive.config.base_url,
-                      *(f"{k}={v}" for k, v in sorted(archive.sources.items())),
-                      *sorted(archive.articles)])
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return _hash([archive.config.base_url,
+                  *(f"{k}={v}" for k, v in sorted(archive.sources.items())),
+                  *sorted(archive.articles)])
 
 
 def article_values(archive: Archive, slugs: Iterable[str],

@@ -32,7 +32,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitegen.memory import available_bytes, rss_bytes
+from sitegen.memory import available_bytes, rss_bytes, usable_cpus
 
 SEARCH_DIR = "pagefind"
 # Pagefind's own UIs, which sitegen's search page does not use.
@@ -159,8 +159,7 @@ def run_pagefind(scratch: Path, counts: dict[str, int], output: Path) -> SearchS
     started = time.perf_counter()
     binary = pagefind_binary()
     waiting = sorted(counts, key=lambda b: -counts[b])  # biggest first
-    slots = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                else os.cpu_count() or 1)
+    slots = usable_cpus()
     running: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
         while waiting or running:

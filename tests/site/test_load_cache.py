@@ -12,7 +12,7 @@ import pytest
 from sitegen.build import BuildOptions, build
 from sitegen.content import cache as load_cache
 from sitegen.content.cache import CACHE_FILE, MAGIC, LoadCache, code_key
-from sitegen.content.load import load_archive
+from sitegen.content.load import LoadResult, load_archive
 from sitegen.diagnostics import ContentError
 from tests.site.conftest import BUDGET, assert_equals_clean_build, edit
 
@@ -41,15 +41,20 @@ def test_cached_and_uncached_loads_give_the_same_archive(site: Path) -> None:
     fresh = load_archive(site)
     build(BuildOptions(src=site, out=site.parent / "out", search=False))
     cached = load_archive(site, cache=LoadCache.open(site / ".sitegen-cache")[0])
-    assert fresh.archive is not None and cached.archive is not None
-    assert list(fresh.archive.claims) == list(cached.archive.claims)
-    for claim_id, claim in fresh.archive.claims.items():
-        other = cached.archive.claims[claim_id]
+    _assert_same_load(cached, fresh)
+
+
+def _assert_same_load(actual: LoadResult, expected: LoadResult) -> None:
+    """The same claims (anchors, compiled reviews, numbers), mentions and diagnostics."""
+    assert actual.archive is not None and expected.archive is not None
+    assert list(actual.archive.claims) == list(expected.archive.claims)
+    for claim_id, claim in expected.archive.claims.items():
+        other = actual.archive.claims[claim_id]
         assert (claim.anchor, claim.review_html.html, claim.number) == (
             other.anchor, other.review_html.html, other.number)
-    for slug, article in fresh.archive.articles.items():
-        assert article.mentions == cached.archive.articles[slug].mentions
-    assert fresh.diagnostics.sorted() == cached.diagnostics.sorted()
+    for slug, article in expected.archive.articles.items():
+        assert article.mentions == actual.archive.articles[slug].mentions
+    assert actual.diagnostics.sorted() == expected.diagnostics.sorted()
 
 
 def test_a_parallel_read_gives_what_a_sequential_one_gives(
@@ -78,15 +83,7 @@ def test_a_parallel_read_gives_what_a_sequential_one_gives(
         build(BuildOptions(src=site, out=site.parent / "out", search=False, workers=2))
     saved, note = LoadCache.open(site / ".sitegen-cache")
     assert note == "" and saved.size >= parsed
-    assert result.archive is not None and sequential.archive is not None
-    assert list(result.archive.claims) == list(sequential.archive.claims)
-    for claim_id, claim in sequential.archive.claims.items():
-        other = result.archive.claims[claim_id]
-        assert (claim.anchor, claim.review_html.html, claim.number) == (
-            other.anchor, other.review_html.html, other.number)
-    for slug, article in sequential.archive.articles.items():
-        assert article.mentions == result.archive.articles[slug].mentions
-    assert result.diagnostics.sorted() == sequential.diagnostics.sorted()
+    _assert_same_load(result, sequential)
     assert {d.message for d in result.diagnostics.errors} >= {
         "unknown rating 'no-verdit'", "unknown entity 'port-elery' in 'about'"}
 
