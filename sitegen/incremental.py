@@ -180,8 +180,9 @@ class IncrementalBuilder:
     def _rebuild_all(self, started: float) -> RebuildReport:
         gc.unfreeze()  # the last rebuild's archive: collectable again once replaced
         with long_lived():
-            loaded = load_archive(self.src, drafts=self.drafts, cache=self.cache,
-                                  parallel=True)
+            # no parallel read: `serve` has threads (watcher, HTTP), and a process
+            # forked from a threaded one can hang on a lock another thread held
+            loaded = load_archive(self.src, drafts=self.drafts, cache=self.cache)
         diags = loaded.diagnostics
         diags.extend(template_syntax(self.src))
         if loaded.archive is None or diags.errors:
