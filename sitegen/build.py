@@ -10,6 +10,7 @@ import contextlib
 import gc
 import hashlib
 import multiprocessing
+import sqlite3
 import time
 import traceback
 from collections import Counter
@@ -36,6 +37,7 @@ from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, check_outpu
 from sitegen.site.pages import PagePlan, plan_site, search_pages
 from sitegen.site.render import link_resolver, make_environment, template_dirs, ui_text
 from sitegen.site.search import SEARCH_DIR, SearchStats, bundles, index_site
+from sitegen.site.state import BuildRecord, discard_state, input_stats, save_state
 
 SITEMAP_LIMIT = 50_000
 
@@ -54,6 +56,11 @@ class BuildOptions:
     # "rendered", "staged"); tests use it to interrupt a build at every phase.
     hook: Callable[[str], None] | None = None
 
+    def shape(self) -> str:
+        """The options that shape the output (a quick rebuild must match them)."""
+        base = normalise_base_url(self.base_url) if self.base_url else ""
+        return repr((self.drafts, base, self.search))
+
     def phase(self, name: str) -> None:
         if self.hook is not None:
             self.hook(name)
@@ -71,12 +78,14 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     rendered: int = 0  # pages rendered (the others were unchanged since the last build)
     notes: list[str] = field(default_factory=list)
+    quick: bool = False  # rebuilt from the saved state of the last build (sitegen/quick.py)
 
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.pages.items()))
         total = sum(self.pages.values())
         search = f"; {self.search.summary()}" if self.search else ""
-        return (f"built {total} pages ({kinds}), {self.rendered} rendered; "
+        how = " (quick rebuild)" if self.quick else ""
+        return (f"built {total} pages ({kinds}), {self.rendered} rendered{how}; "
                 f"{self.claims} claims, {self.entities} entities; "
                 f"{self.stats.written} files written, {self.stats.unchanged} unchanged"
                 f"{search}; {self.seconds:.2f} s → {self.out}")
@@ -113,6 +122,14 @@ def load_checked(options: BuildOptions, notes: list[str] | None = None
 def build(options: BuildOptions) -> BuildResult:
     """Build the site at options.src into its output folder."""
     started = time.perf_counter()
+    if options.cache:
+        from sitegen.quick import quick_build  # it builds on incremental.py, which needs this
+
+        quick = quick_build(options, started)
+        if quick is not None:
+            return quick
+    # before anything is read: a file edited during the build is found changed next time
+    stats = input_stats(options.src, template_dirs(options.src)) if options.cache else {}
     notes: list[str] = []
     with long_lived():
         archive, diags = load_checked(options, notes)
@@ -158,13 +175,23 @@ def build(options: BuildOptions) -> BuildResult:
             search.append(index_site(stager.roots, indexed, stager.staging / SEARCH_DIR,
                                      only=only))
 
-    stats = write_site(out, produce, hook=options.hook, finish=finish)
+    discard_state(options.src, out)  # it describes the output about to change
+    written = write_site(out, produce, hook=options.hook, finish=finish)
+    pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
     if options.cache:
         write_cache(options.src, out, {**fingerprints, **bundle_keys})
-    pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
+        extra = {"kinds": pages, "search": indexed,
+                 "whole_used": any("*" in p.inputs for p in plans)}
+        try:
+            save_state(options.src, out, BuildRecord(
+                options.shape(), stats, archive, plans, fingerprints, values,
+                diags.sorted(), extra))
+        except (OSError, sqlite3.Error) as exc:
+            notes.append(f"the build state could not be saved ({exc}); "
+                         "the next build will be a full one")
     return BuildResult(
         out=out, pages=pages, claims=len(archive.claims), entities=len(archive.entities),
-        seconds=time.perf_counter() - started, stats=stats,
+        seconds=time.perf_counter() - started, stats=written,
         search=search[0] if search else None, diagnostics=diags.sorted(),
         rendered=len(plans) - len(reused), notes=notes,
     )

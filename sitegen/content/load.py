@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections import ChainMap
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -144,7 +145,8 @@ def reload_articles(src: Path, archive: Archive, cache: LoadCache,
         article = replace(article, mentions=cache.mentions(finder, article.body))
         new_claims: tuple[Claim, ...] = ()
         if had_claims:
-            found = reader.read_claims_path(claims_path, {**archive.articles, slug: article})
+            found = reader.read_claims_path(
+                claims_path, ChainMap({slug: article}, archive.articles))
             if found is None:
                 return None
             diags.extend(found.diagnostics)
@@ -493,7 +495,8 @@ class _Reader:
         self.check_aliases({"article": set(articles), "claim": set(claims), "page": set(pages)})
         return dict(sorted(claims.items()))
 
-    def read_claims_path(self, path: Path, articles: dict[str, Article]) -> ClaimsFile | None:
+    def read_claims_path(self, path: Path,
+                         articles: Mapping[str, Article]) -> ClaimsFile | None:
         """One claims file on its own (its diagnostics are in the result, not yet
         reported); None when it cannot be read as a claims file at all."""
         slug = self.file_id(path, "claims file name (the article's slug)")
@@ -525,7 +528,7 @@ class _Reader:
         return (self.config.language, *(r.id for r in self.config.ratings))
 
     def read_claims_file(self, data: YamlMap, rel: str, slug: str, article: Article | None,
-                         articles: dict[str, Article]) -> ClaimsFile:
+                         articles: Mapping[str, Article]) -> ClaimsFile:
         """The claims of one file, numbered, with the diagnostics, links and
         aliases found in it (what does not depend on other files)."""
         outer, outer_aliases = self.diags, self._aliases

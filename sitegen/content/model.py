@@ -198,11 +198,7 @@ class Archive:
         the old, instead of being computed again over the whole archive. Returns the
         copy and the swap table: id() of each replaced object → its new version
         (claims' sources too: list pages show them)."""
-        swap: dict[int, object] = {id(self.articles[slug]): new for slug, new in articles.items()}
-        for claim_id, new in claims.items():
-            old = self.claims[claim_id]
-            swap[id(old)] = new
-            swap.update((id(a), b) for a, b in zip(old.sources, new.sources, strict=True))
+        swap = self.swap_table(articles, claims)
         # the keys of the lookups that can hold them: articles, claimants, entities
         keys = set(articles)
         for article in articles.values():
@@ -216,6 +212,17 @@ class Archive:
             if name in _DERIVED:
                 copy.__dict__[name] = _swapped(value, swap, keys)
         return copy, swap
+
+    def swap_table(self, articles: dict[str, Article],
+                   claims: dict[str, Claim]) -> dict[int, object]:
+        """id() of each object that `articles` and `claims` replace → its new
+        version (claims' sources too: list pages show them)."""
+        swap: dict[int, object] = {id(self.articles[slug]): new for slug, new in articles.items()}
+        for claim_id, new in claims.items():
+            old = self.claims[claim_id]
+            swap[id(old)] = new
+            swap.update((id(a), b) for a, b in zip(old.sources, new.sources, strict=True))
+        return swap
 
     @cached_property
     def claims_by_article(self) -> dict[str, list[Claim]]:

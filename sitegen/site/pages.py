@@ -203,12 +203,8 @@ def replan(archive: Archive, plans: Iterable[PagePlan],
     replanned = []
     for plan in plans:
         context = plan.context
-        if plan.kind == "article":
-            replanned.append(_article_page(archive, archive.articles[context["article"].slug]))
-        elif plan.kind == "claim":
-            replanned.append(_claim_page(archive, archive.claims[context["claim"].id]))
-        elif plan.kind == "entity":
-            replanned.append(_entity_page(archive, archive.entities[context["entity"].id]))
+        if plan.kind in ("article", "claim", "entity"):
+            replanned.append(plan_item(archive, plan.kind, item_key(plan)))
         elif plan.kind in ("list", "home"):
             replanned.append(replace(plan, context=_swapped(context, swap)))
         elif plan.kind == "feed":
@@ -218,6 +214,25 @@ def replan(archive: Archive, plans: Iterable[PagePlan],
         else:
             return None
     return replanned
+
+
+def item_key(plan: PagePlan) -> str:
+    """The id of what an article, claim or entity page shows."""
+    context = plan.context
+    if plan.kind == "article":
+        return context["article"].slug
+    if plan.kind == "claim":
+        return context["claim"].id
+    return context["entity"].id
+
+
+def plan_item(archive: Archive, kind: str, key: str) -> PagePlan:
+    """The page of an article, claim or entity, planned on its own."""
+    if kind == "article":
+        return _article_page(archive, archive.articles[key])
+    if kind == "claim":
+        return _claim_page(archive, archive.claims[key])
+    return _entity_page(archive, archive.entities[key])
 
 
 def _swapped(value: Any, swap: Mapping[int, object]) -> Any:

@@ -1,0 +1,183 @@
+"""Quick rebuilds: `sitegen build` after an edit to articles and claims files,
+from the saved state of the last build (site/state.py) instead of the whole
+archive.
+
+The rule is `serve`'s in-place rebuild (incremental.py): when every file that
+changed since the last build is an existing article or claims file, and the
+edit keeps the archive's arrangement (content/load.py's reload_articles),
+only those files are read, only the pages that use them are planned again,
+only those whose fingerprint changed are rendered, only files whose bytes
+changed are written, claims.json is patched line by line, and only the
+search bundles of changed pages are indexed again. When nothing changed,
+nothing is done. Anything else, or any doubt (no state, a damaged one, an
+error in a file, a warning under --strict), takes the full build, whose
+output is the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from sitegen.config import load_config
+from sitegen.content.cache import LoadCache
+from sitegen.content.load import reload_articles
+from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
+from sitegen.incremental import edited_articles
+from sitegen.site.deps import article_values, fingerprint
+from sitegen.site.exports import claim_line
+from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, patch_files
+from sitegen.site.pages import PagePlan, plan_item, replan
+from sitegen.site.render import make_environment, template_dirs
+from sitegen.site.search import SEARCH_DIR, SearchStats, bundles, index_site
+from sitegen.site.state import (
+    ITEM_KINDS,
+    STORED_KINDS,
+    BuildState,
+    StateError,
+    input_stats,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sitegen.build import BuildOptions, BuildResult
+
+
+def quick_build(options: BuildOptions, started: float) -> BuildResult | None:
+    """The build done the quick way, or None when it must be done in full."""
+    config = load_config(options.src, Diagnostics())
+    if config is None:
+        return None
+    out = options.out or options.src / config.output
+    if not (out / MARKER).is_file() or (out / JOURNAL).exists():
+        return None
+    state = BuildState.open(options.src, out)
+    if state is None:
+        return None
+    try:
+        return _quick(options, out, state, started)
+    except (StateError, sqlite3.Error):
+        return None  # the full build writes a new state
+    finally:
+        state.close()
+
+
+def _quick(options: BuildOptions, out: Path, state: BuildState,
+           started: float) -> BuildResult | None:
+    from sitegen.build import BuildResult, long_lived, render_pages
+
+    if state.meta("header")["options"] != options.shape() or state.meta("whole_used"):
+        return None
+    src = options.src
+    stats = input_stats(src, template_dirs(src))
+    before = state.meta("stats")
+    sources = state.meta("sources")
+    edited = set()
+    for rel in stats.keys() | before.keys():
+        if stats.get(rel) == before.get(rel):
+            continue
+        if rel in sources and rel in stats and _sha256(src / rel) == sources[rel]:
+            continue  # touched, not changed
+        edited.add(rel)
+    kinds: Counter[str] = state.meta("kinds")
+    diagnostics: list[Diagnostic] = state.meta("diagnostics")
+    if options.strict and any(d.severity == "warning" for d in diagnostics):
+        return None
+    if not edited:
+        if stats != before:
+            state.update(stats=stats)
+        return BuildResult(out=out, pages=kinds, claims=len(state.meta("claims")),
+                           entities=len(state.meta("entities")),
+                           seconds=time.perf_counter() - started,
+                           stats=WriteStats(0, 0), diagnostics=diagnostics, quick=True)
+    slugs = edited_articles(edited)
+    if not slugs:
+        return None
+    with long_lived():
+        archive = state.archive()
+        reloaded = reload_articles(src, archive, LoadCache(keep_anchorers=False), slugs)
+    if reloaded is None:
+        return None
+    new = reloaded.archive
+    diagnostics = sorted([d for d in diagnostics if d.path not in reloaded.files]
+                         + reloaded.diagnostics, key=Diagnostic.sort_key)
+    if options.strict and any(d.severity == "warning" for d in diagnostics):
+        return None
+    updated = article_values(new, slugs, whole=False)
+    values = {**state.meta("values"), **updated}
+    plans: list[PagePlan] = []
+    stored = state.pages(state.users(updated))
+    for _path, (kind, key, _fp, blob) in sorted(stored.items()):
+        if kind in ITEM_KINDS:
+            plans.append(plan_item(new, kind, key))
+        elif kind in STORED_KINDS:
+            again = replan(new, [state.plan(blob, archive)], reloaded.swap)
+            if again is None:
+                return None
+            plans += again
+        else:
+            return None
+    fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
+    todo = [plan for plan in plans if fingerprints[plan.path] != stored[plan.path][2]]
+    env = make_environment(src, new)
+    try:
+        files = render_pages(env, src, new, todo)
+    except ContentError:
+        return None  # the full build reports it, with every other error
+    edited_claims = [c for slug in sorted(slugs) for c in new.claims_by_article.get(slug, [])]
+    if edited_claims:
+        patched = _patched_claims_json(out, state, archive, new, edited_claims)
+        if patched is None:
+            return None
+        files["claims.json"] = patched
+    search: list[SearchStats] = []
+
+    def finish(stager: Stager) -> None:
+        pages = state.meta("search")
+        changed = {path for path in files if path not in stager.kept}
+        names = [name for name, paths in bundles(pages).items() if changed.intersection(paths)]
+        for name in names:
+            stager.replace_tree(f"{SEARCH_DIR}/{name}")
+        if names:
+            search.append(index_site(stager.roots, pages, stager.staging / SEARCH_DIR,
+                                     only=names))
+
+    written = patch_files(out, files, finish if options.search else None)
+    records = {slug: (new.articles[slug], tuple(new.claims_by_article.get(slug, [])))
+               for slug in slugs}
+    state.update(stats=stats, sources=new.sources, values=values, diagnostics=diagnostics,
+                 records=records, fingerprints=fingerprints)
+    return BuildResult(out=out, pages=kinds, claims=len(new.claims), entities=len(new.entities),
+                       seconds=time.perf_counter() - started, stats=written,
+                       search=search[0] if search else None, diagnostics=diagnostics,
+                       rendered=len(todo), quick=True)
+
+
+def _patched_claims_json(out: Path, state: BuildState, old, new, claims) -> bytes | None:
+    """claims.json with the lines of the edited claims replaced (one claim per line,
+    in the archive's order); None if the file is not the one the last build wrote."""
+    try:
+        lines = (out / "claims.json").read_bytes().split(b"\n")
+    except OSError:
+        return None
+    order = {claim_id: number for number, claim_id in enumerate(state.meta("claims"))}
+    if len(lines) != len(order) + 3:
+        return None
+    for claim in claims:
+        number = order[claim.id]
+        comma = b"," if number < len(order) - 1 else b""
+        if lines[1 + number] != claim_line(old, old.claims[claim.id]) + comma:
+            return None
+        lines[1 + number] = claim_line(new, claim) + comma
+    return b"\n".join(lines)
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""

@@ -1,0 +1,511 @@
+"""The saved state of the last build, for quick rebuilds (sitegen/quick.py).
+
+`.sitegen-cache/state-<output>.sqlite` holds what `sitegen build` needs to
+bring the output up to date after an edit to articles and claims files
+without reading the whole archive again:
+
+- the size and modification time of every input file when the build began;
+- each article with its claims as built, one row per article (its parsed
+  body in a row of its own), read back only for the articles that the pages
+  to rebuild show (`StoredArchive`);
+- the entities, free pages and settings, the archive's lookups as ids, the
+  input values (site/deps.py), the diagnostics and the searchable pages;
+- every page's fingerprint and how to plan it again: its kind and key, or
+  for list pages, home and the feed the plan itself, with the content
+  objects it holds pickled as references; and which pages use each article
+  and claims file.
+
+Pickle runs code when it is read, so every pickled value is signed with the
+load cache's key (content/cache.py) and checked before it is unpickled; a
+state that fails any check is discarded. A full build removes the state before
+it changes the output and writes it afterwards, so the state never describes
+an output other than the one in place; deleting it is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import os
+import pickle
+import sqlite3
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sitegen import __version__
+from sitegen.content.cache import machine_key
+from sitegen.content.document import Document
+from sitegen.content.model import Archive, Article, Claim
+from sitegen.site.buildcache import CACHE_DIR
+from sitegen.site.pages import PagePlan, item_key
+
+FORMAT = 1
+ITEM_KINDS = ("article", "claim", "entity")  # planned again from their key
+STORED_KINDS = ("home", "list", "feed")  # planned again from their stored plan
+V = TypeVar("V")
+Stats = dict[str, tuple[int, int]]  # file relative to the site → (size, mtime_ns)
+
+
+def state_path(src: Path, out: Path) -> Path:
+    """One state per output folder, like the build cache."""
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:12]
+    return src / CACHE_DIR / f"state-{key}.sqlite"
+
+
+def discard_state(src: Path, out: Path) -> None:
+    """Forget the state (before a full build changes the output)."""
+    state_path(src, out).unlink(missing_ok=True)
+
+
+def input_stats(src: Path, folders: Iterable[Path]) -> Stats:
+    """Size and modification time of site.yaml and of every file under
+    content/, seeds/ and the template folders (hidden files left out: editors'
+    swap files are not content)."""
+    stats: Stats = {}
+    config = src / "site.yaml"
+    if config.is_file():
+        info = config.stat()
+        stats["site.yaml"] = (info.st_size, info.st_mtime_ns)
+    roots = [("", src / "content"), ("", src / "seeds")]
+    roots += [(f"{number}:", folder) for number, folder in enumerate(folders)]
+    for prefix, root in roots:
+        base = str(src) if not prefix else str(root)
+        _walk(str(root), len(base) + 1, prefix, stats)
+    return stats
+
+
+def _walk(folder: str, cut: int, prefix: str, stats: Stats) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _walk(entry.path, cut, prefix, stats)
+        else:
+            try:
+                info = entry.stat()
+            except OSError:
+                continue
+            stats[prefix + entry.path[cut:]] = (info.st_size, info.st_mtime_ns)
+
+
+_PACKAGE_KEY: bytes | None = None
+
+
+def package_key() -> bytes:
+    """What the saved objects and plans were made by: every module of sitegen,
+    Python and the version (a state from other code is never trusted)."""
+    global _PACKAGE_KEY
+    if _PACKAGE_KEY is None:
+        h = hashlib.sha256(f"{__version__}\0{sys.version}\0{FORMAT}\0".encode())
+        package = Path(__file__).resolve().parent.parent
+        for path in sorted(package.rglob("*.py")):
+            h.update(path.relative_to(package).as_posix().encode() + b"\0")
+            h.update(path.read_bytes() + b"\0")
+        _PACKAGE_KEY = h.digest()
+    return _PACKAGE_KEY
+
+
+@dataclass
+class BuildRecord:
+    """What a full build leaves for the next quick one (save_state's input)."""
+
+    options: str  # the build options that shape the output (drafts, base URL, search)
+    stats: Stats
+    archive: Archive
+    plans: list[PagePlan]
+    fingerprints: dict[str, str]
+    values: dict[str, str]
+    diagnostics: list[Any]
+    extra: dict[str, Any] = field(default_factory=dict)  # further metadata, pickled
+
+
+class _Signer:
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self.code = package_key()
+
+    def sign(self, name: str, blob: bytes) -> bytes:
+        return hmac.new(self.key, self.code + name.encode() + b"\0" + blob,
+                        hashlib.sha256).digest()
+
+    def check(self, name: str, blob: bytes, signature: bytes) -> bool:
+        return hmac.compare_digest(self.sign(name, blob), signature)
+
+
+class StateError(Exception):
+    """The state cannot be trusted (damaged, foreign, or other code's)."""
+
+
+class _RefPickler(pickle.Pickler):
+    """Pickles content objects as references (a list page holds claims and
+    articles, which the state has in their own rows)."""
+
+    def __init__(self, stream: io.BytesIO, refs: dict[int, tuple[str, ...]]) -> None:
+        super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self.refs = refs
+
+    def persistent_id(self, obj: Any) -> tuple[str, ...] | None:
+        return self.refs.get(id(obj))
+
+
+class _RefUnpickler(pickle.Unpickler):
+    def __init__(self, stream: io.BytesIO, resolve: Callable[[tuple[Any, ...]], Any]) -> None:
+        super().__init__(stream)
+        self.resolve = resolve
+
+    def persistent_load(self, pid: Any) -> Any:
+        return self.resolve(pid)
+
+
+def _dumps(value: Any, refs: dict[int, tuple[str, ...]] | None = None) -> bytes:
+    stream = io.BytesIO()
+    _RefPickler(stream, refs or {}).dump(value)
+    return stream.getvalue()
+
+
+def _refs(archive: Archive) -> dict[int, tuple[str, ...]]:
+    refs: dict[int, tuple[str, ...]] = {id(a): ("a", slug) for slug, a in archive.articles.items()}
+    for claim_id, claim in archive.claims.items():
+        refs[id(claim)] = ("c", claim_id)
+        refs.update((id(s), ("s", claim_id, str(n))) for n, s in enumerate(claim.sources))
+    refs.update((id(e), ("e", entity_id)) for entity_id, e in archive.entities.items())
+    return refs
+
+
+def save_state(src: Path, out: Path, record: BuildRecord) -> None:
+    """Write the state of a full build (nothing when no signing key is available)."""
+    key = machine_key()
+    if key is None:
+        return
+    signer = _Signer(key)
+    path = state_path(src, out)
+    path.parent.mkdir(exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    archive = record.archive
+    try:
+        db = sqlite3.connect(temporary)
+        try:
+            db.executescript(_SCHEMA)
+            db.execute("PRAGMA journal_mode=OFF")
+            db.execute("PRAGMA synchronous=OFF")
+            meta = {
+                "header": {"format": FORMAT, "out": str(out.resolve()),
+                           "options": record.options},
+                "stats": record.stats, "sources": archive.sources, "config": archive.config,
+                "entities": archive.entities, "pages": archive.pages,
+                "articles": list(archive.articles),
+                "claims": {claim_id: c.article for claim_id, c in archive.claims.items()},
+                "by_article": {slug: [c.id for c in claims]
+                               for slug, claims in archive.claims_by_article.items()},
+                "by_claimant": _ids(archive.claims_by_claimant),
+                "about": _ids(archive.claims_about),
+                "mentioning": {e: [a.slug for a in articles]
+                               for e, articles in archive.articles_mentioning.items()},
+                "counts": archive.claim_counts,
+                "newest_articles": [a.slug for a in archive.articles_newest_first],
+                "newest_claims": [c.id for c in archive.claims_newest_first],
+                "values": record.values, "diagnostics": record.diagnostics,
+                **record.extra,
+            }
+            db.executemany("INSERT INTO meta VALUES (?, ?, ?)", _signed_rows(
+                signer, ((f"meta:{name}", _dumps(value)) for name, value in meta.items())))
+            by_article = archive.claims_by_article
+            documents = {}
+            rows = []
+            for slug, article in archive.articles.items():
+                documents[id(article.document)] = ("d", slug)
+                rows.append((f"doc:{slug}", _dumps(article.document)))
+            db.executemany("INSERT INTO documents VALUES (?, ?, ?)", _signed_rows(signer, rows))
+            db.executemany("INSERT INTO records VALUES (?, ?, ?)", _signed_rows(signer, (
+                (f"record:{slug}", _dumps((article, tuple(by_article.get(slug, ()))), documents))
+                for slug, article in archive.articles.items())))
+            refs = _refs(archive)
+            page_rows = []
+            use_rows = []
+            for plan in record.plans:
+                path_ = plan.path
+                plan_blob = b""
+                key_ = ""
+                if plan.kind in ITEM_KINDS:
+                    key_ = item_key(plan)
+                elif plan.kind in STORED_KINDS:
+                    plan_blob = _dumps(plan, refs)
+                page_rows.append((path_, plan.kind, key_, record.fingerprints[path_], plan_blob,
+                                  signer.sign(f"plan:{path_}", plan_blob)))
+                use_rows.extend((name, path_) for name in plan.inputs
+                                if name.startswith(("article:", "claims:")))
+            db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?)", page_rows)
+            db.executemany("INSERT INTO users VALUES (?, ?)", use_rows)
+            db.execute("CREATE INDEX users_by_input ON users (input)")
+            db.commit()
+        finally:
+            db.close()
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+_SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
+CREATE TABLE records (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
+CREATE TABLE documents (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
+CREATE TABLE pages (path TEXT PRIMARY KEY, kind TEXT, key TEXT, fingerprint TEXT,
+                    plan BLOB, signature BLOB);
+CREATE TABLE users (input TEXT, path TEXT);
+"""
+
+
+def _signed_rows(signer: _Signer, rows: Iterable[tuple[str, bytes]]
+                 ) -> Iterator[tuple[str, bytes, bytes]]:
+    for name, blob in rows:
+        yield name, blob, signer.sign(name, blob)
+
+
+def _ids(table: dict[str, list[Claim]]) -> dict[str, list[str]]:
+    return {key: [c.id for c in claims] for key, claims in table.items()}
+
+
+class BuildState:
+    """An open state file: values are read and unpickled when first asked for."""
+
+    def __init__(self, db: sqlite3.Connection, signer: _Signer) -> None:
+        self.db = db
+        self.signer = signer
+        self._meta: dict[str, Any] = {}
+        self._records: dict[str, tuple[Article, tuple[Claim, ...]]] = {}
+        self._documents: dict[str, Document] = {}
+
+    @classmethod
+    def open(cls, src: Path, out: Path) -> BuildState | None:
+        """The state saved for building `src` into `out`, if there is a usable one."""
+        path = state_path(src, out)
+        key = machine_key()
+        if key is None or not path.is_file():
+            return None
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
+            state = cls(db, _Signer(key))
+            header = state.meta("header")
+            if header.get("format") != FORMAT or header.get("out") != str(out.resolve()):
+                raise StateError("made for another output folder")
+        except (sqlite3.Error, StateError, pickle.UnpicklingError, AttributeError, KeyError,
+                TypeError, ValueError, EOFError):
+            return None
+        return state
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _blob(self, table: str, name: str) -> bytes:
+        row = self.db.execute(f"SELECT blob, signature FROM {table} WHERE name = ?",
+                              (name,)).fetchone()
+        if row is None or not self.signer.check(name, row[0], row[1]):
+            raise StateError(f"{name}: missing or not signed")
+        return row[0]
+
+    def meta(self, name: str) -> Any:
+        if name not in self._meta:
+            self._meta[name] = pickle.loads(self._blob("meta", f"meta:{name}"))
+        return self._meta[name]
+
+    def record(self, slug: str) -> tuple[Article, tuple[Claim, ...]]:
+        """An article as built, and its claims (the same objects on every call)."""
+        found = self._records.get(slug)
+        if found is None:
+            blob = self._blob("records", f"record:{slug}")
+            found = self._records[slug] = _RefUnpickler(io.BytesIO(blob), self._resolve).load()
+        return found
+
+    def _resolve(self, pid: tuple[Any, ...]) -> Any:
+        if pid[0] == "d":
+            return _StoredDocument(self, pid[1])
+        raise StateError(f"unknown reference {pid!r}")
+
+    def document(self, slug: str) -> Document:
+        found = self._documents.get(slug)
+        if found is None:
+            found = self._documents[slug] = pickle.loads(self._blob("documents", f"doc:{slug}"))
+        return found
+
+    def users(self, inputs: Iterable[str]) -> set[str]:
+        """The pages that use any of these inputs (article:/claims: only)."""
+        found: set[str] = set()
+        for name in inputs:
+            found.update(row[0] for row in self.db.execute(
+                "SELECT path FROM users WHERE input = ?", (name,)))
+        return found
+
+    def pages(self, paths: Iterable[str]) -> dict[str, tuple[str, str, str, bytes]]:
+        """path → (kind, key, fingerprint, stored plan) of the given pages."""
+        found = {}
+        for path in paths:
+            row = self.db.execute("SELECT kind, key, fingerprint, plan, signature FROM pages "
+                                  "WHERE path = ?", (path,)).fetchone()
+            if row is None or not self.signer.check(f"plan:{path}", row[3], row[4]):
+                raise StateError(f"{path}: missing or not signed")
+            found[path] = (row[0], row[1], row[2], row[3])
+        return found
+
+    def plan(self, blob: bytes, archive: Archive) -> PagePlan:
+        """A stored plan, its references resolved in `archive`."""
+        def resolve(pid: tuple[Any, ...]) -> Any:
+            kind = pid[0]
+            if kind == "a":
+                return archive.articles[pid[1]]
+            if kind == "c":
+                return archive.claims[pid[1]]
+            if kind == "e":
+                return archive.entities[pid[1]]
+            if kind == "s":
+                return archive.claims[pid[1]].sources[int(pid[2])]
+            raise StateError(f"unknown reference {pid!r}")
+        return _RefUnpickler(io.BytesIO(blob), resolve).load()
+
+    def archive(self) -> StoredArchive:
+        """The archive of the build, its articles and claims read when used."""
+        claim_articles: dict[str, str] = self.meta("claims")
+
+        def claim(claim_id: str) -> Claim:
+            for found in self.record(claim_articles[claim_id])[1]:
+                if found.id == claim_id:
+                    return found
+            raise StateError(f"claim {claim_id} not in its article's record")
+
+        return StoredArchive(
+            config=self.meta("config"),
+            articles=Lazy(dict.fromkeys(self.meta("articles")), lambda s: self.record(s)[0]),
+            claims=Lazy(claim_articles, claim),
+            entities=self.meta("entities"), pages=self.meta("pages"),
+            sources=dict(self.meta("sources")), store=self)
+
+    def update(self, *, stats: Stats, sources: dict[str, str] | None = None,
+               values: dict[str, str] | None = None, diagnostics: list[Any] | None = None,
+               records: dict[str, tuple[Article, tuple[Claim, ...]]] | None = None,
+               fingerprints: dict[str, str] | None = None) -> None:
+        """Record a quick rebuild: the files read again and the pages planned."""
+        sign = self.signer.sign
+        meta = {"stats": stats, "sources": sources, "values": values,
+                "diagnostics": diagnostics}
+        with self.db:
+            for name, value in meta.items():
+                if value is None:
+                    continue
+                blob = _dumps(value)
+                self.db.execute("UPDATE meta SET blob = ?, signature = ? WHERE name = ?",
+                                (blob, sign(f"meta:{name}", blob), f"meta:{name}"))
+            for slug, (article, claims) in (records or {}).items():
+                doc, name = _dumps(article.document), f"doc:{slug}"
+                self.db.execute("UPDATE documents SET blob = ?, signature = ? WHERE name = ?",
+                                (doc, sign(name, doc), name))
+                blob = _dumps((article, claims), {id(article.document): ("d", slug)})
+                name = f"record:{slug}"
+                self.db.execute("UPDATE records SET blob = ?, signature = ? WHERE name = ?",
+                                (blob, sign(name, blob), name))
+            self.db.executemany("UPDATE pages SET fingerprint = ? WHERE path = ?",
+                                [(fp, path) for path, fp in (fingerprints or {}).items()])
+
+
+class _StoredDocument:
+    """A parsed article body read from the state when first used (the pages a
+    quick rebuild renders seldom need other articles' bodies)."""
+
+    def __init__(self, state: BuildState, slug: str) -> None:
+        self._state, self._slug = state, slug
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._state.document(self._slug), name)
+
+
+class Lazy(Mapping[str, V]):
+    """A mapping whose keys are known and whose values are loaded when first read;
+    `known` values (new versions of some) take precedence."""
+
+    def __init__(self, keys: Mapping[str, Any], load: Callable[[str], V],
+                 known: dict[str, V] | None = None) -> None:
+        self._keys, self._load = keys, load
+        self._known: dict[str, V] = dict(known or {})
+
+    def __getitem__(self, key: str) -> V:
+        try:
+            return self._known[key]
+        except KeyError:
+            if key not in self._keys:
+                raise
+        value = self._known[key] = self._load(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def with_values(self, new: Mapping[str, V]) -> Lazy[V]:
+        """A copy in which `new` replaces the values of those keys."""
+        return Lazy(self._keys, self._load, {**self._known, **new})
+
+
+@dataclass(frozen=True, eq=False)
+class StoredArchive(Archive):
+    """An Archive read from a build state: the same content and lookups, with
+    articles and claims unpickled only when a page or check reads them."""
+
+    store: BuildState | None = field(default=None, repr=False)
+
+    def replacing(self, articles: dict[str, Article], claims: dict[str, Claim],
+                  sources: dict[str, str]) -> tuple[Archive, dict[int, object]]:
+        swap = self.swap_table(articles, claims)
+        assert isinstance(self.articles, Lazy) and isinstance(self.claims, Lazy)
+        copy = StoredArchive(config=self.config, articles=self.articles.with_values(articles),
+                             claims=self.claims.with_values(claims), entities=self.entities,
+                             pages=self.pages, sources=sources, store=self.store)
+        return copy, swap
+
+    def _stored(self, name: str) -> Any:
+        assert self.store is not None
+        return self.store.meta(name)
+
+    @cached_property
+    def claims_by_article(self) -> dict[str, list[Claim]]:
+        ids = self._stored("by_article")
+        return Lazy(ids, lambda slug: [self.claims[i] for i in ids[slug]])  # type: ignore[return-value]
+
+    @cached_property
+    def claims_by_claimant(self) -> dict[str, list[Claim]]:
+        ids = self._stored("by_claimant")
+        return Lazy(ids, lambda e: [self.claims[i] for i in ids[e]])  # type: ignore[return-value]
+
+    @cached_property
+    def claims_about(self) -> dict[str, list[Claim]]:
+        ids = self._stored("about")
+        return Lazy(ids, lambda e: [self.claims[i] for i in ids[e]])  # type: ignore[return-value]
+
+    @cached_property
+    def claim_counts(self) -> dict[str, int]:
+        return self._stored("counts")
+
+    @cached_property
+    def articles_mentioning(self) -> dict[str, list[Article]]:
+        slugs = self._stored("mentioning")
+        return Lazy(slugs, lambda e: [self.articles[s] for s in slugs[e]])  # type: ignore[return-value]
+
+    @cached_property
+    def articles_newest_first(self) -> list[Article]:
+        return [self.articles[slug] for slug in self._stored("newest_articles")]
+
+    @cached_property
+    def claims_newest_first(self) -> list[Claim]:
+        return [self.claims[claim_id] for claim_id in self._stored("newest_claims")]
