@@ -150,7 +150,7 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
     records = {slug: (new.articles[slug], tuple(new.claims_by_article.get(slug, [])))
                for slug in slugs}
     state.update(stats=stats, sources=new.sources, values=values, diagnostics=diagnostics,
-                 records=records, fingerprints=fingerprints)
+                 records=records, fingerprints=fingerprints, plans=plans)
     return BuildResult(out=out, pages=kinds, claims=len(new.claims), entities=len(new.entities),
                        seconds=time.perf_counter() - started, stats=written,
                        search=search[0] if search else None, diagnostics=diagnostics,

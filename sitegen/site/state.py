@@ -5,9 +5,10 @@ bring the output up to date after an edit to articles and claims files
 without reading the whole archive again:
 
 - the size and modification time of every input file when the build began;
-- each article with its claims as built, one row per article (its parsed
-  body in a row of its own), read back only for the articles that the pages
-  to rebuild show (`StoredArchive`);
+- each article with its claims as built, one row per article, read back
+  only for the articles that the pages to rebuild show (`StoredArchive`);
+  the parsed body is left out (most of the size) and parsed again from the
+  text if a page needs it;
 - the entities, free pages and settings, the archive's lookups as ids, the
   input values (site/deps.py), the diagnostics and the searchable pages;
 - every page's fingerprint and how to plan it again: its kind and key, or
@@ -32,15 +33,15 @@ import pickle
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sitegen import __version__
 from sitegen.content.cache import machine_key
-from sitegen.content.document import Document
-from sitegen.content.model import Archive, Article, Claim
+from sitegen.content.document import Document, parse_document
+from sitegen.content.model import Archive, Article, Claim, Entity, Source
 from sitegen.site.buildcache import CACHE_DIR
 from sitegen.site.pages import PagePlan, item_key
 
@@ -147,28 +148,41 @@ class StateError(Exception):
 
 class _RefPickler(pickle.Pickler):
     """Pickles content objects as references (a list page holds claims and
-    articles, which the state has in their own rows)."""
+    articles, which the state has in their own rows): `refs` maps id() of each
+    to its reference."""
 
     def __init__(self, stream: io.BytesIO, refs: dict[int, tuple[str, ...]]) -> None:
         super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
         self.refs = refs
+        # looked up by type, so other objects are pickled at full speed
+        self.dispatch_table = dict.fromkeys((Article, Claim, Entity, Source), self._reduce)
 
-    def persistent_id(self, obj: Any) -> tuple[str, ...] | None:
-        return self.refs.get(id(obj))
+    def _reduce(self, obj: Any) -> Any:
+        ref = self.refs.get(id(obj))
+        return (_ref, ref) if ref is not None else obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+
+
+def _ref(*ref: str) -> Any:
+    """What a reference unpickles to, through _RefUnpickler, which resolves it."""
+    raise StateError(f"reference {ref!r} read without an archive")
 
 
 class _RefUnpickler(pickle.Unpickler):
-    def __init__(self, stream: io.BytesIO, resolve: Callable[[tuple[Any, ...]], Any]) -> None:
+    def __init__(self, stream: io.BytesIO, resolve: Callable[..., Any]) -> None:
         super().__init__(stream)
         self.resolve = resolve
 
-    def persistent_load(self, pid: Any) -> Any:
-        return self.resolve(pid)
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == (__name__, "_ref"):
+            return self.resolve
+        return super().find_class(module, name)
 
 
 def _dumps(value: Any, refs: dict[int, tuple[str, ...]] | None = None) -> bytes:
+    if not refs:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     stream = io.BytesIO()
-    _RefPickler(stream, refs or {}).dump(value)
+    _RefPickler(stream, refs).dump(value)
     return stream.getvalue()
 
 
@@ -220,18 +234,12 @@ def save_state(src: Path, out: Path, record: BuildRecord) -> None:
             db.executemany("INSERT INTO meta VALUES (?, ?, ?)", _signed_rows(
                 signer, ((f"meta:{name}", _dumps(value)) for name, value in meta.items())))
             by_article = archive.claims_by_article
-            documents = {}
-            rows = []
-            for slug, article in archive.articles.items():
-                documents[id(article.document)] = ("d", slug)
-                rows.append((f"doc:{slug}", _dumps(article.document)))
-            db.executemany("INSERT INTO documents VALUES (?, ?, ?)", _signed_rows(signer, rows))
             db.executemany("INSERT INTO records VALUES (?, ?, ?)", _signed_rows(signer, (
-                (f"record:{slug}", _dumps((article, tuple(by_article.get(slug, ()))), documents))
+                (f"record:{slug}", _record_blob(article, tuple(by_article.get(slug, ()))))
                 for slug, article in archive.articles.items())))
             refs = _refs(archive)
             page_rows = []
-            use_rows = []
+            users: dict[str, list[str]] = {}
             for plan in record.plans:
                 path_ = plan.path
                 plan_blob = b""
@@ -242,11 +250,12 @@ def save_state(src: Path, out: Path, record: BuildRecord) -> None:
                     plan_blob = _dumps(plan, refs)
                 page_rows.append((path_, plan.kind, key_, record.fingerprints[path_], plan_blob,
                                   signer.sign(f"plan:{path_}", plan_blob)))
-                use_rows.extend((name, path_) for name in plan.inputs
-                                if name.startswith(("article:", "claims:")))
+                for name in plan.inputs:
+                    if name.startswith(("article:", "claims:")):
+                        users.setdefault(name, []).append(path_)
             db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?)", page_rows)
-            db.executemany("INSERT INTO users VALUES (?, ?)", use_rows)
-            db.execute("CREATE INDEX users_by_input ON users (input)")
+            db.executemany("INSERT INTO users VALUES (?, ?)",
+                           [(name, "\n".join(paths)) for name, paths in users.items()])
             db.commit()
         finally:
             db.close()
@@ -258,10 +267,9 @@ def save_state(src: Path, out: Path, record: BuildRecord) -> None:
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
 CREATE TABLE records (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
-CREATE TABLE documents (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
 CREATE TABLE pages (path TEXT PRIMARY KEY, kind TEXT, key TEXT, fingerprint TEXT,
                     plan BLOB, signature BLOB);
-CREATE TABLE users (input TEXT, path TEXT);
+CREATE TABLE users (input TEXT PRIMARY KEY, paths TEXT);
 """
 
 
@@ -269,6 +277,12 @@ def _signed_rows(signer: _Signer, rows: Iterable[tuple[str, bytes]]
                  ) -> Iterator[tuple[str, bytes, bytes]]:
     for name, blob in rows:
         yield name, blob, signer.sign(name, blob)
+
+
+def _record_blob(article: Article, claims: tuple[Claim, ...]) -> bytes:
+    """An article and its claims, pickled without the parsed body."""
+    stored = replace(article, document=_ParsedLater(article.body))  # type: ignore[arg-type]
+    return pickle.dumps((stored, claims), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _ids(table: dict[str, list[Claim]]) -> dict[str, list[str]]:
@@ -283,7 +297,6 @@ class BuildState:
         self.signer = signer
         self._meta: dict[str, Any] = {}
         self._records: dict[str, tuple[Article, tuple[Claim, ...]]] = {}
-        self._documents: dict[str, Document] = {}
 
     @classmethod
     def open(cls, src: Path, out: Path) -> BuildState | None:
@@ -322,27 +335,16 @@ class BuildState:
         """An article as built, and its claims (the same objects on every call)."""
         found = self._records.get(slug)
         if found is None:
-            blob = self._blob("records", f"record:{slug}")
-            found = self._records[slug] = _RefUnpickler(io.BytesIO(blob), self._resolve).load()
-        return found
-
-    def _resolve(self, pid: tuple[Any, ...]) -> Any:
-        if pid[0] == "d":
-            return _StoredDocument(self, pid[1])
-        raise StateError(f"unknown reference {pid!r}")
-
-    def document(self, slug: str) -> Document:
-        found = self._documents.get(slug)
-        if found is None:
-            found = self._documents[slug] = pickle.loads(self._blob("documents", f"doc:{slug}"))
+            found = self._records[slug] = pickle.loads(self._blob("records", f"record:{slug}"))
         return found
 
     def users(self, inputs: Iterable[str]) -> set[str]:
         """The pages that use any of these inputs (article:/claims: only)."""
         found: set[str] = set()
         for name in inputs:
-            found.update(row[0] for row in self.db.execute(
-                "SELECT path FROM users WHERE input = ?", (name,)))
+            row = self.db.execute("SELECT paths FROM users WHERE input = ?", (name,)).fetchone()
+            if row is not None:
+                found.update(row[0].split("\n"))
         return found
 
     def pages(self, paths: Iterable[str]) -> dict[str, tuple[str, str, str, bytes]]:
@@ -358,17 +360,16 @@ class BuildState:
 
     def plan(self, blob: bytes, archive: Archive) -> PagePlan:
         """A stored plan, its references resolved in `archive`."""
-        def resolve(pid: tuple[Any, ...]) -> Any:
-            kind = pid[0]
+        def resolve(kind: str, key: str, number: str = "") -> Any:
             if kind == "a":
-                return archive.articles[pid[1]]
+                return archive.articles[key]
             if kind == "c":
-                return archive.claims[pid[1]]
+                return archive.claims[key]
             if kind == "e":
-                return archive.entities[pid[1]]
+                return archive.entities[key]
             if kind == "s":
-                return archive.claims[pid[1]].sources[int(pid[2])]
-            raise StateError(f"unknown reference {pid!r}")
+                return archive.claims[key].sources[int(number)]
+            raise StateError(f"unknown reference {kind!r}")
         return _RefUnpickler(io.BytesIO(blob), resolve).load()
 
     def archive(self) -> StoredArchive:
@@ -391,8 +392,10 @@ class BuildState:
     def update(self, *, stats: Stats, sources: dict[str, str] | None = None,
                values: dict[str, str] | None = None, diagnostics: list[Any] | None = None,
                records: dict[str, tuple[Article, tuple[Claim, ...]]] | None = None,
-               fingerprints: dict[str, str] | None = None) -> None:
-        """Record a quick rebuild: the files read again and the pages planned."""
+               fingerprints: dict[str, str] | None = None,
+               plans: Iterable[PagePlan] = ()) -> None:
+        """Record a quick rebuild: the files read again and the pages planned
+        (`plans`: those planned again; the stored ones among them are saved)."""
         sign = self.signer.sign
         meta = {"stats": stats, "sources": sources, "values": values,
                 "diagnostics": diagnostics}
@@ -404,26 +407,49 @@ class BuildState:
                 self.db.execute("UPDATE meta SET blob = ?, signature = ? WHERE name = ?",
                                 (blob, sign(f"meta:{name}", blob), f"meta:{name}"))
             for slug, (article, claims) in (records or {}).items():
-                doc, name = _dumps(article.document), f"doc:{slug}"
-                self.db.execute("UPDATE documents SET blob = ?, signature = ? WHERE name = ?",
-                                (doc, sign(name, doc), name))
-                blob = _dumps((article, claims), {id(article.document): ("d", slug)})
-                name = f"record:{slug}"
+                blob, name = _record_blob(article, claims), f"record:{slug}"
                 self.db.execute("UPDATE records SET blob = ?, signature = ? WHERE name = ?",
                                 (blob, sign(name, blob), name))
             self.db.executemany("UPDATE pages SET fingerprint = ? WHERE path = ?",
                                 [(fp, path) for path, fp in (fingerprints or {}).items()])
+            stored = [plan for plan in plans if plan.kind in STORED_KINDS]
+            if stored:
+                refs = self._loaded_refs(records or {})
+                for plan in stored:
+                    blob = _dumps(plan, refs)
+                    self.db.execute("UPDATE pages SET plan = ?, signature = ? WHERE path = ?",
+                                    (blob, sign(f"plan:{plan.path}", blob), plan.path))
+
+    def _loaded_refs(self, records: dict[str, tuple[Article, tuple[Claim, ...]]]
+                     ) -> dict[int, tuple[str, ...]]:
+        """References to every content object read so far, and to new versions."""
+        refs: dict[int, tuple[str, ...]] = {}
+        for slug, (article, claims) in [*self._records.items(), *records.items()]:
+            refs[id(article)] = ("a", slug)
+            for claim in claims:
+                refs[id(claim)] = ("c", claim.id)
+                refs.update((id(s), ("s", claim.id, str(n)))
+                            for n, s in enumerate(claim.sources))
+        refs.update((id(e), ("e", entity_id)) for entity_id, e in self.meta("entities").items())
+        return refs
 
 
-class _StoredDocument:
-    """A parsed article body read from the state when first used (the pages a
-    quick rebuild renders seldom need other articles' bodies)."""
+class _ParsedLater:
+    """An article's parsed body, parsed again from its text when first used
+    (Document is a pure function of the text; the pages a quick rebuild renders
+    seldom need other articles' bodies)."""
 
-    def __init__(self, state: BuildState, slug: str) -> None:
-        self._state, self._slug = state, slug
+    def __init__(self, body: str) -> None:
+        self._body = body
+        self._document: Document | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _ParsedLater, (self._body,)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._state.document(self._slug), name)
+        if self._document is None:
+            self._document = parse_document(self._body)
+        return getattr(self._document, name)
 
 
 class Lazy(Mapping[str, V]):

@@ -1,0 +1,166 @@
+"""Quick rebuilds (sitegen/quick.py): `sitegen build` after an edit to articles
+and claims files works from the saved state of the last build, and its output
+is always what a clean build of the same content gives."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import BuildOptions, BuildResult, build
+from sitegen.site.state import state_path
+from tests.conftest import MINI, output_tree
+from tests.serve.test_incremental import BUDGET, IN_PLACE_EDITS, _edit
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Path:
+    dest = tmp_path / "site"
+    shutil.copytree(MINI, dest)
+    return dest
+
+
+def _build(site: Path, out: Path, **options: object) -> BuildResult:
+    return build(BuildOptions(src=site, out=out, search=False, **options))  # type: ignore[arg-type]
+
+
+def _assert_same_as_clean_build(site: Path, out: Path, tmp: Path, search: bool = False) -> None:
+    clean = tmp / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    build(BuildOptions(src=site, out=clean, search=search, cache=False))
+    expected, actual = output_tree(clean), output_tree(out)
+    assert sorted(actual) == sorted(expected)
+    assert [path for path in expected if expected[path] != actual[path]] == []
+
+
+@pytest.mark.parametrize("edit", IN_PLACE_EDITS, ids=lambda e: e[2][:30])
+def test_an_in_place_edit_is_rebuilt_quickly_and_equals_a_clean_build(
+        site: Path, tmp_path: Path, edit: tuple[str, str, str]) -> None:
+    out = tmp_path / "out"
+    assert not _build(site, out).quick
+    path, old, new = edit
+    _edit(site, path, old, new)
+    result = _build(site, out)
+    assert result.quick
+    assert 0 < result.rendered < sum(result.pages.values())
+    assert result.stats.written >= 1
+    _assert_same_as_clean_build(site, out, tmp_path)
+
+
+def test_a_series_of_quick_rebuilds_stays_equal_to_a_clean_build(site: Path,
+                                                                  tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(site, out)
+    for path, old, new in IN_PLACE_EDITS:
+        _edit(site, path, old, new)
+        assert _build(site, out).quick, path
+    _assert_same_as_clean_build(site, out, tmp_path)
+    # a full build after them (a template changed) starts from their output
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>Gone</h1>{% endblock %}')
+    result = _build(site, out)
+    assert not result.quick and result.stats.written == 1
+    _assert_same_as_clean_build(site, out, tmp_path)
+
+
+@pytest.mark.parametrize(("path", "old", "new"), [
+    (BUDGET, "rating: no-verdict", "rating: wrong"),  # moves the claim between lists
+    (BUDGET, "reviewed: 2024-04-12", "reviewed: 2024-04-13"),
+    (BUDGET, "the rest of the town [2].", "the rest of the [town](entity:port-ellery)."),
+    ("content/entities/tobias-wren.yaml", "name: Tobias Wren", "name: Tobias J. Wren"),
+    ("site.yaml", "page_size: 2", "page_size: 3"),
+])
+def test_an_edit_that_moves_things_takes_the_full_build(site: Path, tmp_path: Path, path: str,
+                                                        old: str, new: str) -> None:
+    out = tmp_path / "out"
+    _build(site, out)
+    _edit(site, path, old, new)
+    assert not _build(site, out).quick
+    _assert_same_as_clean_build(site, out, tmp_path)
+    assert _build(site, out).quick  # and the state it leaves serves the next build
+
+
+def test_new_and_deleted_files_take_the_full_build(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(site, out)
+    (site / "content/pages/contact.md").write_text("---\ntitle: Contact\n---\n\nMail.\n")
+    assert not _build(site, out).quick
+    (site / "content/entities/tidelift-400.yaml").unlink()
+    assert not _build(site, out).quick
+    _assert_same_as_clean_build(site, out, tmp_path)
+
+
+def test_nothing_changed_or_only_touched_does_nothing(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(site, out)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    result = _build(site, out)
+    assert result.quick and result.rendered == 0 and result.stats.written == 0
+    os.utime(site / BUDGET)  # same bytes, new time
+    result = _build(site, out)
+    assert result.quick and result.rendered == 0
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_an_error_takes_the_full_build_which_reports_it(site: Path, tmp_path: Path) -> None:
+    from sitegen.diagnostics import ContentError
+
+    out = tmp_path / "out"
+    _build(site, out)
+    before = output_tree(out)
+    _edit(site, BUDGET, 'quote: "the fairest budget', 'quote: "the fairest budgett')
+    with pytest.raises(ContentError) as error:
+        _build(site, out)
+    assert [d.path for d in error.value.diagnostics] == [BUDGET]
+    assert output_tree(out) == before
+    _edit(site, BUDGET, 'quote: "the fairest budgett', 'quote: "the fairest budget')
+    _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    assert _build(site, out).quick
+    _assert_same_as_clean_build(site, out, tmp_path)
+
+
+def test_a_build_without_the_cache_leaves_no_state_behind(site: Path, tmp_path: Path) -> None:
+    """Otherwise undoing an edit would make the old state look current."""
+    out = tmp_path / "out"
+    _build(site, out)
+    _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    _build(site, out, cache=False)
+    assert not state_path(site, out).exists()
+    _edit(site, BUDGET, "the rest of Port Ellery [2].", "the rest of the town [2].")
+    assert not _build(site, out).quick
+    _assert_same_as_clean_build(site, out, tmp_path)
+
+
+def test_other_options_or_a_damaged_state_take_the_full_build(site: Path,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(site, out)
+    assert not _build(site, out, drafts=True).quick  # drafts change the page set
+    assert _build(site, out, drafts=True).quick
+    db = sqlite3.connect(state_path(site, out))
+    with db:  # a record altered: its signature no longer matches
+        db.execute("UPDATE records SET blob = blob || x'00' WHERE name = ?",
+                   ("record:council-budget-vote",))
+    db.close()
+    _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    assert not _build(site, out, drafts=True).quick
+    clean = tmp_path / "clean"
+    build(BuildOptions(src=site, out=clean, search=False, cache=False, drafts=True))
+    assert output_tree(out) == output_tree(clean)
+
+
+def test_a_quick_rebuild_indexes_again_the_search_bundle_of_changed_pages(
+        site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(BuildOptions(src=site, out=out))
+    index = {k: v for k, v in output_tree(out).items() if k.startswith("pagefind/")}
+    _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    result = build(BuildOptions(src=site, out=out))
+    assert result.quick and result.search is not None and set(result.search.pages) == {"en"}
+    assert {k: v for k, v in output_tree(out).items() if k.startswith("pagefind/")} != index
+    _assert_same_as_clean_build(site, out, tmp_path, search=True)
