@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from sitegen.build import BuildOptions, BuildResult
+    from sitegen.content.model import Archive, Claim
 
 
 def quick_build(options: BuildOptions, started: float) -> BuildResult | None:
@@ -123,14 +124,14 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
             return None
     fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
     todo = [plan for plan in plans if fingerprints[plan.path] != stored[plan.path][2]]
-    env = make_environment(src, new)
+    env = make_environment(src, new, compiled=True)
     try:
         files = render_pages(env, src, new, todo)
     except ContentError:
         return None  # the full build reports it, with every other error
     edited_claims = [c for slug in sorted(slugs) for c in new.claims_by_article.get(slug, [])]
     if edited_claims:
-        patched = _patched_claims_json(out, state, archive, new, edited_claims)
+        patched = _patched_claims_json(out, archive, new, edited_claims)
         if patched is None:
             return None
         files["claims.json"] = patched
@@ -157,23 +158,31 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
                        rendered=len(todo), quick=True)
 
 
-def _patched_claims_json(out: Path, state: BuildState, old, new, claims) -> bytes | None:
+def _patched_claims_json(out: Path, old: Archive, new: Archive,
+                         claims: list[Claim]) -> bytes | None:
     """claims.json with the lines of the edited claims replaced (one claim per line,
-    in the archive's order); None if the file is not the one the last build wrote."""
+    in the archive's order, which an in-place edit keeps); None if a line is not
+    found as the last build wrote it."""
     try:
-        lines = (out / "claims.json").read_bytes().split(b"\n")
+        data = (out / "claims.json").read_bytes()
     except OSError:
         return None
-    order = {claim_id: number for number, claim_id in enumerate(state.meta("claims"))}
-    if len(lines) != len(order) + 3:
-        return None
+    found = []
     for claim in claims:
-        number = order[claim.id]
-        comma = b"," if number < len(order) - 1 else b""
-        if lines[1 + number] != claim_line(old, old.claims[claim.id]) + comma:
+        line = b"\n" + claim_line(old, old.claims[claim.id])
+        at = data.find(line + b",\n")
+        if at < 0:
+            at = data.find(line + b"\n]}")  # the last claim
+        if at < 0:
             return None
-        lines[1 + number] = claim_line(new, claim) + comma
-    return b"\n".join(lines)
+        found.append((at, len(line), b"\n" + claim_line(new, claim)))
+    parts = []
+    start = 0
+    for at, length, line in sorted(found):
+        parts += [data[start:at], line]
+        start = at + length
+    parts.append(data[start:])
+    return b"".join(parts)
 
 
 def _sha256(path: Path) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import shutil
 import signal
@@ -34,6 +35,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MARKER = ".sitegen-output"
 JOURNAL = ".sitegen-patching"  # in OUT while a patch is applied
@@ -253,7 +255,7 @@ def _apply_patch(stager: Stager, out: Path, complete: bool = True) -> None:
             os.makedirs(_join(root, rel_folder), exist_ok=True)
         for name in files:
             rel = _join(rel_folder, name)
-            os.replace(f"{staging}/{rel}", f"{root}/{rel}")
+            _replace_file(f"{staging}/{rel}", f"{root}/{rel}")
             new_files.add(rel)
     for tree in sorted(stager.trees):
         fresh, current = stager.staging / tree, out / tree
@@ -283,6 +285,17 @@ def _apply_patch(stager: Stager, out: Path, complete: bool = True) -> None:
     journal.unlink()
 
 
+def _replace_file(new: str, target: str) -> None:
+    """Put `new` in place of `target` atomically. An exchange, then removing the
+    old file, where the filesystem can: ext4 writes a file's data out at once when
+    it is renamed over another (auto_da_alloc), which made replacing the 100 MB
+    claims.json of a 10,000-article site take up to 0.7 s instead of 10 ms."""
+    if os.path.isfile(target) and _exchange(new, target):
+        os.unlink(new)
+    else:
+        os.replace(new, target)
+
+
 def _relative(folder: str, root: str) -> str:
     return folder[len(root) + 1 :]
 
@@ -302,14 +315,21 @@ def _swap_in(staging: Path, out: Path) -> None:
         old.rename(staging)
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two directories in one atomic step (Linux renameat2 RENAME_EXCHANGE)."""
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
+def _exchange(a: Path | str, b: Path | str) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE)."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
         return False
     at_fdcwd, rename_exchange = -100, 2
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+@functools.cache
+def _renameat2() -> Any:
+    try:
+        return ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
 
 
 def _recover(out: Path) -> None:

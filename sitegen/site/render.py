@@ -45,9 +45,13 @@ def ui_text(src: Path, archive: Archive) -> UIText:
     return load_ui_text(template_dirs(src), archive.config.language)
 
 
-def make_environment(src: Path, archive: Archive) -> jinja2.Environment:
+def make_environment(src: Path, archive: Archive,
+                     compiled: bool = False) -> jinja2.Environment:
+    """The Jinja environment of the site's templates. `compiled`: keep compiled
+    templates between processes (bytecode_cache()), for short builds."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(src)]),
+        bytecode_cache=bytecode_cache() if compiled else None,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -70,6 +74,21 @@ def make_environment(src: Path, archive: Archive) -> jinja2.Environment:
     env.globals["archive"] = archive
     env.globals["config"] = archive.config
     return env
+
+
+def bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates, kept in this user's private cache folder (beside the key
+    that signs the load cache), never in the site's: compiled code is run when
+    loaded, so it must not travel with a site. Jinja checks each against its
+    template's source. None when the folder cannot be made."""
+    from sitegen.content.cache import key_file
+
+    folder = key_file().parent / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 class Memo:

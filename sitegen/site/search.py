@@ -29,7 +29,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sitegen.memory import available_bytes, rss_bytes, usable_cpus
@@ -110,14 +110,17 @@ def index_site(site: Path | Sequence[Path], pages: Iterable[SearchPage],
     site/pagefind/); with `only`, just those bundles. `site` may be several
     folders: each page is taken from the first that has it (a patching build:
     the staged pages, then the output's)."""
+    started = time.perf_counter()
     roots = [site] if isinstance(site, Path) else list(site)
     first = roots[0]
     scratch = first.parent / f".{first.name}.search-{os.getpid()}-{threading.get_ident()}"
     try:
         counts = stage_pages(roots, pages, scratch, shard_pages, only)
-        return run_pagefind(scratch, counts, output or first / SEARCH_DIR)
+        stats = run_pagefind(scratch, counts, output or first / SEARCH_DIR)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    # all of it: the pages linked into their bundles' trees, Pagefind, the cleanup
+    return replace(stats, seconds=time.perf_counter() - started)
 
 
 def stage_pages(site: Path | Sequence[Path], pages: Iterable[SearchPage], scratch: Path,

@@ -16,6 +16,7 @@ from sitegen.content import cache as load_cache
 from sitegen.content.cache import CACHE_FILE, MAGIC, LoadCache, code_key
 from sitegen.content.load import LoadResult, load_archive
 from sitegen.diagnostics import ContentError
+from sitegen.site.state import discard_state
 from tests.conftest import REPO
 from tests.site.conftest import BUDGET, assert_equals_clean_build, edit
 
@@ -133,6 +134,7 @@ def test_an_untrusted_cache_is_discarded_unread(site: Path, tmp_path: Path, dama
     else:
         data = b"\x80\x05junk"
     path.write_bytes(data)
+    discard_state(site, out)  # a full build, which reads the load cache
     result = build(BuildOptions(src=site, out=out, search=False))
     assert not marker.exists()
     assert any("load.pickle" in note and "ignored" in note for note in result.notes), result.notes
@@ -161,6 +163,7 @@ def test_new_entries_are_appended_and_unused_ones_compacted_away(site: Path,
     path = site / ".sitegen-cache" / CACHE_FILE
     before = path.stat()
     edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    discard_state(site, out)  # full builds, which read and save the load cache
     build(BuildOptions(src=site, out=out, search=False))
     after = path.stat()
     assert after.st_ino == before.st_ino and after.st_size > before.st_size  # appended
@@ -169,6 +172,7 @@ def test_new_entries_are_appended_and_unused_ones_compacted_away(site: Path,
     for article in (site / "content" / "articles").glob("*.md"):
         article.write_text(article.read_text(encoding="utf-8") + "\nA closing line.\n",
                            encoding="utf-8")
+    discard_state(site, out)
     build(BuildOptions(src=site, out=out, search=False))
     assert path.stat().st_ino != after.st_ino
     cache = _cached_load(site)
