@@ -136,9 +136,10 @@ def build(options: BuildOptions) -> BuildResult:
         options.phase("loaded")
         out = options.out or options.src / archive.config.output
         check_output_dir(options.src, out)
-        plans = plan_site(archive, ui_text(options.src, archive))
+        text = ui_text(options.src, archive)
+        plans = plan_site(archive, text)
         options.phase("planned")
-    env = make_environment(options.src, archive)
+    env = make_environment(options.src, archive, text=text)
     values = input_values(archive, template_hashes(env, (p.template for p in plans)))
     fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
     cache, note = read_cache(options.src, out) if options.cache else (BuildCache(), "")
@@ -180,12 +181,12 @@ def build(options: BuildOptions) -> BuildResult:
     pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
     if options.cache:
         write_cache(options.src, out, {**fingerprints, **bundle_keys})
-        extra = {"kinds": pages, "search": indexed,
-                 "whole_used": any("*" in p.inputs for p in plans)}
+        extra = {"kinds": pages, "whole_used": any("*" in p.inputs for p in plans),
+                 "ui_text": text}
         try:
             save_state(options.src, out, BuildRecord(
                 options.shape(), stats, archive, plans, fingerprints, values,
-                diags.sorted(), extra))
+                diags.sorted(), bundles(indexed), extra))
         except (OSError, sqlite3.Error) as exc:
             notes.append(f"the build state could not be saved ({exc}); "
                          "the next build will be a full one")

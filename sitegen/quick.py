@@ -17,10 +17,13 @@ output is the same.
 from __future__ import annotations
 
 import hashlib
+import mmap
+import os
 import sqlite3
 import time
 from collections import Counter
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, BinaryIO
 
 from sitegen.config import load_config
 from sitegen.content.cache import LoadCache
@@ -32,7 +35,7 @@ from sitegen.site.exports import claim_line
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, patch_files
 from sitegen.site.pages import PagePlan, plan_item, replan
 from sitegen.site.render import make_environment, template_dirs
-from sitegen.site.search import SEARCH_DIR, SearchStats, bundles, index_site
+from sitegen.site.search import SEARCH_DIR, SearchStats, index_site
 from sitegen.site.state import (
     ITEM_KINDS,
     STORED_KINDS,
@@ -112,42 +115,52 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
     values = {**state.meta("values"), **updated}
     plans: list[PagePlan] = []
     stored = state.pages(state.users(updated))
-    for _path, (kind, key, _fp, blob) in sorted(stored.items()):
-        if kind in ITEM_KINDS:
-            plans.append(plan_item(new, kind, key))
-        elif kind in STORED_KINDS:
-            again = replan(new, [state.plan(blob, archive)], reloaded.swap)
+    for _path, page in sorted(stored.items()):
+        if page.kind in ITEM_KINDS:
+            plans.append(plan_item(new, page.kind, page.key))
+        elif page.kind in STORED_KINDS:
+            again = replan(new, [state.plan(page.plan, archive)], reloaded.swap)
             if again is None:
                 return None
             plans += again
         else:
             return None
     fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
-    todo = [plan for plan in plans if fingerprints[plan.path] != stored[plan.path][2]]
-    env = make_environment(src, new, compiled=True)
+    todo = [plan for plan in plans if fingerprints[plan.path] != stored[plan.path].fingerprint]
+    env = make_environment(src, new, compiled=True, text=state.meta("ui_text"))
     try:
         files = render_pages(env, src, new, todo)
     except ContentError:
         return None  # the full build reports it, with every other error
     edited_claims = [c for slug in sorted(slugs) for c in new.claims_by_article.get(slug, [])]
-    if edited_claims:
-        patched = _patched_claims_json(out, archive, new, edited_claims)
-        if patched is None:
-            return None
-        files["claims.json"] = patched
+    splice = _claims_json_splice(out, archive, new, edited_claims) if edited_claims else []
+    if splice is None:
+        return None
     search: list[SearchStats] = []
 
+    def produce(stager: Stager) -> None:
+        for path, data in files.items():
+            stager.add(path, data)
+        if splice:
+            _write_spliced(out / "claims.json", stager.add_file("claims.json"), splice)
+
+    searched_from: list[float] = []
+
     def finish(stager: Stager) -> None:
-        pages = state.meta("search")
-        changed = {path for path in files if path not in stager.kept}
-        names = [name for name, paths in bundles(pages).items() if changed.intersection(paths)]
+        searched_from.append(time.perf_counter())
+        names = sorted({stored[path].bundle for path in files
+                        if path in stored and path not in stager.kept} - {""})
         for name in names:
             stager.replace_tree(f"{SEARCH_DIR}/{name}")
         if names:
-            search.append(index_site(stager.roots, pages, stager.staging / SEARCH_DIR,
-                                     only=names))
+            layout = {name: state.meta(f"bundle:{name}") for name in names}
+            search.append(index_site(stager.roots, layout, stager.staging / SEARCH_DIR))
 
-    written = patch_files(out, files, finish if options.search else None)
+    written = patch_files(out, produce, finish if options.search else None)
+    if search:
+        # the search refresh as a whole: the bundles indexed, swapped in, and the old
+        # ones removed (which includes moving the few changed pages in: milliseconds)
+        search[0] = replace(search[0], seconds=time.perf_counter() - searched_from[0])
     records = {slug: (new.articles[slug], tuple(new.claims_by_article.get(slug, [])))
                for slug in slugs}
     state.update(stats=stats, sources=new.sources, values=values, diagnostics=diagnostics,
@@ -158,31 +171,57 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
                        rendered=len(todo), quick=True)
 
 
-def _patched_claims_json(out: Path, old: Archive, new: Archive,
-                         claims: list[Claim]) -> bytes | None:
-    """claims.json with the lines of the edited claims replaced (one claim per line,
-    in the archive's order, which an in-place edit keeps); None if a line is not
-    found as the last build wrote it."""
+Splice = list[tuple[int, int, bytes]]  # (offset, length of the old line, new line)
+
+
+def _claims_json_splice(out: Path, old: Archive, new: Archive,
+                        claims: list[Claim]) -> Splice | None:
+    """Where the edited claims' lines are in claims.json (one claim per line, in the
+    archive's order, which an in-place edit keeps), and their new text; None if a
+    line is not found as the last build wrote it."""
     try:
-        data = (out / "claims.json").read_bytes()
-    except OSError:
+        with open(out / "claims.json", "rb") as stream, mmap.mmap(
+                stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            found = []
+            for claim in claims:
+                line = b"\n" + claim_line(old, old.claims[claim.id])
+                at = data.find(line + b",\n")
+                if at < 0:
+                    at = data.find(line + b"\n]}")  # the last claim
+                if at < 0:
+                    return None
+                found.append((at, len(line), b"\n" + claim_line(new, claim)))
+    except (OSError, ValueError):
         return None
-    found = []
-    for claim in claims:
-        line = b"\n" + claim_line(old, old.claims[claim.id])
-        at = data.find(line + b",\n")
-        if at < 0:
-            at = data.find(line + b"\n]}")  # the last claim
-        if at < 0:
-            return None
-        found.append((at, len(line), b"\n" + claim_line(new, claim)))
-    parts = []
-    start = 0
-    for at, length, line in sorted(found):
-        parts += [data[start:at], line]
-        start = at + length
-    parts.append(data[start:])
-    return b"".join(parts)
+    return sorted(found)
+
+
+def _write_spliced(source: Path, target: str, splice: Splice) -> None:
+    """Write `source` with the spliced lines replaced into `target`; the unchanged
+    parts (all but a few lines of 100 MB) are copied by the kernel."""
+    with open(source, "rb") as old, open(target, "wb") as new:
+        size = os.fstat(old.fileno()).st_size
+        start = 0
+        for at, length, line in [*splice, (size, 0, b"")]:
+            _copy_range(old, new, start, at - start)
+            new.write(line)
+            new.flush()
+            start = at + length
+
+
+def _copy_range(source: BinaryIO, target: BinaryIO, offset: int, count: int) -> None:
+    while count > 0:
+        try:
+            done = os.copy_file_range(source.fileno(), target.fileno(), count, offset)
+        except (OSError, AttributeError):  # another filesystem or system: by hand
+            source.seek(offset)
+            target.write(source.read(count))
+            target.flush()
+            return
+        if done == 0:
+            raise OSError("claims.json changed while it was being copied")
+        offset += done
+        count -= done
 
 
 def _sha256(path: Path) -> str:

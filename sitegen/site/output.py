@@ -32,7 +32,7 @@ import shutil
 import signal
 import stat
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,6 +150,12 @@ class Stager:
         shutil.rmtree(target, ignore_errors=True)
         return target
 
+    def add_file(self, path: str) -> str:
+        """Where to write a file known to have changed (a large one written piece by
+        piece: claims.json)."""
+        self.written += 1
+        return self._target(safe_relative(path))
+
     def add(self, path: str, data: bytes) -> None:
         rel = safe_relative(path)
         previous = f"{self._previous}/{rel}"
@@ -204,19 +210,19 @@ def write_site(out: Path, produce: Callable[[Stager], None],
     return WriteStats(stager.written, stager.unchanged)
 
 
-def patch_files(out: Path, files: Mapping[str, bytes],
+def patch_files(out: Path, produce: Callable[[Stager], None],
                 finish: Callable[[Stager], None] | None = None) -> WriteStats:
-    """Replace some files of OUT, those of `files` whose bytes changed, and the
-    folders that `finish(stager)` puts in place (search bundles); nothing else is
-    added or removed. For quick rebuilds of a site whose page set is unchanged;
-    the same guarantees as write_site (staged first, journal while OUT changes)."""
+    """Replace the files of OUT that `produce` adds to a Stager (those whose bytes
+    changed), and the folders that `finish(stager)` puts in place (search bundles);
+    nothing else is added or removed. For quick rebuilds of a site whose page set
+    is unchanged; the same guarantees as write_site (staged first, journal while
+    OUT changes)."""
     out = out.resolve()
     staging = out.parent / f".{out.name}.sitegen-new-{os.getpid()}"
     try:
         staging.mkdir()
         stager = Stager(staging, out, patch=True)
-        for path, data in files.items():
-            stager.add(path, data)
+        produce(stager)
         if finish is not None:
             finish(stager)
         with _signals_held():

@@ -45,10 +45,11 @@ def ui_text(src: Path, archive: Archive) -> UIText:
     return load_ui_text(template_dirs(src), archive.config.language)
 
 
-def make_environment(src: Path, archive: Archive,
-                     compiled: bool = False) -> jinja2.Environment:
+def make_environment(src: Path, archive: Archive, compiled: bool = False,
+                     text: UIText | None = None) -> jinja2.Environment:
     """The Jinja environment of the site's templates. `compiled`: keep compiled
-    templates between processes (bytecode_cache()), for short builds."""
+    templates between processes (bytecode_cache()), for short builds; `text`: the
+    theme's words, if read already (ui_text())."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(src)]),
         bytecode_cache=bytecode_cache() if compiled else None,
@@ -58,7 +59,7 @@ def make_environment(src: Path, archive: Archive,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    text = load_ui_text(template_dirs(src), archive.config.language)
+    text = text or load_ui_text(template_dirs(src), archive.config.language)
     env.filters["date"] = text.date
     env.filters["isodate"] = iso_date
     env.filters["tojson_ld"] = json_ld

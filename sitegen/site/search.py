@@ -28,7 +28,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -103,13 +103,14 @@ def bundle_language(bundle: str) -> str:
     return bundle.split("-")[0]
 
 
-def index_site(site: Path | Sequence[Path], pages: Iterable[SearchPage],
+def index_site(site: Path | Sequence[Path], pages: Iterable[SearchPage] | Layout,
                output: Path | None = None, shard_pages: int | None = None,
                only: Collection[str] | None = None) -> SearchStats:
     """Index `pages` of the site into its bundles under `output` (default
     site/pagefind/); with `only`, just those bundles. `site` may be several
     folders: each page is taken from the first that has it (a patching build:
-    the staged pages, then the output's)."""
+    the staged pages, then the output's). `pages` may also be their bundles
+    already made (bundle name → paths, as bundles() gives)."""
     started = time.perf_counter()
     roots = [site] if isinstance(site, Path) else list(site)
     first = roots[0]
@@ -123,8 +124,11 @@ def index_site(site: Path | Sequence[Path], pages: Iterable[SearchPage],
     return replace(stats, seconds=time.perf_counter() - started)
 
 
-def stage_pages(site: Path | Sequence[Path], pages: Iterable[SearchPage], scratch: Path,
-                shard_pages: int | None = None,
+Layout = Mapping[str, Sequence[str]]  # bundle name → the output paths of its pages
+
+
+def stage_pages(site: Path | Sequence[Path], pages: Iterable[SearchPage] | Layout,
+                scratch: Path, shard_pages: int | None = None,
                 only: Collection[str] | None = None) -> dict[str, int]:
     """Hard-link each bundle's pages into scratch/<bundle>/; return pages per bundle.
 
@@ -135,7 +139,8 @@ def stage_pages(site: Path | Sequence[Path], pages: Iterable[SearchPage], scratc
     shutil.rmtree(scratch, ignore_errors=True)
     counts = {}
     made: set[str] = set()
-    for bundle, paths in bundles(pages, shard_pages).items():
+    layout = pages if isinstance(pages, Mapping) else bundles(pages, shard_pages)
+    for bundle, paths in layout.items():
         if only is not None and bundle not in only:
             continue
         for path in paths:

@@ -126,6 +126,7 @@ class BuildRecord:
     fingerprints: dict[str, str]
     values: dict[str, str]
     diagnostics: list[Any]
+    layout: dict[str, list[str]]  # search bundle → its pages (search.bundles())
     extra: dict[str, Any] = field(default_factory=dict)  # further metadata, pickled
 
 
@@ -238,6 +239,10 @@ def save_state(src: Path, out: Path, record: BuildRecord) -> None:
                 (f"record:{slug}", _record_blob(article, tuple(by_article.get(slug, ()))))
                 for slug, article in archive.articles.items())))
             refs = _refs(archive)
+            bundle_of = {path: name for name, paths in record.layout.items() for path in paths}
+            db.executemany("INSERT INTO meta VALUES (?, ?, ?)", _signed_rows(
+                signer, ((f"meta:bundle:{name}", _dumps(paths))
+                         for name, paths in record.layout.items())))
             page_rows = []
             users: dict[str, list[str]] = {}
             for plan in record.plans:
@@ -248,12 +253,13 @@ def save_state(src: Path, out: Path, record: BuildRecord) -> None:
                     key_ = item_key(plan)
                 elif plan.kind in STORED_KINDS:
                     plan_blob = _dumps(plan, refs)
-                page_rows.append((path_, plan.kind, key_, record.fingerprints[path_], plan_blob,
+                page_rows.append((path_, plan.kind, key_, record.fingerprints[path_],
+                                  bundle_of.get(path_, ""), plan_blob,
                                   signer.sign(f"plan:{path_}", plan_blob)))
                 for name in plan.inputs:
                     if name.startswith(("article:", "claims:")):
                         users.setdefault(name, []).append(path_)
-            db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?)", page_rows)
+            db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)", page_rows)
             db.executemany("INSERT INTO users VALUES (?, ?)",
                            [(name, "\n".join(paths)) for name, paths in users.items()])
             db.commit()
@@ -268,7 +274,7 @@ _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
 CREATE TABLE records (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
 CREATE TABLE pages (path TEXT PRIMARY KEY, kind TEXT, key TEXT, fingerprint TEXT,
-                    plan BLOB, signature BLOB);
+                    bundle TEXT, plan BLOB, signature BLOB);
 CREATE TABLE users (input TEXT PRIMARY KEY, paths TEXT);
 """
 
@@ -287,6 +293,15 @@ def _record_blob(article: Article, claims: tuple[Claim, ...]) -> bytes:
 
 def _ids(table: dict[str, list[Claim]]) -> dict[str, list[str]]:
     return {key: [c.id for c in claims] for key, claims in table.items()}
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    kind: str
+    key: str  # article, claim or entity pages: the id of what they show
+    fingerprint: str
+    bundle: str  # the search bundle that indexes the page ("" if none)
+    plan: bytes  # list pages, home, feed: the pickled plan (BuildState.plan)
 
 
 class BuildState:
@@ -347,15 +362,15 @@ class BuildState:
                 found.update(row[0].split("\n"))
         return found
 
-    def pages(self, paths: Iterable[str]) -> dict[str, tuple[str, str, str, bytes]]:
-        """path → (kind, key, fingerprint, stored plan) of the given pages."""
+    def pages(self, paths: Iterable[str]) -> dict[str, StoredPage]:
+        """What the state holds of the given pages."""
         found = {}
         for path in paths:
-            row = self.db.execute("SELECT kind, key, fingerprint, plan, signature FROM pages "
-                                  "WHERE path = ?", (path,)).fetchone()
-            if row is None or not self.signer.check(f"plan:{path}", row[3], row[4]):
+            row = self.db.execute("SELECT kind, key, fingerprint, bundle, plan, signature "
+                                  "FROM pages WHERE path = ?", (path,)).fetchone()
+            if row is None or not self.signer.check(f"plan:{path}", row[4], row[5]):
                 raise StateError(f"{path}: missing or not signed")
-            found[path] = (row[0], row[1], row[2], row[3])
+            found[path] = StoredPage(*row[:5])
         return found
 
     def plan(self, blob: bytes, archive: Archive) -> PagePlan:
