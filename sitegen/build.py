@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import multiprocessing
 import sqlite3
 import time
@@ -30,7 +29,13 @@ from sitegen.memory import affordable, own_rss_bytes, usable_cpus
 from sitegen.schemas import schema_dir
 from sitegen.site import urls
 from sitegen.site.annotate import render_article_body, render_passage
-from sitegen.site.buildcache import CACHE_DIR, BuildCache, read_cache, write_cache
+from sitegen.site.buildcache import (
+    CACHE_DIR,
+    BuildCache,
+    bundle_key,
+    read_cache,
+    write_cache,
+)
 from sitegen.site.deps import fingerprint, input_values, template_hashes
 from sitegen.site.exports import claim_review, claims_json, claims_json_from
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, check_output_dir, write_site
@@ -152,7 +157,7 @@ def build(options: BuildOptions) -> BuildResult:
     indexed = search_pages(plans)
     # one cache entry per search bundle: a bundle is indexed again only when one of
     # its pages changed, or its set of pages did
-    bundle_keys = {f"{SEARCH_DIR}/{name}": _bundle_key(paths, fingerprints)
+    bundle_keys = {f"{SEARCH_DIR}/{name}": bundle_key(paths, fingerprints)
                    for name, paths in bundles(indexed).items()} if options.search else {}
     search: list[SearchStats] = []
 
@@ -214,14 +219,6 @@ def long_lived() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
-
-
-def _bundle_key(paths: list[str], fingerprints: dict[str, str]) -> str:
-    """What a search bundle's index is made from: its pages and their fingerprints."""
-    h = hashlib.sha256()
-    for path in sorted(paths):
-        h.update(f"{path}\0{fingerprints[path]}\0".encode())
-    return h.hexdigest()
 
 
 def render_pages(env: jinja2.Environment, src: Path, archive: Archive,

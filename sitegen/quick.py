@@ -30,6 +30,7 @@ from sitegen.content.cache import LoadCache
 from sitegen.content.load import reload_articles
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.incremental import edited_articles
+from sitegen.site.buildcache import bundle_key, record_quick_rebuild
 from sitegen.site.deps import article_values, fingerprint
 from sitegen.site.exports import claim_line
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, patch_files
@@ -165,6 +166,10 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
                for slug in slugs}
     state.update(stats=stats, sources=new.sources, values=values, diagnostics=diagnostics,
                  records=records, fingerprints=fingerprints, plans=plans)
+    indexed = {f"{SEARCH_DIR}/{name}": bundle_key(list(pages), pages)
+               for name in (search[0].pages if search else ())
+               for pages in [state.fingerprints(name)]}
+    record_quick_rebuild(src, out, {**fingerprints, **indexed})
     return BuildResult(out=out, pages=kinds, claims=len(new.claims), entities=len(new.entities),
                        seconds=time.perf_counter() - started, stats=written,
                        search=search[0] if search else None, diagnostics=diagnostics,
@@ -185,12 +190,15 @@ def _claims_json_splice(out: Path, old: Archive, new: Archive,
             found = []
             for claim in claims:
                 line = b"\n" + claim_line(old, old.claims[claim.id])
+                fresh = b"\n" + claim_line(new, claim)
+                if fresh == line:
+                    continue
                 at = data.find(line + b",\n")
                 if at < 0:
                     at = data.find(line + b"\n]}")  # the last claim
                 if at < 0:
                     return None
-                found.append((at, len(line), b"\n" + claim_line(new, claim)))
+                found.append((at, len(line), fresh))
     except (OSError, ValueError):
         return None
     return sorted(found)

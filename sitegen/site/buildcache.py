@@ -17,6 +17,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sitegen import __version__
 
@@ -58,8 +59,65 @@ def cache_path(src: Path, out: Path) -> Path:
     return src / CACHE_DIR / f"build-{key}.json"
 
 
+def delta_path(src: Path, out: Path) -> Path:
+    """What quick rebuilds (sitegen/quick.py) changed since the cache file was written."""
+    return cache_path(src, out).with_suffix(".delta.json")
+
+
+def bundle_key(paths: list[str], fingerprints: dict[str, str]) -> str:
+    """What a search bundle's index is made from: its pages and their fingerprints."""
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        h.update(f"{path}\0{fingerprints[path]}\0".encode())
+    return h.hexdigest()
+
+
 def read_cache(src: Path, out: Path) -> tuple[BuildCache, str]:
     """The cache for building into `out`, and a warning when one was discarded."""
+    cache, note = _read_cache(src, out)
+    if cache.pages:
+        cache.pages.update(_read_delta(delta_path(src, out)))
+    return cache, note
+
+
+def _read_delta(path: Path) -> dict[str, Entry]:
+    """The entries quick rebuilds recorded; none if the file is damaged (the older
+    entries it would replace then fail their check, and the pages are rendered)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {page: Entry(fingerprint, size, mtime_ns)
+                for page, (fingerprint, size, mtime_ns) in data.items()
+                if isinstance(fingerprint, str) and isinstance(size, int)
+                and isinstance(mtime_ns, int)}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def record_quick_rebuild(src: Path, out: Path, fingerprints: dict[str, str]) -> None:
+    """After a quick rebuild: the new fingerprints of the pages (and search bundles)
+    it planned again, kept beside the cache file until the next full build
+    rewrites it, so that build reuses what the quick one made."""
+    path = delta_path(src, out)
+    entries = {page: [e.fingerprint, e.size, e.mtime_ns]
+               for page, e in _read_delta(path).items()}
+    entries.update(_entries(out, fingerprints))
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(entries), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _entries(out: Path, fingerprints: dict[str, str]) -> dict[str, list[Any]]:
+    pages = {}
+    for page, fingerprint in sorted(fingerprints.items()):
+        try:
+            stat = os.stat(f"{out}/{page}")
+        except OSError:
+            continue
+        pages[page] = [fingerprint, stat.st_size, stat.st_mtime_ns]
+    return pages
+
+
+def _read_cache(src: Path, out: Path) -> tuple[BuildCache, str]:
     path = cache_path(src, out)
     if not path.is_file():
         return BuildCache(), ""
@@ -85,13 +143,7 @@ def read_cache(src: Path, out: Path) -> tuple[BuildCache, str]:
 
 def write_cache(src: Path, out: Path, fingerprints: dict[str, str]) -> None:
     """Record the fingerprints of the pages now in `out`."""
-    pages = {}
-    for page, fingerprint in sorted(fingerprints.items()):
-        try:
-            stat = os.stat(f"{out}/{page}")
-        except OSError:
-            continue
-        pages[page] = [fingerprint, stat.st_size, stat.st_mtime_ns]
+    pages = _entries(out, fingerprints)
     path = cache_path(src, out)
     path.parent.mkdir(exist_ok=True)
     temporary = path.with_suffix(".tmp")
@@ -99,3 +151,4 @@ def write_cache(src: Path, out: Path, fingerprints: dict[str, str]) -> None:
                                      "out": str(out.resolve()), "pages": pages}),
                          encoding="utf-8")
     os.replace(temporary, path)
+    delta_path(src, out).unlink(missing_ok=True)

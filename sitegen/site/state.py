@@ -373,6 +373,11 @@ class BuildState:
             found[path] = StoredPage(*row[:5])
         return found
 
+    def fingerprints(self, bundle: str) -> dict[str, str]:
+        """path → fingerprint of the pages of a search bundle."""
+        return dict(self.db.execute("SELECT path, fingerprint FROM pages WHERE bundle = ?",
+                                    (bundle,)))
+
     def plan(self, blob: bytes, archive: Archive) -> PagePlan:
         """A stored plan, its references resolved in `archive`."""
         def resolve(kind: str, key: str, number: str = "") -> Any:

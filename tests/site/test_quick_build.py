@@ -59,12 +59,12 @@ def test_a_series_of_quick_rebuilds_stays_equal_to_a_clean_build(site: Path,
         _edit(site, path, old, new)
         assert _build(site, out).quick, path
     _assert_same_as_clean_build(site, out, tmp_path)
-    # a full build after them (a template changed) starts from their output
+    # a full build after them (a template changed) reuses what they made
     (site / "templates").mkdir()
     (site / "templates" / "404.html").write_text(
         '{% extends "base.html" %}{% block main %}<h1>Gone</h1>{% endblock %}')
     result = _build(site, out)
-    assert not result.quick and result.stats.written == 1
+    assert not result.quick and result.rendered == 1 and result.stats.written == 1
     _assert_same_as_clean_build(site, out, tmp_path)
 
 
@@ -164,3 +164,9 @@ def test_a_quick_rebuild_indexes_again_the_search_bundle_of_changed_pages(
     assert result.quick and result.search is not None and set(result.search.pages) == {"en"}
     assert {k: v for k, v in output_tree(out).items() if k.startswith("pagefind/")} != index
     _assert_same_as_clean_build(site, out, tmp_path, search=True)
+    # a full build next (another template) neither renders nor indexes that again
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>Gone</h1>{% endblock %}')
+    result = build(BuildOptions(src=site, out=out))
+    assert not result.quick and result.rendered == 1 and result.search is None
