@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
-import sqlite3
 import time
 import traceback
 from collections import Counter
@@ -42,7 +41,7 @@ from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, check_outpu
 from sitegen.site.pages import PagePlan, plan_site, search_pages
 from sitegen.site.render import link_resolver, make_environment, template_dirs, ui_text
 from sitegen.site.search import SEARCH_DIR, SearchStats, bundles, index_site
-from sitegen.site.state import BuildRecord, discard_state, input_stats, save_state
+from sitegen.site.state import BuildRecord, StateSaver, discard_state, input_stats
 
 SITEMAP_LIMIT = 50_000
 
@@ -160,6 +159,11 @@ def build(options: BuildOptions) -> BuildResult:
     bundle_keys = {f"{SEARCH_DIR}/{name}": bundle_key(paths, fingerprints)
                    for name, paths in bundles(indexed).items()} if options.search else {}
     search: list[SearchStats] = []
+    pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
+    saver = StateSaver(options.src, out, BuildRecord(
+        options.shape(), stats, archive, plans, fingerprints, values, diags.sorted(),
+        bundles(indexed), {"kinds": pages, "whole_used": any("*" in p.inputs for p in plans),
+                           "ui_text": text})) if options.cache else None
 
     def produce(stager: Stager) -> None:
         todo = list(fresh)
@@ -172,6 +176,8 @@ def build(options: BuildOptions) -> BuildResult:
         options.phase("rendered")
 
     def finish(stager: Stager) -> None:
+        if saver is not None:
+            saver.start()  # the render workers are done: no fork from here on
         todo = [tree for tree, key in bundle_keys.items()
                 if not (cache.unchanged(tree, key) and stager.keep_tree(tree))]
         for tree in todo:
@@ -182,19 +188,17 @@ def build(options: BuildOptions) -> BuildResult:
                                      only=only))
 
     discard_state(options.src, out)  # it describes the output about to change
-    written = write_site(out, produce, hook=options.hook, finish=finish)
-    pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
+    try:
+        written = write_site(out, produce, hook=options.hook, finish=finish)
+    except BaseException:
+        if saver is not None:
+            saver.abandon()
+        raise
     if options.cache:
         write_cache(options.src, out, {**fingerprints, **bundle_keys})
-        extra = {"kinds": pages, "whole_used": any("*" in p.inputs for p in plans),
-                 "ui_text": text}
-        try:
-            save_state(options.src, out, BuildRecord(
-                options.shape(), stats, archive, plans, fingerprints, values,
-                diags.sorted(), bundles(indexed), extra))
-        except (OSError, sqlite3.Error) as exc:
-            notes.append(f"the build state could not be saved ({exc}); "
-                         "the next build will be a full one")
+    if saver is not None:
+        note = saver.install()
+        notes += [note] if note else []
     return BuildResult(
         out=out, pages=pages, claims=len(archive.claims), entities=len(archive.entities),
         seconds=time.perf_counter() - started, stats=written,

@@ -32,6 +32,7 @@ import os
 import pickle
 import sqlite3
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -196,15 +197,56 @@ def _refs(archive: Archive) -> dict[int, tuple[str, ...]]:
     return refs
 
 
-def save_state(src: Path, out: Path, record: BuildRecord) -> None:
-    """Write the state of a full build (nothing when no signing key is available)."""
+class StateSaver:
+    """Writes a full build's state in a thread while the build indexes and puts
+    its output in place (pickling the archive takes seconds at 10,000 articles,
+    while Pagefind's processes do the indexing), then installs it once the
+    output is written. Started only after the render workers were forked."""
+
+    def __init__(self, src: Path, out: Path, record: BuildRecord) -> None:
+        self.path = state_path(src, out)
+        self.temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self.out, self.record = out, record
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="sitegen-state", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            _write_state(self.temporary, self.out, self.record)
+        except BaseException as exc:
+            self.error = exc
+
+    def install(self) -> str:
+        """Wait for the state and put it in place; a warning if it could not be saved."""
+        self.thread.join()
+        if isinstance(self.error, (OSError, sqlite3.Error)):
+            self.temporary.unlink(missing_ok=True)
+            return (f"the build state could not be saved ({self.error}); "
+                    "the next build will be a full one")
+        if self.error is not None:
+            self.temporary.unlink(missing_ok=True)
+            raise self.error
+        if self.temporary.exists():  # not written without a signing key
+            os.replace(self.temporary, self.path)
+        return ""
+
+    def abandon(self) -> None:
+        """The build failed: wait for the thread and forget what it wrote."""
+        if self.thread.is_alive() or self.thread.ident is not None:
+            self.thread.join()
+        self.temporary.unlink(missing_ok=True)
+
+
+def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
+    """Write the state of a full build into `temporary` (nothing without a key)."""
     key = machine_key()
     if key is None:
         return
     signer = _Signer(key)
-    path = state_path(src, out)
-    path.parent.mkdir(exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.parent.mkdir(exist_ok=True)
     temporary.unlink(missing_ok=True)
     archive = record.archive
     try:
@@ -265,9 +307,9 @@ def save_state(src: Path, out: Path, record: BuildRecord) -> None:
             db.commit()
         finally:
             db.close()
-        os.replace(temporary, path)
-    finally:
+    except BaseException:
         temporary.unlink(missing_ok=True)
+        raise
 
 
 _SCHEMA = """
