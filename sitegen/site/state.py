@@ -188,12 +188,17 @@ def _dumps(value: Any, refs: dict[int, tuple[str, ...]] | None = None) -> bytes:
     return stream.getvalue()
 
 
-def _refs(archive: Archive) -> dict[int, tuple[str, ...]]:
-    refs: dict[int, tuple[str, ...]] = {id(a): ("a", slug) for slug, a in archive.articles.items()}
-    for claim_id, claim in archive.claims.items():
-        refs[id(claim)] = ("c", claim_id)
-        refs.update((id(s), ("s", claim_id, str(n))) for n, s in enumerate(claim.sources))
-    refs.update((id(e), ("e", entity_id)) for entity_id, e in archive.entities.items())
+def _refs(articles: Iterable[tuple[Article, Iterable[Claim]]],
+          entities: Mapping[str, Entity]) -> dict[int, tuple[str, ...]]:
+    """id() of each content object → its reference (_RefPickler): the articles with
+    their claims and the claims' sources, and the entities."""
+    refs: dict[int, tuple[str, ...]] = {}
+    for article, claims in articles:
+        refs[id(article)] = ("a", article.slug)
+        for claim in claims:
+            refs[id(claim)] = ("c", claim.id)
+            refs.update((id(s), ("s", claim.id, str(n))) for n, s in enumerate(claim.sources))
+    refs.update((id(e), ("e", entity_id)) for entity_id, e in entities.items())
     return refs
 
 
@@ -280,7 +285,8 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
             db.executemany("INSERT INTO records VALUES (?, ?, ?)", _signed_rows(signer, (
                 (f"record:{slug}", _record_blob(article, tuple(by_article.get(slug, ()))))
                 for slug, article in archive.articles.items())))
-            refs = _refs(archive)
+            refs = _refs(((a, by_article.get(slug, ())) for slug, a in archive.articles.items()),
+                         archive.entities)
             bundle_of = {path: name for name, paths in record.layout.items() for path in paths}
             db.executemany("INSERT INTO meta VALUES (?, ?, ?)", _signed_rows(
                 signer, ((f"meta:bundle:{name}", _dumps(paths))
@@ -476,24 +482,13 @@ class BuildState:
                                 [(fp, path) for path, fp in (fingerprints or {}).items()])
             stored = [plan for plan in plans if plan.kind in STORED_KINDS]
             if stored:
-                refs = self._loaded_refs(records or {})
+                # every content object read so far, and the new versions
+                refs = _refs([*self._records.values(), *(records or {}).values()],
+                             self.meta("entities"))
                 for plan in stored:
                     blob = _dumps(plan, refs)
                     self.db.execute("UPDATE pages SET plan = ?, signature = ? WHERE path = ?",
                                     (blob, sign(f"plan:{plan.path}", blob), plan.path))
-
-    def _loaded_refs(self, records: dict[str, tuple[Article, tuple[Claim, ...]]]
-                     ) -> dict[int, tuple[str, ...]]:
-        """References to every content object read so far, and to new versions."""
-        refs: dict[int, tuple[str, ...]] = {}
-        for slug, (article, claims) in [*self._records.items(), *records.items()]:
-            refs[id(article)] = ("a", slug)
-            for claim in claims:
-                refs[id(claim)] = ("c", claim.id)
-                refs.update((id(s), ("s", claim.id, str(n)))
-                            for n, s in enumerate(claim.sources))
-        refs.update((id(e), ("e", entity_id)) for entity_id, e in self.meta("entities").items())
-        return refs
 
 
 class _ParsedLater:
