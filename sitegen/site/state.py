@@ -118,7 +118,7 @@ def package_key() -> bytes:
 
 @dataclass
 class BuildRecord:
-    """What a full build leaves for the next quick one (save_state's input)."""
+    """What a full build leaves for the next quick one (StateSaver writes it)."""
 
     options: str  # the build options that shape the output (drafts, base URL, search)
     stats: Stats
