@@ -5,7 +5,6 @@ is always what a clean build of the same content gives."""
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -13,28 +12,13 @@ import pytest
 
 from sitegen.build import BuildOptions, BuildResult, build
 from sitegen.site.state import state_path
-from tests.conftest import MINI, output_tree
+from tests.conftest import output_tree
 from tests.serve.test_incremental import BUDGET, IN_PLACE_EDITS, _edit
-
-
-@pytest.fixture()
-def site(tmp_path: Path) -> Path:
-    dest = tmp_path / "site"
-    shutil.copytree(MINI, dest)
-    return dest
+from tests.site.conftest import assert_equals_clean_build
 
 
 def _build(site: Path, out: Path, **options: object) -> BuildResult:
     return build(BuildOptions(src=site, out=out, search=False, **options))  # type: ignore[arg-type]
-
-
-def _assert_same_as_clean_build(site: Path, out: Path, tmp: Path, search: bool = False) -> None:
-    clean = tmp / "clean"
-    shutil.rmtree(clean, ignore_errors=True)
-    build(BuildOptions(src=site, out=clean, search=search, cache=False))
-    expected, actual = output_tree(clean), output_tree(out)
-    assert sorted(actual) == sorted(expected)
-    assert [path for path in expected if expected[path] != actual[path]] == []
 
 
 @pytest.mark.parametrize("edit", IN_PLACE_EDITS, ids=lambda e: e[2][:30])
@@ -48,7 +32,7 @@ def test_an_in_place_edit_is_rebuilt_quickly_and_equals_a_clean_build(
     assert result.quick
     assert 0 < result.rendered < sum(result.pages.values())
     assert result.stats.written >= 1
-    _assert_same_as_clean_build(site, out, tmp_path)
+    assert_equals_clean_build(site, out, tmp_path, search=False)
 
 
 def test_a_series_of_quick_rebuilds_stays_equal_to_a_clean_build(site: Path,
@@ -58,14 +42,14 @@ def test_a_series_of_quick_rebuilds_stays_equal_to_a_clean_build(site: Path,
     for path, old, new in IN_PLACE_EDITS:
         _edit(site, path, old, new)
         assert _build(site, out).quick, path
-    _assert_same_as_clean_build(site, out, tmp_path)
+    assert_equals_clean_build(site, out, tmp_path, search=False)
     # a full build after them (a template changed) reuses what they made
     (site / "templates").mkdir()
     (site / "templates" / "404.html").write_text(
         '{% extends "base.html" %}{% block main %}<h1>Gone</h1>{% endblock %}')
     result = _build(site, out)
     assert not result.quick and result.rendered == 1 and result.stats.written == 1
-    _assert_same_as_clean_build(site, out, tmp_path)
+    assert_equals_clean_build(site, out, tmp_path, search=False)
 
 
 @pytest.mark.parametrize(("path", "old", "new"), [
@@ -81,7 +65,7 @@ def test_an_edit_that_moves_things_takes_the_full_build(site: Path, tmp_path: Pa
     _build(site, out)
     _edit(site, path, old, new)
     assert not _build(site, out).quick
-    _assert_same_as_clean_build(site, out, tmp_path)
+    assert_equals_clean_build(site, out, tmp_path, search=False)
     assert _build(site, out).quick  # and the state it leaves serves the next build
 
 
@@ -92,7 +76,7 @@ def test_new_and_deleted_files_take_the_full_build(site: Path, tmp_path: Path) -
     assert not _build(site, out).quick
     (site / "content/entities/tidelift-400.yaml").unlink()
     assert not _build(site, out).quick
-    _assert_same_as_clean_build(site, out, tmp_path)
+    assert_equals_clean_build(site, out, tmp_path, search=False)
 
 
 def test_nothing_changed_or_only_touched_does_nothing(site: Path, tmp_path: Path) -> None:
@@ -121,7 +105,7 @@ def test_an_error_takes_the_full_build_which_reports_it(site: Path, tmp_path: Pa
     _edit(site, BUDGET, 'quote: "the fairest budgett', 'quote: "the fairest budget')
     _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
     assert _build(site, out).quick
-    _assert_same_as_clean_build(site, out, tmp_path)
+    assert_equals_clean_build(site, out, tmp_path, search=False)
 
 
 def test_a_build_without_the_cache_leaves_no_state_behind(site: Path, tmp_path: Path) -> None:
@@ -133,7 +117,7 @@ def test_a_build_without_the_cache_leaves_no_state_behind(site: Path, tmp_path: 
     assert not state_path(site, out).exists()
     _edit(site, BUDGET, "the rest of Port Ellery [2].", "the rest of the town [2].")
     assert not _build(site, out).quick
-    _assert_same_as_clean_build(site, out, tmp_path)
+    assert_equals_clean_build(site, out, tmp_path, search=False)
 
 
 def test_other_options_or_a_damaged_state_take_the_full_build(site: Path,
@@ -163,7 +147,7 @@ def test_a_quick_rebuild_indexes_again_the_search_bundle_of_changed_pages(
     result = build(BuildOptions(src=site, out=out))
     assert result.quick and result.search is not None and set(result.search.pages) == {"en"}
     assert {k: v for k, v in output_tree(out).items() if k.startswith("pagefind/")} != index
-    _assert_same_as_clean_build(site, out, tmp_path, search=True)
+    assert_equals_clean_build(site, out, tmp_path)
     # a full build next (another template) neither renders nor indexes that again
     (site / "templates").mkdir()
     (site / "templates" / "404.html").write_text(
