@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from sitegen import __version__
 from sitegen.check import FORMATS
@@ -91,6 +93,23 @@ def _parser() -> argparse.ArgumentParser:
 def _terminate(signum: int, frame: object) -> None:
     # Turn SIGTERM into an exception so a build cleans up its staging folder.
     raise SystemExit(128 + signum)
+
+
+def run() -> NoReturn:
+    """The `sitegen` command: `main()`, then exit at once. Freeing a large archive's
+    objects one by one at interpreter exit takes longer than some builds (0.15 s
+    after a quick rebuild at 10,000 articles); the output is complete by then and
+    nothing is buffered but the standard streams, which are flushed first. With a
+    thread still running, the normal exit waits for it."""
+    code = main()
+    if threading.active_count() > 1:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: nothing more can be said
+        code = code or 1
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

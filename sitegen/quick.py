@@ -31,7 +31,7 @@ from sitegen.content.load import reload_articles
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.incremental import edited_articles
 from sitegen.site.buildcache import bundle_key, record_quick_rebuild
-from sitegen.site.deps import article_values, fingerprint
+from sitegen.site.deps import article_values, fingerprint, fingerprint_inputs
 from sitegen.site.exports import claim_line
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, patch_files
 from sitegen.site.pages import PagePlan, plan_item, replan
@@ -79,8 +79,8 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
         return None
     src = options.src
     stats = input_stats(src, template_dirs(src))
-    before = state.meta("stats")
-    sources = state.meta("sources")
+    before = state.stats()
+    sources = state.rows("sources")
     edited = set()
     for rel in stats.keys() | before.keys():
         if stats.get(rel) == before.get(rel):
@@ -95,7 +95,7 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
     if not edited:
         if stats != before:
             state.update(stats=stats)
-        return BuildResult(out=out, pages=kinds, claims=len(state.meta("claims")),
+        return BuildResult(out=out, pages=kinds, claims=len(state.rows("claims")),
                            entities=len(state.meta("entities")),
                            seconds=time.perf_counter() - started,
                            stats=WriteStats(0, 0), diagnostics=diagnostics, quick=True)
@@ -113,7 +113,6 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
     if options.strict and any(d.severity == "warning" for d in diagnostics):
         return None
     updated = article_values(new, slugs, whole=False)
-    values = {**state.meta("values"), **updated}
     plans: list[PagePlan] = []
     stored = state.pages(state.users(updated))
     for _path, page in sorted(stored.items()):
@@ -126,6 +125,8 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
             plans += again
         else:
             return None
+    values = state.rows("inputs").with_values(updated)
+    values.fetch(name for plan in plans for name in fingerprint_inputs(plan))
     fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
     todo = [plan for plan in plans if fingerprints[plan.path] != stored[plan.path].fingerprint]
     env = make_environment(src, new, compiled=True, text=state.meta("ui_text"))
@@ -164,7 +165,7 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
         search[0] = replace(search[0], seconds=time.perf_counter() - searched_from[0])
     records = {slug: (new.articles[slug], tuple(new.claims_by_article.get(slug, [])))
                for slug in slugs}
-    state.update(stats=stats, sources=new.sources, values=values, diagnostics=diagnostics,
+    state.update(stats=stats, sources=reloaded.sources, values=updated, diagnostics=diagnostics,
                  records=records, fingerprints=fingerprints, plans=plans)
     indexed = {f"{SEARCH_DIR}/{name}": bundle_key(list(pages), pages)
                for name in (search[0].pages if search else ())

@@ -108,6 +108,7 @@ class Reloaded:
     swap: dict[int, object]  # id() of each replaced object → its new version (replacing())
     files: frozenset[str]  # the files read again, relative to the site
     diagnostics: list[Diagnostic]  # theirs: they replace what these files had before
+    sources: dict[str, str]  # the files read again → sha256 of their bytes
 
 
 def reload_articles(src: Path, archive: Archive, cache: LoadCache,
@@ -161,8 +162,8 @@ def reload_articles(src: Path, archive: Archive, cache: LoadCache,
         claims.update((claim.id, claim) for claim in new_claims)
     if diags.errors:
         return None
-    new, swap = archive.replacing(articles, claims, {**archive.sources, **reader.sources})
-    return Reloaded(new, swap, frozenset(files), list(diags))
+    new, swap = archive.replacing(articles, claims, reader.sources)
+    return Reloaded(new, swap, frozenset(files), list(diags), dict(reader.sources))
 
 
 def _article_place(article: Article) -> tuple[object, ...]:

@@ -193,7 +193,8 @@ class Archive:
                   sources: dict[str, str]) -> tuple[Archive, dict[int, object]]:
         """A copy in which some articles and claims are new versions of themselves
         that keep their place: same ids, dates, ratings, claimants and entities
-        (content/load.py's reload_articles checks that). The derived lookups
+        (content/load.py's reload_articles checks that), and `sources` the hashes
+        of the files read again. The derived lookups
         computed so far are carried over with the new objects put in place of
         the old, instead of being computed again over the whole archive. Returns the
         copy and the swap table: id() of each replaced object → its new version
@@ -207,7 +208,7 @@ class Archive:
             keys.update((claim.article, claim.claimant, claim.actual_claimant, *claim.about))
         copy = Archive(config=self.config, articles={**self.articles, **articles},
                        claims={**self.claims, **claims}, entities=self.entities,
-                       pages=self.pages, sources=sources)
+                       pages=self.pages, sources={**self.sources, **sources})
         for name, value in self.__dict__.items():
             if name in _DERIVED:
                 copy.__dict__[name] = _swapped(value, swap, keys)

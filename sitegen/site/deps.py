@@ -13,7 +13,7 @@ everything.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import jinja2
@@ -146,7 +146,11 @@ def article_values(archive: Archive, slugs: Iterable[str],
     return values
 
 
-def fingerprint(plan: PagePlan, values: dict[str, str]) -> str:
-    inputs = sorted({*plan.inputs, *EVERY_PAGE, f"template:{plan.template}"})
+def fingerprint_inputs(plan: PagePlan) -> list[str]:
+    """The inputs whose values a page's fingerprint covers, in order."""
+    return sorted({*plan.inputs, *EVERY_PAGE, f"template:{plan.template}"})
+
+
+def fingerprint(plan: PagePlan, values: Mapping[str, str]) -> str:
     return _hash([plan.url, plan.template, plan.signature,
-                  *(f"{name}={values.get(name, '-')}" for name in inputs)])
+                  *(f"{name}={values.get(name, '-')}" for name in fingerprint_inputs(plan))])

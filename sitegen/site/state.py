@@ -4,13 +4,15 @@
 bring the output up to date after an edit to articles and claims files
 without reading the whole archive again:
 
-- the size and modification time of every input file when the build began;
+- the size and modification time of every input file when the build began,
+  and the hash of every file read;
 - each article with its claims as built, one row per article, read back
   only for the articles that the pages to rebuild show (`StoredArchive`);
   the parsed body is left out (most of the size) and parsed again from the
   text if a page needs it;
-- the entities, free pages and settings, the archive's lookups as ids, the
-  input values (site/deps.py), the diagnostics and the searchable pages;
+- the entities, free pages and settings, the archive's lookups as ids (one
+  row per key: a rebuild reads a few), the input values (site/deps.py, one row
+  each), the diagnostics and the searchable pages;
 - every page's fingerprint and how to plan it again: its kind and key, or
   for list pages, home and the feed the plan itself, with the content
   objects it holds pickled as references; and which pages use each article
@@ -46,7 +48,7 @@ from sitegen.content.model import Archive, Article, Claim, Entity, Source
 from sitegen.site.buildcache import CACHE_DIR
 from sitegen.site.pages import PagePlan, item_key
 
-FORMAT = 1
+FORMAT = 2
 ITEM_KINDS = ("article", "claim", "entity")  # planned again from their key
 STORED_KINDS = ("home", "list", "feed")  # planned again from their stored plan
 V = TypeVar("V")
@@ -263,24 +265,29 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
             meta = {
                 "header": {"format": FORMAT, "out": str(out.resolve()),
                            "options": record.options},
-                "stats": record.stats, "sources": archive.sources, "config": archive.config,
+                "stats": record.stats, "stats-changed": {}, "config": archive.config,
                 "entities": archive.entities, "pages": archive.pages,
                 "articles": list(archive.articles),
-                "claims": {claim_id: c.article for claim_id, c in archive.claims.items()},
-                "by_article": {slug: [c.id for c in claims]
-                               for slug, claims in archive.claims_by_article.items()},
-                "by_claimant": _ids(archive.claims_by_claimant),
-                "about": _ids(archive.claims_about),
-                "mentioning": {e: [a.slug for a in articles]
-                               for e, articles in archive.articles_mentioning.items()},
                 "counts": archive.claim_counts,
                 "newest_articles": [a.slug for a in archive.articles_newest_first],
                 "newest_claims": [c.id for c in archive.claims_newest_first],
-                "values": record.values, "diagnostics": record.diagnostics,
+                "diagnostics": record.diagnostics,
                 **record.extra,
             }
             db.executemany("INSERT INTO meta VALUES (?, ?, ?)", _signed_rows(
                 signer, ((f"meta:{name}", _dumps(value)) for name, value in meta.items())))
+            tables = {
+                "sources": archive.sources, "inputs": record.values,
+                "claims": {claim_id: c.article for claim_id, c in archive.claims.items()},
+                "by_article": _ids(archive.claims_by_article),
+                "by_claimant": _ids(archive.claims_by_claimant),
+                "about": _ids(archive.claims_about),
+                "mentioning": {e: "\n".join(a.slug for a in articles)
+                               for e, articles in archive.articles_mentioning.items()},
+            }
+            db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?)", (
+                (name, key, n, value) for name, table in tables.items()
+                for n, (key, value) in enumerate(table.items())))
             by_article = archive.claims_by_article
             db.executemany("INSERT INTO records VALUES (?, ?, ?)", _signed_rows(signer, (
                 (f"record:{slug}", _record_blob(article, tuple(by_article.get(slug, ()))))
@@ -324,6 +331,8 @@ CREATE TABLE records (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
 CREATE TABLE pages (path TEXT PRIMARY KEY, kind TEXT, key TEXT, fingerprint TEXT,
                     bundle TEXT, plan BLOB, signature BLOB);
 CREATE TABLE users (input TEXT PRIMARY KEY, paths TEXT);
+CREATE TABLE rows (name TEXT, key TEXT, n INTEGER, value TEXT, PRIMARY KEY (name, key))
+    WITHOUT ROWID;
 """
 
 
@@ -339,8 +348,8 @@ def _record_blob(article: Article, claims: tuple[Claim, ...]) -> bytes:
     return pickle.dumps((stored, claims), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _ids(table: dict[str, list[Claim]]) -> dict[str, list[str]]:
-    return {key: [c.id for c in claims] for key, claims in table.items()}
+def _ids(table: dict[str, list[Claim]]) -> dict[str, str]:
+    return {key: "\n".join(c.id for c in claims) for key, claims in table.items()}
 
 
 @dataclass(frozen=True)
@@ -394,6 +403,14 @@ class BuildState:
             self._meta[name] = pickle.loads(self._blob("meta", f"meta:{name}"))
         return self._meta[name]
 
+    def stats(self) -> Stats:
+        """The input files' size and time as the last build (full or quick) saw them."""
+        return {**self.meta("stats"), **self.meta("stats-changed")}
+
+    def rows(self, name: str, decode: Callable[[str], Any] | None = None) -> Rows[Any]:
+        """One of the tables of text saved row by row (sources, inputs, lookups)."""
+        return Rows(self.db, name, decode)
+
     def record(self, slug: str) -> tuple[Article, tuple[Claim, ...]]:
         """An article as built, and its claims (the same objects on every call)."""
         found = self._records.get(slug)
@@ -442,7 +459,7 @@ class BuildState:
 
     def archive(self) -> StoredArchive:
         """The archive of the build, its articles and claims read when used."""
-        claim_articles: dict[str, str] = self.meta("claims")
+        claim_articles: Rows[str] = self.rows("claims")
 
         def claim(claim_id: str) -> Claim:
             for found in self.record(claim_articles[claim_id])[1]:
@@ -455,19 +472,26 @@ class BuildState:
             articles=Lazy(dict.fromkeys(self.meta("articles")), lambda s: self.record(s)[0]),
             claims=Lazy(claim_articles, claim),
             entities=self.meta("entities"), pages=self.meta("pages"),
-            sources=dict(self.meta("sources")), store=self)
+            sources=self.rows("sources"), store=self)  # type: ignore[arg-type]
 
     def update(self, *, stats: Stats, sources: dict[str, str] | None = None,
                values: dict[str, str] | None = None, diagnostics: list[Any] | None = None,
                records: dict[str, tuple[Article, tuple[Claim, ...]]] | None = None,
                fingerprints: dict[str, str] | None = None,
                plans: Iterable[PagePlan] = ()) -> None:
-        """Record a quick rebuild: the files read again and the pages planned
-        (`plans`: those planned again; the stored ones among them are saved)."""
+        """Record a quick rebuild: the input files' size and time, the hashes of the
+        files read again (`sources`) and the input values that changed (`values`),
+        and the pages planned (`plans`: those planned again; the stored ones among
+        them are saved)."""
         sign = self.signer.sign
-        meta = {"stats": stats, "sources": sources, "values": values,
-                "diagnostics": diagnostics}
+        full = self.meta("stats")  # the full build's, kept; what changed since is small
+        changed = {rel: stat for rel, stat in stats.items() if full.get(rel) != stat}
+        meta = {"stats-changed": changed, "diagnostics": diagnostics}
         with self.db:
+            for name, table in (("sources", sources), ("inputs", values)):
+                self.db.executemany(
+                    "UPDATE rows SET value = ? WHERE name = ? AND key = ?",
+                    [(value, name, key) for key, value in (table or {}).items()])
             for name, value in meta.items():
                 if value is None:
                     continue
@@ -507,6 +531,73 @@ class _ParsedLater:
         if self._document is None:
             self._document = parse_document(self._body)
         return getattr(self._document, name)
+
+
+class Rows(Mapping[str, V]):
+    """A table of the state's `rows` as a mapping, each row read when first asked
+    for (a quick rebuild reads a few of tens of thousands); `known` values (new
+    versions of some rows) take precedence. Iterated in the saved order."""
+
+    def __init__(self, db: sqlite3.Connection, name: str,
+                 decode: Callable[[str], V] | None = None,
+                 known: Mapping[str, V] | None = None) -> None:
+        self._db, self._name, self._decode = db, name, decode
+        self._known: dict[str, V] = dict(known or {})
+        self._read: dict[str, V] = {}
+
+    def __getitem__(self, key: str) -> V:
+        if key in self._known:
+            return self._known[key]
+        if key not in self._read:
+            row = self._db.execute("SELECT value FROM rows WHERE name = ? AND key = ?",
+                                   (self._name, key)).fetchone() if isinstance(key, str) else None
+            if row is None:
+                raise KeyError(key)
+            self._read[key] = self._decode(row[0]) if self._decode else row[0]
+        return self._read[key]
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[key]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def fetch(self, keys: Iterable[str]) -> None:
+        """Read these rows at once (those that exist), instead of one by one."""
+        wanted = sorted(k for k in set(keys) if k not in self._known and k not in self._read)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, value in self._db.execute(
+                    f"SELECT key, value FROM rows WHERE name = ? AND key IN ({marks})",
+                    (self._name, *chunk)):
+                self._read[key] = self._decode(value) if self._decode else value
+
+    def __iter__(self) -> Iterator[str]:
+        keys = [key for (key,) in self._db.execute(
+            "SELECT key FROM rows WHERE name = ? ORDER BY n", (self._name,))]
+        saved = set(keys)
+        return iter([*keys, *(key for key in self._known if key not in saved)])
+
+    def __len__(self) -> int:
+        (count,) = self._db.execute("SELECT COUNT(*) FROM rows WHERE name = ?",
+                                    (self._name,)).fetchone()
+        return count + sum(1 for key in self._known if not self._saved(key))
+
+    def _saved(self, key: str) -> bool:
+        return self._db.execute("SELECT 1 FROM rows WHERE name = ? AND key = ?",
+                                (self._name, key)).fetchone() is not None
+
+    def with_values(self, new: Mapping[str, V]) -> Rows[V]:
+        """A copy in which `new` replaces the values of those keys."""
+        copy = Rows(self._db, self._name, self._decode, {**self._known, **new})
+        copy._read = self._read
+        return copy
+
+
+def _split(ids: str) -> list[str]:
+    return ids.split("\n") if ids else []
 
 
 class Lazy(Mapping[str, V]):
@@ -552,28 +643,34 @@ class StoredArchive(Archive):
                   sources: dict[str, str]) -> tuple[Archive, dict[int, object]]:
         swap = self.swap_table(articles, claims)
         assert isinstance(self.articles, Lazy) and isinstance(self.claims, Lazy)
+        assert isinstance(self.sources, Rows)
         copy = StoredArchive(config=self.config, articles=self.articles.with_values(articles),
                              claims=self.claims.with_values(claims), entities=self.entities,
-                             pages=self.pages, sources=sources, store=self.store)
+                             pages=self.pages, sources=self.sources.with_values(sources),  # type: ignore[arg-type]
+                             store=self.store)
         return copy, swap
 
     def _stored(self, name: str) -> Any:
         assert self.store is not None
         return self.store.meta(name)
 
+    def _lookup(self, name: str) -> Rows[list[str]]:
+        assert self.store is not None
+        return self.store.rows(name, _split)
+
     @cached_property
     def claims_by_article(self) -> dict[str, list[Claim]]:
-        ids = self._stored("by_article")
+        ids = self._lookup("by_article")
         return Lazy(ids, lambda slug: [self.claims[i] for i in ids[slug]])  # type: ignore[return-value]
 
     @cached_property
     def claims_by_claimant(self) -> dict[str, list[Claim]]:
-        ids = self._stored("by_claimant")
+        ids = self._lookup("by_claimant")
         return Lazy(ids, lambda e: [self.claims[i] for i in ids[e]])  # type: ignore[return-value]
 
     @cached_property
     def claims_about(self) -> dict[str, list[Claim]]:
-        ids = self._stored("about")
+        ids = self._lookup("about")
         return Lazy(ids, lambda e: [self.claims[i] for i in ids[e]])  # type: ignore[return-value]
 
     @cached_property
@@ -582,7 +679,7 @@ class StoredArchive(Archive):
 
     @cached_property
     def articles_mentioning(self) -> dict[str, list[Article]]:
-        slugs = self._stored("mentioning")
+        slugs = self._lookup("mentioning")
         return Lazy(slugs, lambda e: [self.articles[s] for s in slugs[e]])  # type: ignore[return-value]
 
     @cached_property

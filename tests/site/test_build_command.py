@@ -194,6 +194,29 @@ def test_python_dash_m_and_usage_errors(tmp_path: Path) -> None:
     assert "site.yaml" in missing.stderr and "Traceback" not in missing.stderr
 
 
+def test_the_command_exits_at_once_with_its_output_complete(
+        site_copy: Path, tmp_path: Path) -> None:
+    """`sitegen` ends with os._exit after the work (cli.run): what it printed into a
+    pipe and what it wrote are complete, and the exit code is main()'s."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    env["PYTHONPATH"] = str(REPO)
+    command = [sys.executable, "-m", "sitegen", "build", "-s", str(site_copy), "-o"]
+    done = subprocess.run([*command, str(tmp_path / "piped")], capture_output=True,
+                          text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("built ") and done.stdout.endswith(" → " + str(
+        tmp_path / "piped") + "\n")
+    assert main(["build", "-s", str(site_copy), "-o", str(tmp_path / "direct")]) == 0
+    assert _files(tmp_path / "piped") == _files(tmp_path / "direct")
+    claims = site_copy / "content" / "claims" / f"{SLUG}.yaml"
+    claims.write_text(claims.read_text().replace("rating:", "ratin:", 1))
+    failed = subprocess.run([*command, str(tmp_path / "piped")], capture_output=True,
+                            text=True, env=env)
+    assert failed.returncode == 1
+    assert f"content/claims/{SLUG}.yaml:" in failed.stderr
+    assert failed.stderr.rstrip().endswith("the previous output is unchanged")
+
+
 def test_sitemap_index_past_the_limit(tmp_path: Path, monkeypatch) -> None:
     import xml.etree.ElementTree as ET
 

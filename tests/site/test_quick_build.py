@@ -81,10 +81,13 @@ def test_new_and_deleted_files_take_the_full_build(site: Path, tmp_path: Path) -
 
 def test_nothing_changed_or_only_touched_does_nothing(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    _build(site, out)
+    full = _build(site, out)
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     result = _build(site, out)
     assert result.quick and result.rendered == 0 and result.stats.written == 0
+    # the summary's counts, from the state's rows
+    assert (result.pages, result.claims, result.entities) == (
+        full.pages, full.claims, full.entities)
     os.utime(site / BUDGET)  # same bytes, new time
     result = _build(site, out)
     assert result.quick and result.rendered == 0
