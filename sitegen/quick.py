@@ -16,6 +16,7 @@ output is the same.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import mmap
 import os
@@ -63,17 +64,24 @@ def quick_build(options: BuildOptions, started: float) -> BuildResult | None:
     state = BuildState.open(options.src, out)
     if state is None:
         return None
+    # The cyclic GC would scan the state's objects again and again while a few
+    # more are made (gen-2 passes of 30 ms here and there); a rebuild makes
+    # little garbage, and the GC resumes after it.
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         return _quick(options, out, state, started)
     except (StateError, sqlite3.Error):
         return None  # the full build writes a new state
     finally:
         state.close()
+        if enabled:
+            gc.enable()
 
 
 def _quick(options: BuildOptions, out: Path, state: BuildState,
            started: float) -> BuildResult | None:
-    from sitegen.build import BuildResult, long_lived, render_pages
+    from sitegen.build import BuildResult, render_pages
 
     if state.meta("header")["options"] != options.shape() or state.meta("whole_used"):
         return None
@@ -102,9 +110,8 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
     slugs = edited_articles(edited)
     if not slugs:
         return None
-    with long_lived():
-        archive = state.archive()
-        reloaded = reload_articles(src, archive, LoadCache(keep_anchorers=False), slugs)
+    archive = state.archive()
+    reloaded = reload_articles(src, archive, LoadCache(keep_anchorers=False), slugs)
     if reloaded is None:
         return None
     new = reloaded.archive
@@ -163,10 +170,9 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
         # the search refresh as a whole: the bundles indexed, swapped in, and the old
         # ones removed (which includes moving the few changed pages in: milliseconds)
         search[0] = replace(search[0], seconds=time.perf_counter() - searched_from[0])
-    records = {slug: (new.articles[slug], tuple(new.claims_by_article.get(slug, [])))
-               for slug in slugs}
     state.update(stats=stats, sources=reloaded.sources, values=updated, diagnostics=diagnostics,
-                 records=records, fingerprints=fingerprints, plans=plans)
+                 articles={slug: new.articles[slug] for slug in slugs},
+                 claims=edited_claims, fingerprints=fingerprints, plans=plans)
     indexed = {f"{SEARCH_DIR}/{name}": bundle_key(list(pages), pages)
                for name in (search[0].pages if search else ())
                for pages in [state.fingerprints(name)]}

@@ -6,10 +6,10 @@ without reading the whole archive again:
 
 - the size and modification time of every input file when the build began,
   and the hash of every file read;
-- each article with its claims as built, one row per article, read back
-  only for the articles that the pages to rebuild show (`StoredArchive`);
-  the parsed body is left out (most of the size) and parsed again from the
-  text if a page needs it;
+- each article and each claim as built, one row each, read back only for
+  those that the pages to rebuild show (`StoredArchive`); an article's parsed
+  body is left out (most of the size) and parsed again from the text if a
+  page needs it;
 - the entities, free pages and settings, the archive's lookups as ids (one
   row per key: a rebuild reads a few), the input values (site/deps.py, one row
   each), the diagnostics and the searchable pages;
@@ -158,12 +158,16 @@ class _RefPickler(pickle.Pickler):
     def __init__(self, stream: io.BytesIO, refs: dict[int, tuple[str, ...]]) -> None:
         super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
         self.refs = refs
+        self.used: set[tuple[str, ...]] = set()
         # looked up by type, so other objects are pickled at full speed
         self.dispatch_table = dict.fromkeys((Article, Claim, Entity, Source), self._reduce)
 
     def _reduce(self, obj: Any) -> Any:
         ref = self.refs.get(id(obj))
-        return (_ref, ref) if ref is not None else obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+        if ref is None:
+            return obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+        self.used.add(ref)
+        return _ref, ref
 
 
 def _ref(*ref: str) -> Any:
@@ -183,23 +187,25 @@ class _RefUnpickler(pickle.Unpickler):
 
 
 def _dumps(value: Any, refs: dict[int, tuple[str, ...]] | None = None) -> bytes:
+    """`value` pickled; with `refs`, the content objects in it as references, and
+    the list of those references pickled first (BuildState.plan reads them at once)."""
     if not refs:
         return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     stream = io.BytesIO()
-    _RefPickler(stream, refs).dump(value)
-    return stream.getvalue()
+    pickler = _RefPickler(stream, refs)
+    pickler.dump(value)
+    return pickle.dumps(sorted(pickler.used), protocol=pickle.HIGHEST_PROTOCOL) + stream.getvalue()
 
 
-def _refs(articles: Iterable[tuple[Article, Iterable[Claim]]],
+def _refs(articles: Iterable[Article], claims: Iterable[Claim],
           entities: Mapping[str, Entity]) -> dict[int, tuple[str, ...]]:
-    """id() of each content object → its reference (_RefPickler): the articles with
-    their claims and the claims' sources, and the entities."""
-    refs: dict[int, tuple[str, ...]] = {}
-    for article, claims in articles:
-        refs[id(article)] = ("a", article.slug)
-        for claim in claims:
-            refs[id(claim)] = ("c", claim.id)
-            refs.update((id(s), ("s", claim.id, str(n))) for n, s in enumerate(claim.sources))
+    """id() of each content object → its reference (_RefPickler): the articles, the
+    claims and their sources, and the entities."""
+    refs: dict[int, tuple[str, ...]] = {id(a): ("a", a.slug) for a in articles}
+    for claim in claims:
+        refs[id(claim)] = ("c", claim.id)
+        for n, source in enumerate(claim.sources):
+            refs[id(source)] = ("s", claim.id, str(n))
     refs.update((id(e), ("e", entity_id)) for entity_id, e in entities.items())
     return refs
 
@@ -288,12 +294,9 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
             db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?)", (
                 (name, key, n, value) for name, table in tables.items()
                 for n, (key, value) in enumerate(table.items())))
-            by_article = archive.claims_by_article
-            db.executemany("INSERT INTO records VALUES (?, ?, ?)", _signed_rows(signer, (
-                (f"record:{slug}", _record_blob(article, tuple(by_article.get(slug, ()))))
-                for slug, article in archive.articles.items())))
-            refs = _refs(((a, by_article.get(slug, ())) for slug, a in archive.articles.items()),
-                         archive.entities)
+            db.executemany("INSERT INTO records VALUES (?, ?, ?)", _signed_rows(
+                signer, _records(archive.articles.values(), archive.claims.values())))
+            refs = _refs(archive.articles.values(), archive.claims.values(), archive.entities)
             bundle_of = {path: name for name, paths in record.layout.items() for path in paths}
             db.executemany("INSERT INTO meta VALUES (?, ?, ?)", _signed_rows(
                 signer, ((f"meta:bundle:{name}", _dumps(paths))
@@ -330,6 +333,7 @@ CREATE TABLE meta (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
 CREATE TABLE records (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
 CREATE TABLE pages (path TEXT PRIMARY KEY, kind TEXT, key TEXT, fingerprint TEXT,
                     bundle TEXT, plan BLOB, signature BLOB);
+CREATE INDEX pages_by_bundle ON pages (bundle);
 CREATE TABLE users (input TEXT PRIMARY KEY, paths TEXT);
 CREATE TABLE rows (name TEXT, key TEXT, n INTEGER, value TEXT, PRIMARY KEY (name, key))
     WITHOUT ROWID;
@@ -342,10 +346,15 @@ def _signed_rows(signer: _Signer, rows: Iterable[tuple[str, bytes]]
         yield name, blob, signer.sign(name, blob)
 
 
-def _record_blob(article: Article, claims: tuple[Claim, ...]) -> bytes:
-    """An article and its claims, pickled without the parsed body."""
-    stored = replace(article, document=_ParsedLater(article.body))  # type: ignore[arg-type]
-    return pickle.dumps((stored, claims), protocol=pickle.HIGHEST_PROTOCOL)
+def _records(articles: Iterable[Article], claims: Iterable[Claim]
+             ) -> Iterator[tuple[str, bytes]]:
+    """One row per article, pickled without its parsed body, and one per claim (a
+    page that lists claims from hundreds of articles reads only those claims)."""
+    for article in articles:
+        stored = replace(article, document=_ParsedLater(article.body))  # type: ignore[arg-type]
+        yield f"article:{article.slug}", pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
+    for claim in claims:
+        yield f"claim:{claim.id}", pickle.dumps(claim, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _ids(table: dict[str, list[Claim]]) -> dict[str, str]:
@@ -368,7 +377,8 @@ class BuildState:
         self.db = db
         self.signer = signer
         self._meta: dict[str, Any] = {}
-        self._records: dict[str, tuple[Article, tuple[Claim, ...]]] = {}
+        self._articles: dict[str, Article] = {}
+        self._claims: dict[str, Claim] = {}
 
     @classmethod
     def open(cls, src: Path, out: Path) -> BuildState | None:
@@ -411,11 +421,37 @@ class BuildState:
         """One of the tables of text saved row by row (sources, inputs, lookups)."""
         return Rows(self.db, name, decode)
 
-    def record(self, slug: str) -> tuple[Article, tuple[Claim, ...]]:
-        """An article as built, and its claims (the same objects on every call)."""
-        found = self._records.get(slug)
+    def preload(self, articles: Iterable[str] = (), claims: Iterable[str] = ()) -> None:
+        """Read these articles and claims in one query, not one by one (a page that
+        lists claims reads hundreds)."""
+        wanted = [f"article:{slug}" for slug in set(articles) if slug not in self._articles]
+        wanted += [f"claim:{claim_id}" for claim_id in set(claims)
+                   if claim_id not in self._claims]
+        wanted.sort()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for name, blob, signature in self.db.execute(
+                    f"SELECT name, blob, signature FROM records WHERE name IN ({marks})", chunk):
+                if not self.signer.check(name, blob, signature):
+                    raise StateError(f"{name}: not signed")
+                kind, _, key = name.partition(":")
+                table: dict[str, Any] = self._articles if kind == "article" else self._claims
+                table[key] = pickle.loads(blob)
+
+    def article(self, slug: str) -> Article:
+        """An article as built (the same object on every call)."""
+        found = self._articles.get(slug)
         if found is None:
-            found = self._records[slug] = pickle.loads(self._blob("records", f"record:{slug}"))
+            found = self._articles[slug] = pickle.loads(self._blob("records", f"article:{slug}"))
+        return found
+
+    def claim(self, claim_id: str) -> Claim:
+        """A claim as built (the same object on every call)."""
+        found = self._claims.get(claim_id)
+        if found is None:
+            found = self._claims[claim_id] = pickle.loads(
+                self._blob("records", f"claim:{claim_id}"))
         return found
 
     def users(self, inputs: Iterable[str]) -> set[str]:
@@ -455,28 +491,24 @@ class BuildState:
             if kind == "s":
                 return archive.claims[key].sources[int(number)]
             raise StateError(f"unknown reference {kind!r}")
-        return _RefUnpickler(io.BytesIO(blob), resolve).load()
+        stream = io.BytesIO(blob)
+        used = pickle.load(stream)
+        self.preload(articles=[ref[1] for ref in used if ref[0] == "a"],
+                     claims=[ref[1] for ref in used if ref[0] in "cs"])
+        return _RefUnpickler(stream, resolve).load()
 
     def archive(self) -> StoredArchive:
         """The archive of the build, its articles and claims read when used."""
-        claim_articles: Rows[str] = self.rows("claims")
-
-        def claim(claim_id: str) -> Claim:
-            for found in self.record(claim_articles[claim_id])[1]:
-                if found.id == claim_id:
-                    return found
-            raise StateError(f"claim {claim_id} not in its article's record")
-
         return StoredArchive(
             config=self.meta("config"),
-            articles=Lazy(dict.fromkeys(self.meta("articles")), lambda s: self.record(s)[0]),
-            claims=Lazy(claim_articles, claim),
+            articles=Lazy(dict.fromkeys(self.meta("articles")), self.article),
+            claims=Lazy(self.rows("claims"), self.claim),
             entities=self.meta("entities"), pages=self.meta("pages"),
             sources=self.rows("sources"), store=self)  # type: ignore[arg-type]
 
     def update(self, *, stats: Stats, sources: dict[str, str] | None = None,
                values: dict[str, str] | None = None, diagnostics: list[Any] | None = None,
-               records: dict[str, tuple[Article, tuple[Claim, ...]]] | None = None,
+               articles: dict[str, Article] | None = None, claims: Iterable[Claim] = (),
                fingerprints: dict[str, str] | None = None,
                plans: Iterable[PagePlan] = ()) -> None:
         """Record a quick rebuild: the input files' size and time, the hashes of the
@@ -498,17 +530,18 @@ class BuildState:
                 blob = _dumps(value)
                 self.db.execute("UPDATE meta SET blob = ?, signature = ? WHERE name = ?",
                                 (blob, sign(f"meta:{name}", blob), f"meta:{name}"))
-            for slug, (article, claims) in (records or {}).items():
-                blob, name = _record_blob(article, claims), f"record:{slug}"
-                self.db.execute("UPDATE records SET blob = ?, signature = ? WHERE name = ?",
-                                (blob, sign(name, blob), name))
+            claims = list(claims)
+            self.db.executemany(
+                "UPDATE records SET blob = ?, signature = ? WHERE name = ?",
+                [(blob, sign(name, blob), name)
+                 for name, blob in _records((articles or {}).values(), claims)])
             self.db.executemany("UPDATE pages SET fingerprint = ? WHERE path = ?",
                                 [(fp, path) for path, fp in (fingerprints or {}).items()])
             stored = [plan for plan in plans if plan.kind in STORED_KINDS]
             if stored:
                 # every content object read so far, and the new versions
-                refs = _refs([*self._records.values(), *(records or {}).values()],
-                             self.meta("entities"))
+                refs = _refs([*self._articles.values(), *(articles or {}).values()],
+                             [*self._claims.values(), *claims], self.meta("entities"))
                 for plan in stored:
                     blob = _dumps(plan, refs)
                     self.db.execute("UPDATE pages SET plan = ?, signature = ? WHERE path = ?",
@@ -658,20 +691,28 @@ class StoredArchive(Archive):
         assert self.store is not None
         return self.store.rows(name, _split)
 
+    def _claims_of(self, ids: list[str]) -> list[Claim]:
+        """These claims, read with their articles (what pages show of them) at once."""
+        assert self.store is not None
+        self.store.preload(claims=ids)
+        claims = [self.claims[i] for i in ids]
+        self.store.preload(articles=(c.article for c in claims))
+        return claims
+
     @cached_property
     def claims_by_article(self) -> dict[str, list[Claim]]:
         ids = self._lookup("by_article")
-        return Lazy(ids, lambda slug: [self.claims[i] for i in ids[slug]])  # type: ignore[return-value]
+        return Lazy(ids, lambda slug: self._claims_of(ids[slug]))  # type: ignore[return-value]
 
     @cached_property
     def claims_by_claimant(self) -> dict[str, list[Claim]]:
         ids = self._lookup("by_claimant")
-        return Lazy(ids, lambda e: [self.claims[i] for i in ids[e]])  # type: ignore[return-value]
+        return Lazy(ids, lambda e: self._claims_of(ids[e]))  # type: ignore[return-value]
 
     @cached_property
     def claims_about(self) -> dict[str, list[Claim]]:
         ids = self._lookup("about")
-        return Lazy(ids, lambda e: [self.claims[i] for i in ids[e]])  # type: ignore[return-value]
+        return Lazy(ids, lambda e: self._claims_of(ids[e]))  # type: ignore[return-value]
 
     @cached_property
     def claim_counts(self) -> dict[str, int]:
@@ -680,7 +721,12 @@ class StoredArchive(Archive):
     @cached_property
     def articles_mentioning(self) -> dict[str, list[Article]]:
         slugs = self._lookup("mentioning")
-        return Lazy(slugs, lambda e: [self.articles[s] for s in slugs[e]])  # type: ignore[return-value]
+        return Lazy(slugs, lambda e: self._articles_of(slugs[e]))  # type: ignore[return-value]
+
+    def _articles_of(self, slugs: list[str]) -> list[Article]:
+        assert self.store is not None
+        self.store.preload(articles=slugs)
+        return [self.articles[slug] for slug in slugs]
 
     @cached_property
     def articles_newest_first(self) -> list[Article]:

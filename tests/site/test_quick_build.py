@@ -131,8 +131,9 @@ def test_other_options_or_a_damaged_state_take_the_full_build(site: Path,
     assert _build(site, out, drafts=True).quick
     db = sqlite3.connect(state_path(site, out))
     with db:  # a record altered: its signature no longer matches
-        db.execute("UPDATE records SET blob = blob || x'00' WHERE name = ?",
-                   ("record:council-budget-vote",))
+        altered = db.execute("UPDATE records SET blob = blob || x'00' WHERE name = ?",
+                             ("article:council-budget-vote",))
+        assert altered.rowcount == 1
     db.close()
     _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
     assert not _build(site, out, drafts=True).quick
