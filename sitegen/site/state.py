@@ -427,17 +427,14 @@ class BuildState:
         wanted = [f"article:{slug}" for slug in set(articles) if slug not in self._articles]
         wanted += [f"claim:{claim_id}" for claim_id in set(claims)
                    if claim_id not in self._claims]
-        wanted.sort()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for name, blob, signature in self.db.execute(
-                    f"SELECT name, blob, signature FROM records WHERE name IN ({marks})", chunk):
-                if not self.signer.check(name, blob, signature):
-                    raise StateError(f"{name}: not signed")
-                kind, _, key = name.partition(":")
-                table: dict[str, Any] = self._articles if kind == "article" else self._claims
-                table[key] = pickle.loads(blob)
+        for name, blob, signature in _select_in(
+                self.db, "SELECT name, blob, signature FROM records WHERE name IN ({})",
+                (), sorted(wanted)):
+            if not self.signer.check(name, blob, signature):
+                raise StateError(f"{name}: not signed")
+            kind, _, key = name.partition(":")
+            table: dict[str, Any] = self._articles if kind == "article" else self._claims
+            table[key] = pickle.loads(blob)
 
     def article(self, slug: str) -> Article:
         """An article as built (the same object on every call)."""
@@ -599,13 +596,10 @@ class Rows(Mapping[str, V]):
     def fetch(self, keys: Iterable[str]) -> None:
         """Read these rows at once (those that exist), instead of one by one."""
         wanted = sorted(k for k in set(keys) if k not in self._known and k not in self._read)
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, value in self._db.execute(
-                    f"SELECT key, value FROM rows WHERE name = ? AND key IN ({marks})",
-                    (self._name, *chunk)):
-                self._read[key] = self._decode(value) if self._decode else value
+        for key, value in _select_in(
+                self._db, "SELECT key, value FROM rows WHERE name = ? AND key IN ({})",
+                (self._name,), wanted):
+            self._read[key] = self._decode(value) if self._decode else value
 
     def __iter__(self) -> Iterator[str]:
         keys = [key for (key,) in self._db.execute(
@@ -627,6 +621,15 @@ class Rows(Mapping[str, V]):
         copy = Rows(self._db, self._name, self._decode, {**self._known, **new})
         copy._read = self._read
         return copy
+
+
+def _select_in(db: sqlite3.Connection, query: str, fixed: tuple[Any, ...],
+               keys: list[str]) -> Iterator[Any]:
+    """The rows of `query`, whose "IN ({})" is given `keys`, 500 at a time (SQLite
+    limits the number of parameters of a statement)."""
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        yield from db.execute(query.format(",".join("?" * len(chunk))), (*fixed, *chunk))
 
 
 def _split(ids: str) -> list[str]:
