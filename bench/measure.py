@@ -25,7 +25,7 @@ def command_environment() -> dict[str, str]:
     """The environment for measured commands: Python may cache compiled modules, as
     it does for an installed package (an editable install has none, and some
     machines set PYTHONDONTWRITEBYTECODE, which would make every command compile
-    all of sitegen's modules again: about 0.2 s here)."""
+    all of sitegen's modules again: 0.05 to 0.3 s here)."""
     return {name: value for name, value in os.environ.items()
             if name != "PYTHONDONTWRITEBYTECODE"}
 

@@ -4,6 +4,7 @@ is always what a clean build of the same content gives."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 from pathlib import Path
@@ -158,3 +159,46 @@ def test_a_quick_rebuild_indexes_again_the_search_bundle_of_changed_pages(
         '{% extends "base.html" %}{% block main %}<h1>Gone</h1>{% endblock %}')
     result = build(BuildOptions(src=site, out=out))
     assert not result.quick and result.rendered == 1 and result.search is None
+
+
+def _values(obj: object, *leave_out: str) -> tuple[object, ...]:
+    """A content object's field values (Claim and Article compare by identity)."""
+    return tuple(getattr(obj, f.name) for f in dataclasses.fields(obj)  # type: ignore[arg-type]
+                 if f.name not in leave_out)
+
+
+def test_the_state_gives_back_the_archive_as_built(site: Path, tmp_path: Path) -> None:
+    """What quick rebuilds read from the state (rows, records, lookups) is the
+    archive the full build had: the same objects' values in the same order."""
+    from sitegen.content.load import load_archive
+    from sitegen.site.state import BuildState
+
+    out = tmp_path / "out"
+    _build(site, out)
+    built = load_archive(site).archive
+    state = BuildState.open(site, out)
+    assert state is not None
+    try:
+        stored = state.archive()
+        assert list(stored.articles) == list(built.articles)
+        assert list(stored.claims) == list(built.claims) and len(stored.claims) == len(built.claims)
+        assert [_values(stored.claims[i]) for i in built.claims] == [
+            _values(c) for c in built.claims.values()]
+        assert [_values(stored.articles[s], "document") for s in built.articles] == [
+            _values(a, "document") for a in built.articles.values()]
+        assert [(stored.articles[s].document.text, stored.articles[s].document.links)
+                for s in built.articles] == [
+            (a.document.text, a.document.links) for a in built.articles.values()]  # parsed again
+        assert dict(stored.sources) == built.sources
+        for lookup in ("claims_by_article", "claims_by_claimant", "claims_about"):
+            mine, theirs = getattr(stored, lookup), getattr(built, lookup)
+            assert {k: [c.id for c in mine[k]] for k in mine} == {
+                k: [c.id for c in v] for k, v in theirs.items()}, lookup
+        assert {k: [a.slug for a in stored.articles_mentioning[k]]
+                for k in stored.articles_mentioning} == {
+            k: [a.slug for a in v] for k, v in built.articles_mentioning.items()}
+        assert [c.id for c in stored.claims_newest_first] == [
+            c.id for c in built.claims_newest_first]
+        assert "no-such-claim" not in stored.claims and 3 not in stored.sources
+    finally:
+        state.close()
