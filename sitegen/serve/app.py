@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -91,6 +92,11 @@ def serve(options: ServeOptions) -> int:
         print(f"warning: serving on {options.host}: anyone who can reach this machine can see "
               "the preview, drafts included; the default 127.0.0.1 keeps it to this machine",
               file=sys.stderr)
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C is how the preview stops. A shell that starts a command in the
+        # background without job control starts it with SIGINT ignored, and Python
+        # then leaves it ignored; like Hugo's server, the preview listens anyway.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         preview = Preview(options)
     except ServeError as exc:

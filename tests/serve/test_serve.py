@@ -214,6 +214,33 @@ def test_30_event_streams_and_page_requests_are_all_served(preview: Preview) -> 
         page_url(preview, "claims/budget-fairest-in-a-generation/"))[2])
 
 
+def test_ctrl_c_stops_the_preview_even_when_started_with_sigint_ignored(
+        tmp_path: Path) -> None:
+    """A background job of a script starts with SIGINT ignored; Ctrl-C (SIGINT)
+    still stops the preview, cleanly."""
+    site = tmp_path / "site"
+    shutil.copytree(MINI, site)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "serve", "-s", str(site), "--port", "0",
+         "--no-search"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        line = process.stdout.readline()
+        while line and not line.startswith("serving"):
+            line = process.stdout.readline()
+        assert line.startswith("serving"), line
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            out, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == 0
+    assert out.strip().endswith("stopped") and "Traceback" not in err
+
+
 def test_busy_port_and_port_zero(tmp_path: Path) -> None:
     site = tmp_path / "site"
     shutil.copytree(MINI, site)
