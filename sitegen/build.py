@@ -24,7 +24,7 @@ from sitegen.content.cache import LoadCache
 from sitegen.content.load import load_archive
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
-from sitegen.memory import affordable, own_rss_bytes, usable_cpus
+from sitegen.memory import affordable, gc_paused, own_rss_bytes, usable_cpus
 from sitegen.schemas import schema_dir
 from sitegen.site import urls
 from sitegen.site.annotate import render_article_body, render_passage
@@ -215,14 +215,11 @@ def long_lived() -> Iterator[None]:
     workers its bookkeeping would copy their memory page by page. So it is paused
     while they are made, and they are then frozen out of its sight (reading leaves
     a few hundred objects in cycles behind; they are kept)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+    with gc_paused():
+        try:
+            yield
+        finally:
+            gc.freeze()
 
 
 def render_pages(env: jinja2.Environment, src: Path, archive: Archive,

@@ -1,12 +1,29 @@
 """What the machine can give, for choosing how much to run at once: CPUs, and
-memory still available.
+memory still available; and pausing the cyclic GC while long-lived objects are
+made.
 
 Memory is known on Linux only (/proc); elsewhere callers keep their defaults.
 """
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC (restored as it was): while millions of objects are made
+    that are not garbage, its passes would scan them again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def usable_cpus() -> int:

@@ -16,7 +16,6 @@ output is the same.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import mmap
 import os
@@ -31,6 +30,7 @@ from sitegen.content.cache import LoadCache
 from sitegen.content.load import reload_articles
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.incremental import edited_articles
+from sitegen.memory import gc_paused
 from sitegen.site.buildcache import bundle_key, record_quick_rebuild
 from sitegen.site.deps import article_values, fingerprint, fingerprint_inputs
 from sitegen.site.exports import claim_line
@@ -64,19 +64,15 @@ def quick_build(options: BuildOptions, started: float) -> BuildResult | None:
     state = BuildState.open(options.src, out)
     if state is None:
         return None
-    # The cyclic GC would scan the state's objects again and again while a few
-    # more are made (gen-2 passes of 30 ms here and there); a rebuild makes
-    # little garbage, and the GC resumes after it.
-    enabled = gc.isenabled()
-    gc.disable()
+    # gen-2 passes over the state's objects cost 30 ms here and there; a rebuild
+    # makes little garbage, and the GC resumes after it
     try:
-        return _quick(options, out, state, started)
+        with gc_paused():
+            return _quick(options, out, state, started)
     except (StateError, sqlite3.Error):
         return None  # the full build writes a new state
     finally:
         state.close()
-        if enabled:
-            gc.enable()
 
 
 def _quick(options: BuildOptions, out: Path, state: BuildState,

@@ -21,15 +21,13 @@ sitegen code, or damaged is discarded with a warning and never unpickled.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import hmac
 import os
 import pickle
 import struct
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,6 +43,7 @@ from sitegen.content.mentions import MentionFinder
 from sitegen.content.model import Claim, Entity, Mention
 from sitegen.content.yamlfile import Pos, YamlError, load_yaml
 from sitegen.diagnostics import Diagnostic
+from sitegen.memory import gc_paused
 
 CACHE_FILE = "load.pickle"
 MAGIC = b"sitegen-load-cache\n"
@@ -266,7 +265,7 @@ class LoadCache:
                     return cache, f"{path}: written by another version of sitegen; {ignored}"
                 stored: set[tuple[int, Any]] = set()
                 records = 0
-                with _no_gc():
+                with gc_paused():
                     while header := stream.read(_RECORD.size):
                         signature = stream.read(32)
                         if len(header) < _RECORD.size or len(signature) < 32:
@@ -299,7 +298,7 @@ class LoadCache:
 
 def _write_records(stream: Any, key: bytes, entries: list[tuple[int, tuple[Any, Any]]]) -> None:
     code = code_key()
-    with _no_gc():
+    with gc_paused():
         for number, entry in entries:
             blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
             header = _RECORD.pack(number, len(blob))
@@ -309,18 +308,6 @@ def _write_records(stream: Any, key: bytes, entries: list[tuple[int, tuple[Any, 
 
 # table number and size of the pickled (key, value) that follows a record's signature
 _RECORD = struct.Struct("<BI")
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic GC: (un)pickling builds millions of objects and none is garbage."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _CODE_KEY: bytes | None = None

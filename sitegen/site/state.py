@@ -288,8 +288,7 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
                 "by_article": _ids(archive.claims_by_article),
                 "by_claimant": _ids(archive.claims_by_claimant),
                 "about": _ids(archive.claims_about),
-                "mentioning": {e: "\n".join(a.slug for a in articles)
-                               for e, articles in archive.articles_mentioning.items()},
+                "mentioning": _ids(archive.articles_mentioning, "slug"),
             }
             db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?)", (
                 (name, key, n, value) for name, table in tables.items()
@@ -357,8 +356,11 @@ def _records(articles: Iterable[Article], claims: Iterable[Claim]
         yield f"claim:{claim.id}", pickle.dumps(claim, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _ids(table: dict[str, list[Claim]]) -> dict[str, str]:
-    return {key: "\n".join(c.id for c in claims) for key, claims in table.items()}
+def _ids(table: Mapping[str, list[Any]], attribute: str = "id") -> dict[str, str]:
+    """A lookup's lists as the ids (or slugs) of what they hold, one per line
+    (read back by _split)."""
+    return {key: "\n".join(getattr(item, attribute) for item in items)
+            for key, items in table.items()}
 
 
 @dataclass(frozen=True)
@@ -379,6 +381,8 @@ class BuildState:
         self._meta: dict[str, Any] = {}
         self._articles: dict[str, Article] = {}
         self._claims: dict[str, Claim] = {}
+        self._read: dict[str, dict[str, Any]] = {"article": self._articles,
+                                                 "claim": self._claims}
 
     @classmethod
     def open(cls, src: Path, out: Path) -> BuildState | None:
@@ -433,23 +437,21 @@ class BuildState:
             if not self.signer.check(name, blob, signature):
                 raise StateError(f"{name}: not signed")
             kind, _, key = name.partition(":")
-            table: dict[str, Any] = self._articles if kind == "article" else self._claims
-            table[key] = pickle.loads(blob)
+            self._read[kind][key] = pickle.loads(blob)
 
     def article(self, slug: str) -> Article:
         """An article as built (the same object on every call)."""
-        found = self._articles.get(slug)
-        if found is None:
-            found = self._articles[slug] = pickle.loads(self._blob("records", f"article:{slug}"))
-        return found
+        return self._record("article", slug)
 
     def claim(self, claim_id: str) -> Claim:
         """A claim as built (the same object on every call)."""
-        found = self._claims.get(claim_id)
-        if found is None:
-            found = self._claims[claim_id] = pickle.loads(
-                self._blob("records", f"claim:{claim_id}"))
-        return found
+        return self._record("claim", claim_id)
+
+    def _record(self, kind: str, key: str) -> Any:
+        read = self._read[kind]
+        if key not in read:
+            read[key] = pickle.loads(self._blob("records", f"{kind}:{key}"))
+        return read[key]
 
     def users(self, inputs: Iterable[str]) -> set[str]:
         """The pages that use any of these inputs (article:/claims: only)."""

@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.error import HTTPError
 
 import pytest
@@ -214,44 +215,50 @@ def test_30_event_streams_and_page_requests_are_all_served(preview: Preview) -> 
         page_url(preview, "claims/budget-fairest-in-a-generation/"))[2])
 
 
-def test_ctrl_c_stops_the_preview_even_when_started_with_sigint_ignored(
-        tmp_path: Path) -> None:
-    """A background job of a script starts with SIGINT ignored; Ctrl-C (SIGINT)
-    still stops the preview, cleanly."""
-    site = tmp_path / "site"
-    shutil.copytree(MINI, site)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmp_path)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sitegen", "serve", "-s", str(site), "--port", "0",
-         "--no-search"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-    try:
-        line = process.stdout.readline()
-        while line and not line.startswith("serving"):
-            line = process.stdout.readline()
-        assert line.startswith("serving"), line
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            out, err = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    assert process.returncode == 0
-    assert out.strip().endswith("stopped") and "Traceback" not in err
-
-
-def test_busy_port_and_port_zero(tmp_path: Path) -> None:
+def _serve_process(tmp_path: Path, **popen: Any
+                   ) -> tuple[subprocess.Popen[str], Path, dict[str, str], str]:
+    """`sitegen serve` of a copy of the mini site on a free port, in its own process:
+    the process, the site, its environment and the line it printed when serving."""
     site = tmp_path / "site"
     shutil.copytree(MINI, site)
     env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmp_path)}
     process = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "-s", str(site),
                                 "--port", "0", "--no-search"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=env)
-    try:
+                               stderr=subprocess.PIPE, text=True, env=env, **popen)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    while line and not line.startswith("serving"):
         line = process.stdout.readline()
-        while line and not line.startswith("serving"):
-            line = process.stdout.readline()
+    return process, site, env, line
+
+
+def _interrupt(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """Ctrl-C, and what the process printed; killed if it does not stop in 30 s."""
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+
+
+def test_ctrl_c_stops_the_preview_even_when_started_with_sigint_ignored(
+        tmp_path: Path) -> None:
+    """A background job of a script starts with SIGINT ignored; Ctrl-C (SIGINT)
+    still stops the preview, cleanly."""
+    process, _, _, line = _serve_process(
+        tmp_path, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        assert line.startswith("serving"), line
+    finally:
+        out, err = _interrupt(process)
+    assert process.returncode == 0
+    assert out.strip().endswith("stopped") and "Traceback" not in err
+
+
+def test_busy_port_and_port_zero(tmp_path: Path) -> None:
+    process, site, env, line = _serve_process(tmp_path)
+    try:
         url = re.search(r"http://127\.0\.0\.1:(\d+)/mini/", line)
         assert url, line
         port = url.group(1)
@@ -263,8 +270,7 @@ def test_busy_port_and_port_zero(tmp_path: Path) -> None:
         assert f"port {port} on 127.0.0.1 is already in use" in busy.stderr
         assert "Traceback" not in busy.stderr
     finally:
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        out, err = _interrupt(process)
     assert process.returncode == 0
     assert out.strip().endswith("stopped")
     assert "Traceback" not in err
