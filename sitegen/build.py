@@ -35,10 +35,11 @@ from sitegen.site.buildcache import (
     read_cache,
     write_cache,
 )
-from sitegen.site.deps import fingerprint, input_values, template_hashes
+from sitegen.site.deps import extra_reads, fingerprint, input_values, template_hashes
 from sitegen.site.exports import claim_review, claims_json, claims_json_from
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, check_output_dir, write_site
 from sitegen.site.pages import PagePlan, plan_site, search_pages
+from sitegen.site.reads import recording
 from sitegen.site.render import link_resolver, make_environment, template_dirs, ui_text
 from sitegen.site.search import SEARCH_DIR, SearchStats, bundles, index_site
 from sitegen.site.state import BuildRecord, StateSaver, discard_state, input_stats
@@ -145,32 +146,40 @@ def build(options: BuildOptions) -> BuildResult:
         options.phase("planned")
     env = make_environment(options.src, archive, text=text)
     values = input_values(archive, template_hashes(env, (p.template for p in plans)))
-    fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
     cache, note = read_cache(options.src, out) if options.cache else (BuildCache(), "")
     notes += [note] if note else []
     if not (out / MARKER).is_file() or (out / JOURNAL).exists():
         cache = BuildCache()  # no previous output to reuse, or a half-applied one
+    # a page is unchanged when nothing it declares nor anything its templates read
+    # the last time changed: it would read the same again
+    reads = {plan.path: cache.reads(plan.path) for plan in plans}
+    fingerprints = {plan.path: fingerprint(plan, values, reads[plan.path]) for plan in plans}
     reusable = {p.path for p in plans if cache.reusable(out, p.path, fingerprints[p.path])}
     fresh = [p for p in plans if p.path not in reusable]
     reused = [p for p in plans if p.path in reusable]
     indexed = search_pages(plans)
+    layout = bundles(indexed) if options.search else {}
     # one cache entry per search bundle: a bundle is indexed again only when one of
     # its pages changed, or its set of pages did
     bundle_keys = {f"{SEARCH_DIR}/{name}": bundle_key(paths, fingerprints)
-                   for name, paths in bundles(indexed).items()} if options.search else {}
+                   for name, paths in layout.items()}
     search: list[SearchStats] = []
     pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
+    extra = {"kinds": pages, "whole_used": False, "ui_text": text}
     saver = StateSaver(options.src, out, BuildRecord(
         options.shape(), stats, archive, plans, fingerprints, values, diags.sorted(),
-        bundles(indexed), {"kinds": pages, "whole_used": any("*" in p.inputs for p in plans),
-                           "ui_text": text})) if options.cache else None
+        bundles(indexed), extra, reads)) if options.cache else None
 
     def produce(stager: Stager) -> None:
         todo = list(fresh)
         for plan in reused:
             if not stager.keep(plan.path):
                 todo.append(plan)
-        stage_pages(stager, env, options.src, archive, todo, workers=options.workers)
+        rendered = stage_pages(stager, env, options.src, archive, todo, workers=options.workers)
+        for plan in todo:  # what they read now
+            reads[plan.path] = extra_reads(plan, rendered[plan.path])
+            fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
+        extra["whole_used"] = any("*" in p.inputs or "*" in reads[p.path] for p in plans)
         for path, data in sorted(site_files(env, options.src, archive, plans).items()):
             stager.add(path, data)
         options.phase("rendered")
@@ -195,7 +204,9 @@ def build(options: BuildOptions) -> BuildResult:
             saver.abandon()
         raise
     if options.cache:
-        write_cache(options.src, out, {**fingerprints, **bundle_keys})
+        stored_keys = {tree: bundle_key(layout[tree.split("/", 1)[1]], fingerprints)
+                       for tree in bundle_keys}  # as the next build will compute them
+        write_cache(options.src, out, {**fingerprints, **stored_keys}, reads)
     if saver is not None:
         note = saver.install()
         notes += [note] if note else []
@@ -222,22 +233,40 @@ def long_lived() -> Iterator[None]:
             gc.freeze()
 
 
+Reads = dict[str, frozenset[str]]  # output path → what its templates read (site/reads.py)
+
+
 def render_pages(env: jinja2.Environment, src: Path, archive: Archive,
-                 plans: Iterable[PagePlan]) -> dict[str, bytes]:
-    """The given pages, rendered (output path → bytes)."""
-    return {plan.path: render_page(env, src, archive, plan).encode("utf-8") for plan in plans}
+                 plans: Iterable[PagePlan]) -> tuple[dict[str, bytes], Reads]:
+    """The given pages, rendered (output path → bytes), and what each read."""
+    files: dict[str, bytes] = {}
+    reads: Reads = {}
+    for plan in plans:
+        files[plan.path], reads[plan.path] = render_recorded(env, src, archive, plan)
+    return files, reads
+
+
+def render_recorded(env: jinja2.Environment, src: Path, archive: Archive,
+                    plan: PagePlan) -> tuple[bytes, frozenset[str]]:
+    """One page's bytes, and the inputs its templates read."""
+    with recording() as reads:
+        text = render_page(env, src, archive, plan)
+    return text.encode("utf-8"), frozenset(reads)
 
 
 def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Archive,
-                plans: list[PagePlan], workers: int | None = None) -> None:
+                plans: list[PagePlan], workers: int | None = None) -> Reads:
     """Render the pages straight into the staging folder, in parallel worker
     processes when the site is large enough to pay for them (they are forked,
-    so they share the loaded archive and compiled templates without copying)."""
+    so they share the loaded archive and compiled templates without copying).
+    Returns what each page read."""
     count = workers if workers is not None else default_workers(len(plans))
+    reads: Reads = {}
     if count <= 1:
         for plan in plans:
-            stager.add(plan.path, render_page(env, src, archive, plan).encode("utf-8"))
-        return
+            data, reads[plan.path] = render_recorded(env, src, archive, plan)
+            stager.add(plan.path, data)
+        return reads
     for name in sorted({plan.template for plan in plans}):
         env.get_template(name)  # compile once, before forking
     global _JOB
@@ -248,12 +277,14 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
             results = pool.map(_render_share, range(count))
     finally:
         _JOB = None
-    for written, unchanged, kept, diagnostics in results:
+    for written, unchanged, kept, diagnostics, share_reads in results:
         if diagnostics:
             raise ContentError(diagnostics)
         stager.written += written
         stager.unchanged += unchanged
         stager.kept |= kept  # a patching build must know every file it keeps
+        reads.update(share_reads)
+    return reads
 
 
 PARALLEL_FROM = 1500  # pages; below this, starting processes costs more than it saves
@@ -272,18 +303,21 @@ def default_workers(pages: int) -> int:
     return count if count > 1 else 1
 
 
-def _render_share(index: int) -> tuple[int, int, set[str], list[Diagnostic]]:
-    """In a worker: render every count-th page, starting at `index`."""
+def _render_share(index: int) -> tuple[int, int, set[str], list[Diagnostic], Reads]:
+    """In a worker: render every count-th page, starting at `index`; the counts,
+    the files kept, errors, and what each page read go back to the parent."""
     assert _JOB is not None
     stager, env, src, archive, plans, count = _JOB
     stager.written = stager.unchanged = 0
     stager.kept = set()
+    reads: Reads = {}
     try:
         for plan in plans[index::count]:
-            stager.add(plan.path, render_page(env, src, archive, plan).encode("utf-8"))
+            data, reads[plan.path] = render_recorded(env, src, archive, plan)
+            stager.add(plan.path, data)
     except ContentError as exc:
-        return stager.written, stager.unchanged, stager.kept, exc.diagnostics
-    return stager.written, stager.unchanged, stager.kept, []
+        return stager.written, stager.unchanged, stager.kept, exc.diagnostics, reads
+    return stager.written, stager.unchanged, stager.kept, [], reads
 
 
 def site_files(env: jinja2.Environment, src: Path, archive: Archive, plans: list[PagePlan],

@@ -38,7 +38,9 @@ from sitegen.content.load import load_archive, reload_articles
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic
 from sitegen.site.deps import (
+    InputValues,
     article_values,
+    extra_reads,
     fingerprint,
     input_values,
     template_hashes,
@@ -46,7 +48,7 @@ from sitegen.site.deps import (
 )
 from sitegen.site.exports import claim_line, claim_lines, claims_json_from
 from sitegen.site.pages import PagePlan, plan_site, replan, search_pages
-from sitegen.site.render import make_environment, template_dirs, ui_text
+from sitegen.site.render import make_environment, rebind, template_dirs, ui_text
 from sitegen.site.search import SearchPage
 
 
@@ -77,7 +79,10 @@ class IncrementalBuilder:
         self.fingerprints: dict[str, str] = {}  # page output path → fingerprint
         self.written: dict[str, str] = {}  # output path → sha256 of the bytes on disk
         self.values: dict[str, str] = {}  # input → its value (site/deps.py)
-        self.users: dict[str, set[str]] = {}  # input → output paths of the pages using it
+        # output path → what its templates read beyond its declared inputs (site/reads.py)
+        self.reads: dict[str, tuple[str, ...]] = {}
+        # input → output paths of the pages declaring or reading it
+        self.users: dict[str, set[str]] = {}
         self.index: dict[str, int] = {}  # output path → position in self.plans
         self.diagnostics: list[Diagnostic] = []  # of the last successful rebuild
         self.claim_lines: dict[str, bytes] = {}  # claims.json's, by claim id
@@ -122,7 +127,10 @@ class IncrementalBuilder:
         archive = reloaded.archive
         # "*" (a hash over every file) only if a page uses it
         updated = article_values(archive, slugs, whole=bool(self.users.get("*")))
-        values = {**self.values, **updated}
+        # the lookups' values stay: the edit keeps every object's place in them
+        values = InputValues(archive)
+        values.update(self.values)
+        values.update(updated)
         # every page that holds one of the swapped objects, whether its file changed
         # or not (a claim is read again when its article changes)
         affected = sorted(set().union(*(self.users.get(name, ()) for name in updated)))
@@ -131,15 +139,19 @@ class IncrementalBuilder:
         if plans is None:
             return None
         # the memo stays: its keys hold content objects, and the edited ones are new
-        self._env.globals.update(archive=archive, config=archive.config)
-        fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
+        rebind(self._env, archive, forget_memo=False)
+        reads = {plan.path: self.reads.get(plan.path, ()) for plan in plans}
+        fingerprints = {plan.path: fingerprint(plan, values, reads[plan.path]) for plan in plans}
         todo = [p for p in plans if self.fingerprints.get(p.path) != fingerprints[p.path]]
         try:
-            files = render_pages(self._env, self.src, archive, todo)
+            files, rendered = render_pages(self._env, self.src, archive, todo)
         except ContentError as exc:
             self._env = None
             return RebuildReport(False, sorted(exc.diagnostics, key=Diagnostic.sort_key),
                                  seconds=time.perf_counter() - started, whole=False)
+        for plan in todo:
+            reads[plan.path] = extra_reads(plan, rendered[plan.path])
+            fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
         changed = [path for path, data in sorted(files.items()) if self._write(path, data)]
         written = len(changed)
         edited = {c.id: claim_line(archive, c) for slug in slugs
@@ -155,8 +167,9 @@ class IncrementalBuilder:
         for plan in plans:
             old = self.plans[self.index[plan.path]]
             self.plans[self.index[plan.path]] = plan
-            self._use(old, False)
-            self._use(plan, True)
+            self._use(old, self.reads.get(plan.path, ()), False)
+            self._use(plan, reads[plan.path], True)
+            self.reads[plan.path] = reads[plan.path]
         self.archive, self.values, self.claim_lines = archive, values, lines
         self.fingerprints.update(fingerprints)
         self.diagnostics = sorted(
@@ -168,9 +181,9 @@ class IncrementalBuilder:
                              rendered_urls=tuple(p.url for p in todo),
                              changed_paths=tuple(changed), whole=False)
 
-    def _use(self, plan: PagePlan, used: bool) -> None:
-        """Record (or forget) which inputs the page uses."""
-        for name in plan.inputs:
+    def _use(self, plan: PagePlan, reads: Iterable[str], used: bool) -> None:
+        """Record (or forget) which inputs the page declares and read."""
+        for name in (*plan.inputs, *reads):
             users = self.users.setdefault(name, set())
             if used:
                 users.add(plan.path)
@@ -195,15 +208,18 @@ class IncrementalBuilder:
             self._env = make_environment(self.src, archive)
             self._templates = templates
         else:
-            self._env.globals.update(archive=archive, config=archive.config)
-            self._env.globals["memo"].clear()
+            rebind(self._env, archive, forget_memo=True)
         with long_lived():
             plans = plan_site(archive, ui_text(self.src, archive))
         values = input_values(archive, template_hashes(self._env, (p.template for p in plans)))
-        fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
+        reads = {plan.path: self.reads.get(plan.path, ()) for plan in plans}
+        fingerprints = {plan.path: fingerprint(plan, values, reads[plan.path]) for plan in plans}
         todo = [p for p in plans if self.fingerprints.get(p.path) != fingerprints[p.path]]
         try:
-            files = render_pages(self._env, self.src, archive, todo)
+            files, rendered = render_pages(self._env, self.src, archive, todo)
+            for plan in todo:
+                reads[plan.path] = extra_reads(plan, rendered[plan.path])
+                fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
             lines = claim_lines(archive)
             files.update(site_files(self._env, self.src, archive, plans, lines))
         except ContentError as exc:
@@ -222,11 +238,11 @@ class IncrementalBuilder:
         new_search = {p.path for p in plans if p.searchable}
         search_changed = old_search != new_search or any(p.searchable for p in todo)
         self.archive, self.plans, self.fingerprints = archive, plans, fingerprints
-        self.values, self.claim_lines = values, lines
+        self.values, self.claim_lines, self.reads = values, lines, reads
         self.index = {plan.path: number for number, plan in enumerate(plans)}
         self.users = {}
         for plan in plans:
-            self._use(plan, True)
+            self._use(plan, reads[plan.path], True)
         self.diagnostics = diags.sorted()
         return RebuildReport(True, self.diagnostics, rendered=len(todo), written=written,
                              removed=len(gone), seconds=time.perf_counter() - started,

@@ -32,7 +32,7 @@ from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.incremental import edited_articles
 from sitegen.memory import gc_paused
 from sitegen.site.buildcache import bundle_key, record_quick_rebuild
-from sitegen.site.deps import article_values, fingerprint, fingerprint_inputs
+from sitegen.site.deps import article_values, extra_reads, fingerprint, fingerprint_inputs
 from sitegen.site.exports import claim_line
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, patch_files
 from sitegen.site.pages import PagePlan, plan_item, replan
@@ -129,14 +129,22 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
         else:
             return None
     values = state.rows("inputs").with_values(updated)
-    values.fetch(name for plan in plans for name in fingerprint_inputs(plan))
-    fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
+    values.fetch(name for plan in plans
+                 for name in fingerprint_inputs(plan, stored[plan.path].reads))
+    fingerprints = {plan.path: fingerprint(plan, values, stored[plan.path].reads)
+                    for plan in plans}
     todo = [plan for plan in plans if fingerprints[plan.path] != stored[plan.path].fingerprint]
     env = make_environment(src, new, compiled=True, text=state.meta("ui_text"))
     try:
-        files = render_pages(env, src, new, todo)
+        files, rendered = render_pages(env, src, new, todo)
     except ContentError:
         return None  # the full build reports it, with every other error
+    reads = {plan.path: extra_reads(plan, rendered[plan.path]) for plan in todo}
+    if any("*" in names for names in reads.values()):
+        return None  # a page now reads the whole archive: only a full build knows its value
+    values.fetch(name for names in reads.values() for name in names)
+    for plan in todo:  # as the next build will compute them
+        fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
     edited_claims = [c for slug in sorted(slugs) for c in new.claims_by_article.get(slug, [])]
     splice = _claims_json_splice(out, archive, new, edited_claims) if edited_claims else []
     if splice is None:
@@ -168,11 +176,12 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
         search[0] = replace(search[0], seconds=time.perf_counter() - searched_from[0])
     state.update(stats=stats, sources=reloaded.sources, values=updated, diagnostics=diagnostics,
                  articles={slug: new.articles[slug] for slug in slugs},
-                 claims=edited_claims, fingerprints=fingerprints, plans=plans)
+                 claims=edited_claims, fingerprints=fingerprints, plans=plans, reads=reads)
     indexed = {f"{SEARCH_DIR}/{name}": bundle_key(list(pages), pages)
                for name in (search[0].pages if search else ())
                for pages in [state.fingerprints(name)]}
-    record_quick_rebuild(src, out, {**fingerprints, **indexed})
+    record_quick_rebuild(src, out, {**fingerprints, **indexed},
+                         {**{path: page.reads for path, page in stored.items()}, **reads})
     return BuildResult(out=out, pages=kinds, claims=len(new.claims), entities=len(new.entities),
                        seconds=time.perf_counter() - started, stats=written,
                        search=search[0] if search else None, diagnostics=diagnostics,

@@ -22,7 +22,8 @@ from typing import Any
 from sitegen import __version__
 
 CACHE_DIR = ".sitegen-cache"
-FORMAT = 1
+FORMAT = 2
+Reads = dict[str, tuple[str, ...]]  # page → what its templates read (site/reads.py)
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,17 @@ class Entry:
     fingerprint: str
     size: int
     mtime_ns: int
+    reads: tuple[str, ...] = ()  # what the page's templates read beyond its declared inputs
 
 
 class BuildCache:
     def __init__(self, pages: dict[str, Entry] | None = None) -> None:
         self.pages: dict[str, Entry] = pages or {}
+
+    def reads(self, path: str) -> tuple[str, ...]:
+        """What the page read when it was last rendered (none if unknown)."""
+        entry = self.pages.get(path)
+        return entry.reads if entry else ()
 
     def unchanged(self, key: str, fingerprint: str) -> bool:
         """Whether `key` (e.g. a search bundle) was last made from the same inputs."""
@@ -85,35 +92,45 @@ def _read_delta(path: Path) -> dict[str, Entry]:
     entries it would replace then fail their check, and the pages are rendered)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {page: Entry(fingerprint, size, mtime_ns)
-                for page, (fingerprint, size, mtime_ns) in data.items()
-                if isinstance(fingerprint, str) and isinstance(size, int)
-                and isinstance(mtime_ns, int)}
+        return {page: _entry(page, fields) for page, fields in data.items()}
     except (OSError, ValueError, TypeError, AttributeError):
         return {}
 
 
-def record_quick_rebuild(src: Path, out: Path, fingerprints: dict[str, str]) -> None:
-    """After a quick rebuild: the new fingerprints of the pages (and search bundles)
-    it planned again, kept beside the cache file until the next full build
-    rewrites it, so that build reuses what the quick one made."""
+def _entry(page: object, fields: object) -> Entry:
+    """An entry as JSON holds it; ValueError when it has another shape."""
+    if not isinstance(fields, list) or len(fields) != 4:
+        raise ValueError(page)
+    fingerprint, size, mtime_ns, reads = fields
+    if not (isinstance(page, str) and isinstance(fingerprint, str) and isinstance(size, int)
+            and isinstance(mtime_ns, int) and isinstance(reads, list)
+            and all(isinstance(name, str) for name in reads)):
+        raise ValueError(page)
+    return Entry(fingerprint, size, mtime_ns, tuple(reads))
+
+
+def record_quick_rebuild(src: Path, out: Path, fingerprints: dict[str, str],
+                         reads: Reads) -> None:
+    """After a quick rebuild: the new fingerprints (and reads) of the pages and
+    search bundles it planned again, kept beside the cache file until the next
+    full build rewrites it, so that build reuses what the quick one made."""
     path = delta_path(src, out)
-    entries = {page: [e.fingerprint, e.size, e.mtime_ns]
+    entries = {page: [e.fingerprint, e.size, e.mtime_ns, list(e.reads)]
                for page, e in _read_delta(path).items()}
-    entries.update(_entries(out, fingerprints))
+    entries.update(_entries(out, fingerprints, reads))
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(entries), encoding="utf-8")
     os.replace(temporary, path)
 
 
-def _entries(out: Path, fingerprints: dict[str, str]) -> dict[str, list[Any]]:
+def _entries(out: Path, fingerprints: dict[str, str], reads: Reads) -> dict[str, list[Any]]:
     pages = {}
     for page, fingerprint in sorted(fingerprints.items()):
         try:
             stat = os.stat(f"{out}/{page}")
         except OSError:
             continue
-        pages[page] = [fingerprint, stat.st_size, stat.st_mtime_ns]
+        pages[page] = [fingerprint, stat.st_size, stat.st_mtime_ns, list(reads.get(page, ()))]
     return pages
 
 
@@ -130,20 +147,15 @@ def _read_cache(src: Path, out: Path) -> tuple[BuildCache, str]:
                                   "(it will be rebuilt)")
         if data.get("out") != str(out.resolve()):
             return BuildCache(), f"{path}: made for another output folder; ignored"
-        pages = {}
-        for page, (fingerprint, size, mtime_ns) in data["pages"].items():
-            if not (isinstance(page, str) and isinstance(fingerprint, str)
-                    and isinstance(size, int) and isinstance(mtime_ns, int)):
-                raise ValueError(page)
-            pages[page] = Entry(fingerprint, size, mtime_ns)
+        pages = {page: _entry(page, fields) for page, fields in data["pages"].items()}
         return BuildCache(pages), ""
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return BuildCache(), f"{path}: the cache is damaged; ignored (it will be rebuilt)"
 
 
-def write_cache(src: Path, out: Path, fingerprints: dict[str, str]) -> None:
-    """Record the fingerprints of the pages now in `out`."""
-    pages = _entries(out, fingerprints)
+def write_cache(src: Path, out: Path, fingerprints: dict[str, str], reads: Reads) -> None:
+    """Record the fingerprints of the pages now in `out`, and what they read."""
+    pages = _entries(out, fingerprints, reads)
     path = cache_path(src, out)
     path.parent.mkdir(exist_ok=True)
     temporary = path.with_suffix(".tmp")

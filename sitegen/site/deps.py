@@ -23,6 +23,7 @@ from sitegen.config import CONFIG_FILE
 from sitegen.content.model import Archive
 from sitegen.site.i18n import UI_TEXT_FILE
 from sitegen.site.pages import PagePlan
+from sitegen.site.reads import lookup_value
 
 EVERY_PAGE = ("config", "nav")
 
@@ -95,12 +96,30 @@ def template_hashes(env: jinja2.Environment, names: Iterable[str]) -> dict[str, 
     return values
 
 
-def input_values(archive: Archive, templates: dict[str, str]) -> dict[str, str]:
-    """The current value (a hash) of every input a page can declare;
+class InputValues(dict[str, str]):
+    """Input name → its current value; the values of archive lookups that a
+    template read (site/reads.py) are computed when first asked for."""
+
+    def __init__(self, archive: Archive) -> None:
+        super().__init__()
+        self.archive = archive
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        value = super().get(name)
+        if value is None and name.startswith("lookup:"):
+            value = lookup_value(self.archive, name)
+            if value is not None:
+                self[name] = value
+        return default if value is None else value
+
+
+def input_values(archive: Archive, templates: dict[str, str]) -> InputValues:
+    """The current value (a hash) of every input a page can declare or read;
     `templates` from template_hashes()."""
     sources = archive.sources
     config = archive.config
-    values = {
+    values = InputValues(archive)
+    values.update({
         "config": _hash([sources.get(CONFIG_FILE, ""), config.base_url]),
         "nav": _hash(f"{slug}={page.title}" for slug, page in sorted(archive.pages.items())),
         # what other pages show of an entity: its name (links, mentions), type and
@@ -112,7 +131,7 @@ def input_values(archive: Archive, templates: dict[str, str]) -> dict[str, str]:
                       *(f"e:{i}" for i in sorted(archive.entities)),
                       *(f"a:{i}" for i in sorted(archive.articles)),
                       *(f"p:{i}" for i in sorted(archive.pages))]),
-    }
+    })
     for slug in archive.articles:
         values[f"article:{slug}"] = sources.get(f"content/articles/{slug}.md", "")
         values[f"claims:{slug}"] = sources.get(f"content/claims/{slug}.yaml", "")
@@ -146,11 +165,23 @@ def article_values(archive: Archive, slugs: Iterable[str],
     return values
 
 
-def fingerprint_inputs(plan: PagePlan) -> list[str]:
-    """The inputs whose values a page's fingerprint covers, in order."""
-    return sorted({*plan.inputs, *EVERY_PAGE, f"template:{plan.template}"})
+def fingerprint_inputs(plan: PagePlan, reads: Iterable[str] = ()) -> list[str]:
+    """The inputs whose values a page's fingerprint covers, in order: those it
+    declares, and those its templates read when it was last rendered (`reads`)."""
+    return sorted({*plan.inputs, *EVERY_PAGE, f"template:{plan.template}", *reads})
 
 
-def fingerprint(plan: PagePlan, values: Mapping[str, str]) -> str:
+def fingerprint(plan: PagePlan, values: Mapping[str, str], reads: Iterable[str] = ()) -> str:
+    """A hash of everything the page was made from. `reads`: what its templates
+    read the last time it was rendered (site/reads.py); while none of those
+    values changed, rendering it again would read the same."""
     return _hash([plan.url, plan.template, plan.signature,
-                  *(f"{name}={values.get(name, '-')}" for name in fingerprint_inputs(plan))])
+                  *(f"{name}={values.get(name, '-')}"
+                    for name in fingerprint_inputs(plan, reads))])
+
+
+def extra_reads(plan: PagePlan, reads: Iterable[str]) -> tuple[str, ...]:
+    """What a page's templates read beyond the inputs it declares (what needs
+    keeping between builds), sorted."""
+    declared = {*plan.inputs, *EVERY_PAGE, f"template:{plan.template}"}
+    return tuple(sorted(name for name in reads if name not in declared))

@@ -21,6 +21,7 @@ from sitegen.content.model import Archive
 from sitegen.site import charts, urls
 from sitegen.site.exports import script_safe_json
 from sitegen.site.i18n import UIText, load_ui_text
+from sitegen.site.reads import RecordingEnvironment, record, recording
 
 
 def theme_dir() -> Path:
@@ -50,7 +51,7 @@ def make_environment(src: Path, archive: Archive, compiled: bool = False,
     """The Jinja environment of the site's templates. `compiled`: keep compiled
     templates between processes (bytecode_cache()), for short builds; `text`: the
     theme's words, if read already (ui_text())."""
-    env = jinja2.Environment(
+    env = RecordingEnvironment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(src)]),
         bytecode_cache=bytecode_cache() if compiled else None,
         autoescape=True,
@@ -77,6 +78,20 @@ def make_environment(src: Path, archive: Archive, compiled: bool = False,
     return env
 
 
+def rebind(env: jinja2.Environment, archive: Archive, *, forget_memo: bool) -> None:
+    """Point an environment kept between rebuilds (`serve`) at a new archive: its
+    globals, and the modules of templates imported without context, which Jinja
+    keeps with the globals of their first import (a site's
+    `{% import "macros.html" as m %}` would go on showing the old archive).
+    `forget_memo`: clear the memo too (its keys hold only the objects that an
+    in-place edit replaces)."""
+    env.globals.update(archive=archive, config=archive.config)
+    if forget_memo:
+        env.globals["memo"].clear()
+    for template in list(env.cache.values()) if env.cache is not None else []:
+        template._module = None  # made again, with the new globals, when next imported
+
+
 def bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates, kept in this user's private cache folder (beside the key
     that signs the load cache), never in the site's: compiled code is run when
@@ -98,15 +113,21 @@ class Memo:
     the same HTML on thousands of pages. Keys must hold everything the block
     depends on: content objects themselves rather than their ids, since a
     `serve` rebuild swaps edited objects for new ones and keeps this memo;
-    `clear()` forgets all (after other changes)."""
+    `clear()` forgets all (after other changes). What the block read
+    (site/reads.py) is kept with it and counts for every page that reuses it."""
 
     def __init__(self) -> None:
-        self.store: dict[tuple[object, ...], str] = {}
+        self.store: dict[tuple[object, ...], tuple[str, frozenset[str]]] = {}
 
     def __call__(self, *key: object, caller: Callable[[], str]) -> str:
-        html = self.store.get(key)
-        if html is None:
-            html = self.store[key] = caller()
+        found = self.store.get(key)
+        if found is None:
+            with recording() as reads:
+                html = caller()
+            self.store[key] = (html, frozenset(reads))
+            return html
+        html, reads = found
+        record(*reads)
         return html
 
     def clear(self) -> None:
@@ -160,6 +181,7 @@ def _markdown(ctx: jinja2.runtime.Context, compiled: Compiled | None,
     if compiled is None:
         return Markup("")
     page = ctx["page"]
+    record("ids")  # its claim:, entity:, article: and page: links
     return fill(compiled, link_resolver(ctx["archive"], page.url, page.root),
                 cite_prefix, sources)
 

@@ -48,9 +48,10 @@ from sitegen.content.model import Archive, Article, Claim, Entity, Source
 from sitegen.site.buildcache import CACHE_DIR
 from sitegen.site.pages import PagePlan, item_key
 
-FORMAT = 2
+FORMAT = 3
 ITEM_KINDS = ("article", "claim", "entity")  # planned again from their key
 STORED_KINDS = ("home", "list", "feed")  # planned again from their stored plan
+QUICK_INPUTS = ("article:", "claims:")  # the inputs a quick rebuild can change
 V = TypeVar("V")
 Stats = dict[str, tuple[int, int]]  # file relative to the site → (size, mtime_ns)
 
@@ -131,6 +132,8 @@ class BuildRecord:
     diagnostics: list[Any]
     layout: dict[str, list[str]]  # search bundle → its pages (search.bundles())
     extra: dict[str, Any] = field(default_factory=dict)  # further metadata, pickled
+    # page → what its templates read beyond its declared inputs (site/reads.py)
+    reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class _Signer:
@@ -310,13 +313,14 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
                     key_ = item_key(plan)
                 elif plan.kind in STORED_KINDS:
                     plan_blob = _dumps(plan, refs)
+                reads = record.reads.get(path_, ())
                 page_rows.append((path_, plan.kind, key_, record.fingerprints[path_],
                                   bundle_of.get(path_, ""), plan_blob,
-                                  signer.sign(f"plan:{path_}", plan_blob)))
-                for name in plan.inputs:
-                    if name.startswith(("article:", "claims:")):
+                                  signer.sign(f"plan:{path_}", plan_blob), "\n".join(reads)))
+                for name in (*plan.inputs, *reads):
+                    if name.startswith(QUICK_INPUTS):
                         users.setdefault(name, []).append(path_)
-            db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)", page_rows)
+            db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)", page_rows)
             db.executemany("INSERT INTO users VALUES (?, ?)",
                            [(name, "\n".join(paths)) for name, paths in users.items()])
             db.commit()
@@ -331,7 +335,7 @@ _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
 CREATE TABLE records (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
 CREATE TABLE pages (path TEXT PRIMARY KEY, kind TEXT, key TEXT, fingerprint TEXT,
-                    bundle TEXT, plan BLOB, signature BLOB);
+                    bundle TEXT, plan BLOB, signature BLOB, reads TEXT);
 CREATE INDEX pages_by_bundle ON pages (bundle);
 CREATE TABLE users (input TEXT PRIMARY KEY, paths TEXT);
 CREATE TABLE rows (name TEXT, key TEXT, n INTEGER, value TEXT, PRIMARY KEY (name, key))
@@ -370,6 +374,7 @@ class StoredPage:
     fingerprint: str
     bundle: str  # the search bundle that indexes the page ("" if none)
     plan: bytes  # list pages, home, feed: the pickled plan (BuildState.plan)
+    reads: tuple[str, ...] = ()  # what its templates read beyond its declared inputs
 
 
 class BuildState:
@@ -454,7 +459,7 @@ class BuildState:
         return read[key]
 
     def users(self, inputs: Iterable[str]) -> set[str]:
-        """The pages that use any of these inputs (article:/claims: only)."""
+        """The pages that declare or read any of these inputs (QUICK_INPUTS only)."""
         found: set[str] = set()
         for name in inputs:
             row = self.db.execute("SELECT paths FROM users WHERE input = ?", (name,)).fetchone()
@@ -466,11 +471,11 @@ class BuildState:
         """What the state holds of the given pages."""
         found = {}
         for path in paths:
-            row = self.db.execute("SELECT kind, key, fingerprint, bundle, plan, signature "
-                                  "FROM pages WHERE path = ?", (path,)).fetchone()
+            row = self.db.execute("SELECT kind, key, fingerprint, bundle, plan, signature, "
+                                  "reads FROM pages WHERE path = ?", (path,)).fetchone()
             if row is None or not self.signer.check(f"plan:{path}", row[4], row[5]):
                 raise StateError(f"{path}: missing or not signed")
-            found[path] = StoredPage(*row[:5])
+            found[path] = StoredPage(*row[:5], tuple(_split(row[6])))
         return found
 
     def fingerprints(self, bundle: str) -> dict[str, str]:
@@ -509,11 +514,12 @@ class BuildState:
                values: dict[str, str] | None = None, diagnostics: list[Any] | None = None,
                articles: dict[str, Article] | None = None, claims: Iterable[Claim] = (),
                fingerprints: dict[str, str] | None = None,
-               plans: Iterable[PagePlan] = ()) -> None:
+               plans: Iterable[PagePlan] = (),
+               reads: dict[str, tuple[str, ...]] | None = None) -> None:
         """Record a quick rebuild: the input files' size and time, the hashes of the
         files read again (`sources`) and the input values that changed (`values`),
         and the pages planned (`plans`: those planned again; the stored ones among
-        them are saved)."""
+        them are saved) with what the rendered ones read (`reads`)."""
         sign = self.signer.sign
         full = self.meta("stats")  # the full build's, kept; what changed since is small
         changed = {rel: stat for rel, stat in stats.items() if full.get(rel) != stat}
@@ -536,6 +542,7 @@ class BuildState:
                  for name, blob in _records((articles or {}).values(), claims)])
             self.db.executemany("UPDATE pages SET fingerprint = ? WHERE path = ?",
                                 [(fp, path) for path, fp in (fingerprints or {}).items()])
+            self._add_reads(reads or {})
             stored = [plan for plan in plans if plan.kind in STORED_KINDS]
             if stored:
                 # every content object read so far, and the new versions
@@ -545,6 +552,24 @@ class BuildState:
                     blob = _dumps(plan, refs)
                     self.db.execute("UPDATE pages SET plan = ?, signature = ? WHERE path = ?",
                                     (blob, sign(f"plan:{plan.path}", blob), plan.path))
+
+
+    def _add_reads(self, reads: dict[str, tuple[str, ...]]) -> None:
+        """Record what re-rendered pages read now: their rows, and the users of
+        each input (a page no longer reading an input stays listed as its user,
+        which costs a fingerprint comparison, never a stale page)."""
+        self.db.executemany("UPDATE pages SET reads = ? WHERE path = ?",
+                            [("\n".join(names), path) for path, names in reads.items()])
+        added: dict[str, set[str]] = {}
+        for path, names in reads.items():
+            for name in names:
+                if name.startswith(QUICK_INPUTS):
+                    added.setdefault(name, set()).add(path)
+        for name, paths in added.items():
+            known = self.users([name])
+            if not paths <= known:
+                self.db.execute("INSERT OR REPLACE INTO users VALUES (?, ?)",
+                                (name, "\n".join(sorted(known | paths))))
 
 
 class _ParsedLater:

@@ -1,0 +1,226 @@
+"""What a template reads while a page renders: its recorded inputs.
+
+A page's declared inputs (site/pages.py) cover what planning put in its
+context, but a template can reach further: through the global `archive`, or
+by reading a field of an object that sitegen's own theme never shows (a site's
+`macros.html` that prints `entity.description` on every link). So the Jinja
+environment records every content object a template reads an attribute or
+item of, and every lookup of the archive it consults, as input names:
+
+- an article → "article:<slug>"; a claim → "claims:<slug>" and "article:<slug>"
+  (its anchor and number come from the article's text); an entity →
+  "entity:<id>"; a free page → "page:<slug>"; the site settings → "config";
+- `archive.<lookup>[key]`, `.get(key)`, `key in archive.<lookup>` →
+  "lookup:<lookup>:<key>", whose value is which objects the lookup holds there
+  (ids and numbers, not their content: reading those records their files);
+- anything else of a lookup (its length, iterating it) → "lookup:<lookup>",
+  the ids of everything it holds; anything else of the archive → "*".
+
+These names join the page's fingerprint (site/deps.py), so a page is
+rendered again when anything it read changed, whatever its templates. The
+recording is per process and per page: `recording()` around one render.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import jinja2
+
+from sitegen.config import SiteConfig
+from sitegen.content.model import Archive, Article, Claim, Entity, FreePage
+
+# The lookups of Archive a template may consult; any other attribute of the
+# archive (its file hashes, its methods) makes the page depend on everything.
+LOOKUPS = frozenset({
+    "articles", "claims", "entities", "pages", "claims_by_article", "claims_by_claimant",
+    "claims_about", "claim_counts", "articles_mentioning", "articles_newest_first",
+    "claims_newest_first",
+})
+WHOLE = "*"
+
+# the reads of the page being rendered, innermost memo block last (None: not recording)
+_stack: list[set[str]] = []
+
+
+def record(*names: str) -> None:
+    """Note that the page being rendered depends on these inputs."""
+    if _stack:
+        _stack[-1].update(names)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[set[str]]:
+    """Collect the inputs read inside the block (nested blocks also count for
+    the enclosing ones, as a memoised fragment counts for its page)."""
+    reads: set[str] = set()
+    _stack.append(reads)
+    try:
+        yield reads
+    finally:
+        _stack.pop()
+        if _stack:
+            _stack[-1].update(reads)
+
+
+def object_inputs(obj: object) -> tuple[str, ...]:
+    """The inputs that reading `obj` makes a page depend on (none for others)."""
+    kind = type(obj)
+    if kind is Claim:
+        return (f"claims:{obj.article}", f"article:{obj.article}")  # type: ignore[attr-defined]
+    if kind is Article:
+        return (f"article:{obj.slug}",)  # type: ignore[attr-defined]
+    if kind is Entity:
+        return (f"entity:{obj.id}",)  # type: ignore[attr-defined]
+    if kind is FreePage:
+        return (f"page:{obj.slug}",)  # type: ignore[attr-defined]
+    if kind is SiteConfig:
+        return ("config",)
+    return ()
+
+
+class RecordingEnvironment(jinja2.Environment):
+    """A Jinja environment that records what templates read (see the module)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if _stack:
+            if isinstance(obj, Archive):
+                return _archive_attribute(obj, attribute)
+            names = object_inputs(obj)
+            if names:
+                _stack[-1].update(names)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if _stack:
+            if isinstance(obj, Archive) and isinstance(argument, str):
+                return _archive_attribute(obj, argument)
+            names = object_inputs(obj)
+            if names:
+                _stack[-1].update(names)
+        return super().getitem(obj, argument)
+
+
+def _archive_attribute(archive: Archive, name: str) -> Any:
+    if name == "config":
+        record("config")
+        return archive.config
+    if name not in LOOKUPS:
+        record(WHOLE)
+        return getattr(archive, name)
+    value = getattr(archive, name)
+    if isinstance(value, Mapping):
+        return LookupView(name, value)
+    return SequenceView(name, value)
+
+
+class LookupView(Mapping[str, Any]):
+    """A lookup of the archive as a template sees it: reading one key records
+    that key; anything that sees them all records the whole lookup."""
+
+    def __init__(self, name: str, lookup: Mapping[str, Any]) -> None:
+        self._name = name
+        self._lookup = lookup
+
+    def __getitem__(self, key: str) -> Any:
+        record(f"lookup:{self._name}:{key}")
+        return self._lookup[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        record(f"lookup:{self._name}:{key}")
+        return self._lookup.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        record(f"lookup:{self._name}:{key}")
+        return key in self._lookup
+
+    def __iter__(self) -> Iterator[str]:
+        record(f"lookup:{self._name}")
+        return iter(self._lookup)
+
+    def __len__(self) -> int:
+        record(f"lookup:{self._name}")
+        return len(self._lookup)
+
+    def keys(self) -> Any:
+        record(f"lookup:{self._name}")
+        return self._lookup.keys()
+
+    def values(self) -> Any:
+        record(f"lookup:{self._name}")
+        return self._lookup.values()
+
+    def items(self) -> Any:
+        record(f"lookup:{self._name}")
+        return self._lookup.items()
+
+
+class SequenceView(Sequence[Any]):
+    """A list of the archive (newest articles, newest claims) as a template sees
+    it: any use records the whole list."""
+
+    def __init__(self, name: str, items: Sequence[Any]) -> None:
+        self._name = name
+        self._items = items
+
+    def __getitem__(self, index: Any) -> Any:
+        record(f"lookup:{self._name}")
+        return self._items[index]
+
+    def __len__(self) -> int:
+        record(f"lookup:{self._name}")
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Any]:
+        record(f"lookup:{self._name}")
+        return iter(self._items)
+
+
+def lookup_value(archive: Archive, name: str) -> str | None:
+    """The value of a "lookup:<lookup>[:<key>]" input: which objects the archive
+    holds there, by id. None for a name that is not a lookup input."""
+    lookup, _, key = name.removeprefix("lookup:").partition(":")
+    if lookup not in LOOKUPS or not name.startswith("lookup:"):
+        return None
+    table = getattr(archive, lookup)
+    if key or ":" in name.removeprefix("lookup:"):
+        held = table.get(key, _MISSING) if isinstance(table, Mapping) else _MISSING
+        return _digest(_identity(held))
+    if isinstance(table, Mapping):
+        return _digest("".join(f"{k}\0{_identity(v)}\0" for k, v in table.items()))
+    return _digest(_identity(table))
+
+
+_MISSING = object()
+
+
+def _identity(value: object) -> str:
+    """What a lookup holds, by id: objects by kind and id, numbers by value."""
+    if value is _MISSING:
+        return "-"
+    kind = type(value)
+    if kind is Claim:
+        return f"c:{value.id}"  # type: ignore[attr-defined]
+    if kind is Article:
+        return f"a:{value.slug}"  # type: ignore[attr-defined]
+    if kind is Entity:
+        return f"e:{value.id}"  # type: ignore[attr-defined]
+    if kind is FreePage:
+        return f"p:{value.slug}"  # type: ignore[attr-defined]
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_identity(item) for item in value) + "]"
+    return repr(value)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def recorded(render: Callable[[], str]) -> tuple[str, frozenset[str]]:
+    """Run one page's render, returning its text and what it read."""
+    with recording() as reads:
+        text = render()
+    return text, frozenset(reads)
