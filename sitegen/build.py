@@ -40,7 +40,13 @@ from sitegen.site.exports import claim_review, claims_json, claims_json_from
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, check_output_dir, write_site
 from sitegen.site.pages import PagePlan, plan_site, search_pages
 from sitegen.site.reads import recording
-from sitegen.site.render import link_resolver, make_environment, template_dirs, ui_text
+from sitegen.site.render import (
+    link_resolver,
+    make_environment,
+    template_dirs,
+    template_errors,
+    ui_text,
+)
 from sitegen.site.search import SEARCH_DIR, SearchStats, bundles, index_site
 from sitegen.site.state import BuildRecord, StateSaver, discard_state, input_stats
 
@@ -113,6 +119,7 @@ def load_checked(options: BuildOptions, notes: list[str] | None = None
     if options.cache and cache.changed:
         cache.save(folder)
     diags = loaded.diagnostics
+    diags.extend(template_errors(options.src))
     if loaded.archive is None or diags.errors or (options.strict and diags.warnings):
         raise ContentError(diags)
     archive = loaded.archive

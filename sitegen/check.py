@@ -11,12 +11,10 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-import jinja2
-
 from sitegen.content.load import load_archive
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics, format_report
 from sitegen.site.output import Stager
-from sitegen.site.render import make_environment, template_dirs, theme_dir, ui_text
+from sitegen.site.render import make_environment, template_errors, ui_text
 
 FORMATS = ("text", "json", "github")
 
@@ -29,7 +27,7 @@ def check_site(src: Path) -> Diagnostics:
 
     loaded = load_archive(src, drafts=True)
     diags = loaded.diagnostics
-    diags.extend(template_syntax(src))
+    diags.extend(template_errors(src))
     if loaded.archive is not None and not diags.errors:
         archive = loaded.archive
         try:
@@ -50,32 +48,6 @@ class _Discard(Stager):
 
     def add(self, path: str, data: bytes) -> None:
         self.written += 1
-
-
-def template_syntax(src: Path) -> list[Diagnostic]:
-    """Syntax errors in the site's own templates (the theme is tested with sitegen)."""
-    found = []
-    for folder in template_dirs(src):
-        if folder.resolve() == theme_dir().resolve():
-            continue
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True)
-        for path in sorted(folder.rglob("*")):
-            if not path.is_file() or path.suffix not in (".html", ".xml", ".txt"):
-                continue
-            if "static" in path.relative_to(folder).parts:
-                continue
-            name = path.relative_to(folder).as_posix()
-            try:
-                env.parse(path.read_text(encoding="utf-8"), name, str(path))
-            except jinja2.TemplateSyntaxError as exc:
-                found.append(Diagnostic(
-                    path.relative_to(src).as_posix(), exc.lineno or 0, 0, "error",
-                    f"template syntax error: {exc.message}",
-                    "check the {% %} and {{ }} tags on this line and the blocks they close"))
-            except UnicodeDecodeError:
-                found.append(Diagnostic(path.relative_to(src).as_posix(), 1, 1, "error",
-                                        "the template is not UTF-8 text", "save it as UTF-8"))
-    return found
 
 
 def render_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str) -> str:

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sitegen.build import long_lived, render_pages, site_files
-from sitegen.check import template_syntax
 from sitegen.config import normalise_base_url
 from sitegen.content.cache import LoadCache
 from sitegen.content.load import load_archive, reload_articles
@@ -48,7 +47,13 @@ from sitegen.site.deps import (
 )
 from sitegen.site.exports import claim_line, claim_lines, claims_json_from
 from sitegen.site.pages import PagePlan, plan_site, replan, search_pages
-from sitegen.site.render import make_environment, rebind, template_dirs, ui_text
+from sitegen.site.render import (
+    make_environment,
+    rebind,
+    template_dirs,
+    template_errors,
+    ui_text,
+)
 from sitegen.site.search import SearchPage
 
 
@@ -197,7 +202,7 @@ class IncrementalBuilder:
             # forked from a threaded one can hang on a lock another thread held
             loaded = load_archive(self.src, drafts=self.drafts, cache=self.cache)
         diags = loaded.diagnostics
-        diags.extend(template_syntax(self.src))
+        diags.extend(template_errors(self.src))
         if loaded.archive is None or diags.errors:
             return RebuildReport(False, diags.sorted(), seconds=time.perf_counter() - started)
         archive = loaded.archive

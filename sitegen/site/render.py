@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from sitegen.content.markup import Compiled, fill
 from sitegen.content.model import Archive
+from sitegen.diagnostics import Diagnostic
 from sitegen.site import charts, urls
 from sitegen.site.exports import script_safe_json
 from sitegen.site.i18n import UIText, load_ui_text
@@ -40,6 +41,33 @@ def template_dirs(src: Path) -> list[Path]:
         dirs.append(own)
     dirs.append(theme_dir())
     return dirs
+
+
+def template_errors(src: Path) -> list[Diagnostic]:
+    """Syntax errors in the site's own templates, used by a page or not (the theme
+    is tested with sitegen): every command reports them."""
+    found = []
+    for folder in template_dirs(src):
+        if folder.resolve() == theme_dir().resolve():
+            continue
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True)
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file() or path.suffix not in (".html", ".xml", ".txt"):
+                continue
+            if "static" in path.relative_to(folder).parts:
+                continue
+            name = path.relative_to(folder).as_posix()
+            try:
+                env.parse(path.read_text(encoding="utf-8"), name, str(path))
+            except jinja2.TemplateSyntaxError as exc:
+                found.append(Diagnostic(
+                    path.relative_to(src).as_posix(), exc.lineno or 0, 0, "error",
+                    f"template syntax error: {exc.message}",
+                    "check the {% %} and {{ }} tags on this line and the blocks they close"))
+            except UnicodeDecodeError:
+                found.append(Diagnostic(path.relative_to(src).as_posix(), 1, 1, "error",
+                                        "the template is not UTF-8 text", "save it as UTF-8"))
+    return found
 
 
 def ui_text(src: Path, archive: Archive) -> UIText:
