@@ -1,9 +1,9 @@
 """The Jinja environment: theme lookup, filters and per-page helpers.
 
 A site's own `templates/` overrides the default theme file by file. Every
-template gets `page` (the PagePlan being rendered) and `site` (config and
-archive); `url()`, `abs_url()` and `markdown()` depend on the page and are
-exposed as context functions.
+template gets `page` (the PagePlan being rendered) and the globals `archive`
+and `config`; `url()`, `abs_url()` and `markdown()` depend on the page and are
+exposed as context functions. docs/templates.md documents the whole context.
 """
 
 from __future__ import annotations
