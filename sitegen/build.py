@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import sqlite3
 import time
 import traceback
 from collections import Counter
@@ -28,13 +29,6 @@ from sitegen.memory import affordable, gc_paused, own_rss_bytes, usable_cpus
 from sitegen.schemas import schema_dir
 from sitegen.site import urls
 from sitegen.site.annotate import render_article_body, render_passage
-from sitegen.site.buildcache import (
-    CACHE_DIR,
-    BuildCache,
-    bundle_key,
-    read_cache,
-    write_cache,
-)
 from sitegen.site.deps import extra_reads, fingerprint, input_values, template_hashes
 from sitegen.site.exports import claim_review, claims_json, claims_json_from
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, check_output_dir, write_site
@@ -48,7 +42,18 @@ from sitegen.site.render import (
     ui_text,
 )
 from sitegen.site.search import SEARCH_DIR, SearchStats, bundles, index_site
-from sitegen.site.state import BuildRecord, StateSaver, discard_state, input_stats
+from sitegen.site.state import (
+    CACHE_DIR,
+    BuildRecord,
+    BuildState,
+    PageEntry,
+    StateError,
+    StateSaver,
+    bundle_key,
+    discard_state,
+    input_stats,
+    state_path,
+)
 
 SITEMAP_LIMIT = 50_000
 
@@ -153,15 +158,14 @@ def build(options: BuildOptions) -> BuildResult:
         options.phase("planned")
     env = make_environment(options.src, archive, text=text)
     values = input_values(archive, template_hashes(env, (p.template for p in plans)))
-    cache, note = read_cache(options.src, out) if options.cache else (BuildCache(), "")
-    notes += [note] if note else []
-    if not (out / MARKER).is_file() or (out / JOURNAL).exists():
-        cache = BuildCache()  # no previous output to reuse, or a half-applied one
+    previous, indexed_before = last_build(options, out, notes)
     # a page is unchanged when nothing it declares nor anything its templates read
     # the last time changed: it would read the same again
-    reads = {plan.path: cache.reads(plan.path) for plan in plans}
+    reads = {plan.path: previous[plan.path].reads if plan.path in previous else ()
+             for plan in plans}
     fingerprints = {plan.path: fingerprint(plan, values, reads[plan.path]) for plan in plans}
-    reusable = {p.path for p in plans if cache.reusable(out, p.path, fingerprints[p.path])}
+    reusable = {p.path for p in plans if p.path in previous
+                and previous[p.path].reusable(out, p.path, fingerprints[p.path])}
     fresh = [p for p in plans if p.path not in reusable]
     reused = [p for p in plans if p.path in reusable]
     indexed = search_pages(plans)
@@ -172,7 +176,7 @@ def build(options: BuildOptions) -> BuildResult:
                    for name, paths in layout.items()}
     search: list[SearchStats] = []
     pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
-    extra = {"kinds": pages, "whole_used": False, "ui_text": text}
+    extra = {"kinds": pages, "whole_used": False, "ui_text": text, "bundle-keys": {}}
     saver = StateSaver(options.src, out, BuildRecord(
         options.shape(), stats, archive, plans, fingerprints, values, diags.sorted(),
         bundles(indexed), extra, reads)) if options.cache else None
@@ -187,6 +191,9 @@ def build(options: BuildOptions) -> BuildResult:
             reads[plan.path] = extra_reads(plan, rendered[plan.path])
             fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
         extra["whole_used"] = any("*" in p.inputs or "*" in reads[p.path] for p in plans)
+        # as the next build will compute them, from what the pages read now
+        extra["bundle-keys"] = {tree: bundle_key(layout[tree.split("/", 1)[1]], fingerprints)
+                                for tree in bundle_keys}
         for path, data in sorted(site_files(env, options.src, archive, plans).items()):
             stager.add(path, data)
         options.phase("rendered")
@@ -195,7 +202,7 @@ def build(options: BuildOptions) -> BuildResult:
         if saver is not None:
             saver.start()  # the render workers are done: no fork from here on
         todo = [tree for tree, key in bundle_keys.items()
-                if not (cache.unchanged(tree, key) and stager.keep_tree(tree))]
+                if not (indexed_before.get(tree) == key and stager.keep_tree(tree))]
         for tree in todo:
             stager.replace_tree(tree)
         if todo:
@@ -210,10 +217,6 @@ def build(options: BuildOptions) -> BuildResult:
         if saver is not None:
             saver.abandon()
         raise
-    if options.cache:
-        stored_keys = {tree: bundle_key(layout[tree.split("/", 1)[1]], fingerprints)
-                       for tree in bundle_keys}  # as the next build will compute them
-        write_cache(options.src, out, {**fingerprints, **stored_keys}, reads)
     if saver is not None:
         note = saver.install()
         notes += [note] if note else []
@@ -223,6 +226,27 @@ def build(options: BuildOptions) -> BuildResult:
         search=search[0] if search else None, diagnostics=diags.sorted(),
         rendered=len(plans) - len(reused), notes=notes,
     )
+
+
+def last_build(options: BuildOptions, out: Path,
+               notes: list[str]) -> tuple[dict[str, PageEntry], dict[str, str]]:
+    """What the last build into `out` made each page from, and the keys of its
+    search bundles (build state, site/state.py); nothing without the cache, when
+    the output is not sitegen's or a patch of it was interrupted."""
+    if not options.cache or not (out / MARKER).is_file() or (out / JOURNAL).exists():
+        return {}, {}
+    state, note = BuildState.open_noting(options.src, out)
+    notes += [note] if note else []
+    if state is None:
+        return {}, {}
+    try:
+        return state.page_entries(), state.meta("bundle-keys")
+    except (sqlite3.Error, StateError, ValueError, TypeError):
+        notes.append(f"{state_path(options.src, out)}: the build state is damaged; ignored "
+                     "(every page is rendered, and a new state written)")
+        return {}, {}
+    finally:
+        state.close()
 
 
 @contextlib.contextmanager

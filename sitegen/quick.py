@@ -31,7 +31,6 @@ from sitegen.content.load import reload_articles
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.incremental import edited_articles
 from sitegen.memory import gc_paused
-from sitegen.site.buildcache import bundle_key, record_quick_rebuild
 from sitegen.site.deps import article_values, extra_reads, fingerprint, fingerprint_inputs
 from sitegen.site.exports import claim_line
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, patch_files
@@ -176,12 +175,8 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
         search[0] = replace(search[0], seconds=time.perf_counter() - searched_from[0])
     state.update(stats=stats, sources=reloaded.sources, values=updated, diagnostics=diagnostics,
                  articles={slug: new.articles[slug] for slug in slugs},
-                 claims=edited_claims, fingerprints=fingerprints, plans=plans, reads=reads)
-    indexed = {f"{SEARCH_DIR}/{name}": bundle_key(list(pages), pages)
-               for name in (search[0].pages if search else ())
-               for pages in [state.fingerprints(name)]}
-    record_quick_rebuild(src, out, {**fingerprints, **indexed},
-                         {**{path: page.reads for path, page in stored.items()}, **reads})
+                 claims=edited_claims, fingerprints=fingerprints, plans=plans, reads=reads,
+                 out=out, written=files, indexed=search[0].pages if search else ())
     return BuildResult(out=out, pages=kinds, claims=len(new.claims), entities=len(new.entities),
                        seconds=time.perf_counter() - started, stats=written,
                        search=search[0] if search else None, diagnostics=diagnostics,

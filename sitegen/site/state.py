@@ -45,10 +45,11 @@ from sitegen import __version__
 from sitegen.content.cache import machine_key
 from sitegen.content.document import Document, parse_document
 from sitegen.content.model import Archive, Article, Claim, Entity, Source
-from sitegen.site.buildcache import CACHE_DIR
 from sitegen.site.pages import PagePlan, item_key
+from sitegen.site.search import SEARCH_DIR
 
-FORMAT = 3
+CACHE_DIR = ".sitegen-cache"
+FORMAT = 4
 ITEM_KINDS = ("article", "claim", "entity")  # planned again from their key
 STORED_KINDS = ("home", "list", "feed")  # planned again from their stored plan
 QUICK_INPUTS = ("article:", "claims:")  # the inputs a quick rebuild can change
@@ -236,8 +237,19 @@ class StateSaver:
             self.error = exc
 
     def install(self) -> str:
-        """Wait for the state and put it in place; a warning if it could not be saved."""
+        """Wait for the state, record the size and time of the pages now in the
+        output, and put it in place; a warning if it could not be saved."""
         self.thread.join()
+        if self.error is None and self.temporary.exists():
+            try:
+                db = sqlite3.connect(self.temporary)
+                try:
+                    with db:
+                        _record_output(db, self.out, self.record.fingerprints)
+                finally:
+                    db.close()
+            except (OSError, sqlite3.Error) as exc:
+                self.error = exc
         if isinstance(self.error, (OSError, sqlite3.Error)):
             self.temporary.unlink(missing_ok=True)
             return (f"the build state could not be saved ({self.error}); "
@@ -316,11 +328,12 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
                 reads = record.reads.get(path_, ())
                 page_rows.append((path_, plan.kind, key_, record.fingerprints[path_],
                                   bundle_of.get(path_, ""), plan_blob,
-                                  signer.sign(f"plan:{path_}", plan_blob), "\n".join(reads)))
+                                  signer.sign(f"plan:{path_}", plan_blob), "\n".join(reads),
+                                  -1, -1))
                 for name in (*plan.inputs, *reads):
                     if name.startswith(QUICK_INPUTS):
                         users.setdefault(name, []).append(path_)
-            db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)", page_rows)
+            db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", page_rows)
             db.executemany("INSERT INTO users VALUES (?, ?)",
                            [(name, "\n".join(paths)) for name, paths in users.items()])
             db.commit()
@@ -335,7 +348,8 @@ _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
 CREATE TABLE records (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
 CREATE TABLE pages (path TEXT PRIMARY KEY, kind TEXT, key TEXT, fingerprint TEXT,
-                    bundle TEXT, plan BLOB, signature BLOB, reads TEXT);
+                    bundle TEXT, plan BLOB, signature BLOB, reads TEXT,
+                    size INTEGER, mtime INTEGER);
 CREATE INDEX pages_by_bundle ON pages (bundle);
 CREATE TABLE users (input TEXT PRIMARY KEY, paths TEXT);
 CREATE TABLE rows (name TEXT, key TEXT, n INTEGER, value TEXT, PRIMARY KEY (name, key))
@@ -368,6 +382,47 @@ def _ids(table: Mapping[str, list[Any]], attribute: str = "id") -> dict[str, str
 
 
 @dataclass(frozen=True)
+class PageEntry:
+    """What a page was last made from, and its file in the output as written."""
+
+    fingerprint: str
+    reads: tuple[str, ...]
+    size: int
+    mtime_ns: int
+
+    def reusable(self, out: Path, path: str, fingerprint: str) -> bool:
+        """Whether the page's file in `out` is what these inputs make."""
+        if fingerprint != self.fingerprint:
+            return False
+        try:
+            stat = os.stat(f"{out}/{path}")
+        except OSError:
+            return False
+        return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
+
+
+def _record_output(db: sqlite3.Connection, out: Path, pages: Iterable[str]) -> None:
+    """Note the size and time of these pages' files in `out` (a full build that
+    finds a file changed renders it again)."""
+    rows = []
+    for path in pages:
+        try:
+            stat = os.stat(f"{out}/{path}")
+        except OSError:
+            continue
+        rows.append((stat.st_size, stat.st_mtime_ns, path))
+    db.executemany("UPDATE pages SET size = ?, mtime = ? WHERE path = ?", rows)
+
+
+def bundle_key(paths: Iterable[str], fingerprints: Mapping[str, str]) -> str:
+    """What a search bundle's index is made from: its pages and their fingerprints."""
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        h.update(f"{path}\0{fingerprints[path]}\0".encode())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
 class StoredPage:
     kind: str
     key: str  # article, claim or entity pages: the id of what they show
@@ -392,10 +447,17 @@ class BuildState:
     @classmethod
     def open(cls, src: Path, out: Path) -> BuildState | None:
         """The state saved for building `src` into `out`, if there is a usable one."""
+        return cls.open_noting(src, out)[0]
+
+    @classmethod
+    def open_noting(cls, src: Path, out: Path) -> tuple[BuildState | None, str]:
+        """The state saved for building `src` into `out`, if there is a usable one;
+        and a warning when there is one that cannot be used."""
         path = state_path(src, out)
         key = machine_key()
         if key is None or not path.is_file():
-            return None
+            return None, ""
+        db = None
         try:
             db = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
             state = cls(db, _Signer(key))
@@ -404,8 +466,19 @@ class BuildState:
                 raise StateError("made for another output folder")
         except (sqlite3.Error, StateError, pickle.UnpicklingError, AttributeError, KeyError,
                 TypeError, ValueError, EOFError):
-            return None
-        return state
+            if db is not None:
+                db.close()
+            return None, (f"{path}: the build state is damaged, or was made by another "
+                          "sitegen or for another output folder; ignored (every page is "
+                          "rendered, and a new state written)")
+        return state, ""
+
+    def page_entries(self) -> dict[str, PageEntry]:
+        """What the last build made each page from, and the size and time of its
+        file in the output (for a full build to reuse the pages that did not change)."""
+        return {path: PageEntry(fingerprint, tuple(_split(reads)), size, mtime)
+                for path, fingerprint, reads, size, mtime in self.db.execute(
+                    "SELECT path, fingerprint, reads, size, mtime FROM pages")}
 
     def close(self) -> None:
         self.db.close()
@@ -515,11 +588,15 @@ class BuildState:
                articles: dict[str, Article] | None = None, claims: Iterable[Claim] = (),
                fingerprints: dict[str, str] | None = None,
                plans: Iterable[PagePlan] = (),
-               reads: dict[str, tuple[str, ...]] | None = None) -> None:
+               reads: dict[str, tuple[str, ...]] | None = None,
+               out: Path = Path(), written: Iterable[str] = (),
+               indexed: Iterable[str] = ()) -> None:
         """Record a quick rebuild: the input files' size and time, the hashes of the
         files read again (`sources`) and the input values that changed (`values`),
         and the pages planned (`plans`: those planned again; the stored ones among
-        them are saved) with what the rendered ones read (`reads`)."""
+        them are saved) with what the rendered ones read (`reads`), the size and
+        time of the files `written` into `out`, and the search bundles `indexed`
+        again (their keys, as a full build computes them)."""
         sign = self.signer.sign
         full = self.meta("stats")  # the full build's, kept; what changed since is small
         changed = {rel: stat for rel, stat in stats.items() if full.get(rel) != stat}
@@ -543,6 +620,16 @@ class BuildState:
             self.db.executemany("UPDATE pages SET fingerprint = ? WHERE path = ?",
                                 [(fp, path) for path, fp in (fingerprints or {}).items()])
             self._add_reads(reads or {})
+            _record_output(self.db, out, written)
+            if indexed:
+                keys = dict(self.meta("bundle-keys"))
+                for name in indexed:
+                    pages = self.fingerprints(name)
+                    keys[f"{SEARCH_DIR}/{name}"] = bundle_key(pages, pages)
+                blob = _dumps(keys)
+                self.db.execute("UPDATE meta SET blob = ?, signature = ? WHERE name = ?",
+                                (blob, sign("meta:bundle-keys", blob), "meta:bundle-keys"))
+                self._meta["bundle-keys"] = keys
             stored = [plan for plan in plans if plan.kind in STORED_KINDS]
             if stored:
                 # every content object read so far, and the new versions

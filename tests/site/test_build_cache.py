@@ -3,14 +3,16 @@ byte for byte a clean build, and a doubtful cache is never trusted."""
 
 from __future__ import annotations
 
-import json
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from sitegen.build import BuildOptions, build
 from sitegen.cli import main
-from sitegen.site.buildcache import cache_path
+from sitegen.site import state as state_module
+from sitegen.site.state import state_path
 from tests.conftest import REPO
 from tests.site.conftest import BUDGET, assert_equals_clean_build, edit
 
@@ -32,23 +34,25 @@ def test_second_build_renders_only_what_changed(site: Path, tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "version", "foreign", "shape"])
-def test_a_doubtful_cache_is_discarded_with_a_warning(site: Path, tmp_path: Path, damage: str,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_doubtful_state_is_discarded_with_a_warning(site: Path, tmp_path: Path, damage: str,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     assert main(["build", "-s", str(site), "-o", str(out)]) == 0
-    path = cache_path(site, out)
-    data = json.loads(path.read_text())
+    path = state_path(site, out)
     if damage == "corrupt":
-        path.write_text(path.read_text()[:100])
-    elif damage == "version":
-        data["sitegen"] = "0.0.1"
-        path.write_text(json.dumps(data))
+        path.write_bytes(path.read_bytes()[:100])
+    elif damage == "version":  # made by another sitegen (its format, or its code)
+        monkeypatch.setattr(state_module, "FORMAT", state_module.FORMAT + 1)
     elif damage == "foreign":  # e.g. copied along with the site from another machine
-        data["out"] = "/somewhere/else"
-        path.write_text(json.dumps(data))
+        other = tmp_path / "other"
+        assert main(["build", "-s", str(site), "-o", str(other)]) == 0
+        shutil.copyfile(state_path(site, other), path)
     else:
-        data["pages"]["index.html"] = ["x", "not a size", 0]
-        path.write_text(json.dumps(data))
+        db = sqlite3.connect(path)
+        db.execute("DROP TABLE pages")
+        db.commit()
+        db.close()
     edit(site, BUDGET, "rating: no-verdict", "rating: wrong")
     capsys.readouterr()
     assert main(["build", "-s", str(site), "-o", str(out)]) == 0
