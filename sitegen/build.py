@@ -8,34 +8,24 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import sqlite3
 import time
-import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import jinja2
-from markupsafe import escape
 
 from sitegen.config import normalise_base_url
 from sitegen.content.cache import LoadCache
 from sitegen.content.load import load_archive
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
-from sitegen.memory import affordable, gc_paused, own_rss_bytes, usable_cpus
-from sitegen.schemas import schema_dir
-from sitegen.site import urls
-from sitegen.site.annotate import render_article_body, render_passage
+from sitegen.memory import gc_paused
 from sitegen.site.deps import extra_reads, fingerprint, input_values, template_hashes
-from sitegen.site.exports import claim_review, claims_json, claims_json_from
+from sitegen.site.files import site_files, stage_pages
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, check_output_dir, write_site
-from sitegen.site.pages import PagePlan, plan_site, search_pages
-from sitegen.site.reads import recording
+from sitegen.site.pages import plan_site, search_pages
 from sitegen.site.render import (
-    link_resolver,
     make_environment,
     template_dirs,
     template_errors,
@@ -54,8 +44,6 @@ from sitegen.site.state import (
     input_stats,
     state_path,
 )
-
-SITEMAP_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -262,199 +250,3 @@ def long_lived() -> Iterator[None]:
             yield
         finally:
             gc.freeze()
-
-
-Reads = dict[str, frozenset[str]]  # output path → what its templates read (site/reads.py)
-
-
-def render_pages(env: jinja2.Environment, src: Path, archive: Archive,
-                 plans: Iterable[PagePlan]) -> tuple[dict[str, bytes], Reads]:
-    """The given pages, rendered (output path → bytes), and what each read."""
-    files: dict[str, bytes] = {}
-    reads: Reads = {}
-    for plan in plans:
-        files[plan.path], reads[plan.path] = render_recorded(env, src, archive, plan)
-    return files, reads
-
-
-def render_recorded(env: jinja2.Environment, src: Path, archive: Archive,
-                    plan: PagePlan) -> tuple[bytes, frozenset[str]]:
-    """One page's bytes, and the inputs its templates read."""
-    with recording() as reads:
-        text = render_page(env, src, archive, plan)
-    return text.encode("utf-8"), frozenset(reads)
-
-
-def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Archive,
-                plans: list[PagePlan], workers: int | None = None) -> Reads:
-    """Render the pages straight into the staging folder, in parallel worker
-    processes when the site is large enough to pay for them (they are forked,
-    so they share the loaded archive and compiled templates without copying).
-    Returns what each page read."""
-    count = workers if workers is not None else default_workers(len(plans))
-    reads: Reads = {}
-    if count <= 1:
-        for plan in plans:
-            data, reads[plan.path] = render_recorded(env, src, archive, plan)
-            stager.add(plan.path, data)
-        return reads
-    for name in sorted({plan.template for plan in plans}):
-        env.get_template(name)  # compile once, before forking
-    global _JOB
-    _JOB = (stager, env, src, archive, plans, count)
-    try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(count) as pool:
-            results = pool.map(_render_share, range(count))
-    finally:
-        _JOB = None
-    for written, unchanged, kept, diagnostics, share_reads in results:
-        if diagnostics:
-            raise ContentError(diagnostics)
-        stager.written += written
-        stager.unchanged += unchanged
-        stager.kept |= kept  # a patching build must know every file it keeps
-        reads.update(share_reads)
-    return reads
-
-
-PARALLEL_FROM = 1500  # pages; below this, starting processes costs more than it saves
-_JOB: tuple[Stager, jinja2.Environment, Path, Archive, list[PagePlan], int] | None = None
-
-
-def default_workers(pages: int) -> int:
-    """One render process per CPU for large sites, as far as memory allows: a forked
-    worker shares the archive with its parent, but Python's reference counts make it
-    copy, page by page, what it reads, so each may come to need as much as the parent
-    holds now (a 100,000-article archive is ~12 GB). When not even two fit, the pages
-    are rendered in this process."""
-    if pages < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    count = affordable(min(usable_cpus(), 8), own_rss_bytes() or 0)
-    return count if count > 1 else 1
-
-
-def _render_share(index: int) -> tuple[int, int, set[str], list[Diagnostic], Reads]:
-    """In a worker: render every count-th page, starting at `index`; the counts,
-    the files kept, errors, and what each page read go back to the parent."""
-    assert _JOB is not None
-    stager, env, src, archive, plans, count = _JOB
-    stager.written = stager.unchanged = 0
-    stager.kept = set()
-    reads: Reads = {}
-    try:
-        for plan in plans[index::count]:
-            data, reads[plan.path] = render_recorded(env, src, archive, plan)
-            stager.add(plan.path, data)
-    except ContentError as exc:
-        return stager.written, stager.unchanged, stager.kept, exc.diagnostics, reads
-    return stager.written, stager.unchanged, stager.kept, [], reads
-
-
-def site_files(env: jinja2.Environment, src: Path, archive: Archive, plans: list[PagePlan],
-               lines: dict[str, bytes] | None = None) -> dict[str, bytes]:
-    """The files that are not pages: claims.json (from its `lines`, if made
-    already) and its schema, sitemap, static files."""
-    files = {
-        "claims.json": claims_json(archive) if lines is None
-        else claims_json_from(archive, lines.values()),
-        "claims.schema.json": (schema_dir() / "claims.schema.json").read_bytes(),
-    }
-    files.update(sitemap_files(archive, plans))
-    files.update(static_files(src))
-    return files
-
-
-def render_page(env: jinja2.Environment, src: Path, archive: Archive, plan: PagePlan) -> str:
-    context = dict(plan.context)
-    if plan.kind == "article":
-        resolve = link_resolver(archive, plan.url)
-        context["chunks"] = render_article_body(
-            context["article"], context["claims"],
-            lambda entity_id: urls.relative_url(plan.url, urls.entity_url(entity_id)),
-            resolve,
-        )
-    elif plan.kind == "claim":
-        claim = context["claim"]
-        context["passage"] = render_passage(
-            context["article"].document, claim, link_resolver(archive, plan.url))
-        context["review_ld"] = claim_review(archive, claim)
-    try:
-        return env.get_template(plan.template).render(page=plan, **context)
-    except jinja2.TemplateSyntaxError as exc:
-        message = f"template syntax error: {exc.message}"
-        raise ContentError([_template_diagnostic(src, exc.filename, exc.lineno, message)]) from None
-    except Exception as exc:
-        # an error raised by template code ({{ page.title + 1 }}) is the template's;
-        # anything else is a bug in sitegen and keeps its traceback
-        filename, line = _template_frame(exc)
-        if filename is None and not isinstance(exc, jinja2.TemplateError):
-            raise
-        raise ContentError([_template_diagnostic(
-            src, filename, line, f"template error while rendering /{plan.url}: "
-            f"{type(exc).__name__}: {exc}")]) from None
-
-
-def _template_frame(exc: BaseException) -> tuple[str | None, int]:
-    """The innermost template file and line in a rendering traceback."""
-    found: tuple[str | None, int] = (None, 0)
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith((".html", ".xml", ".txt")):
-            found = (frame.filename, frame.lineno or 0)
-    return found
-
-
-def _template_diagnostic(src: Path, filename: str | None, line: int | None,
-                         message: str) -> Diagnostic:
-    path = filename or "templates"
-    with contextlib.suppress(ValueError):
-        path = Path(path).resolve().relative_to(src.resolve()).as_posix()
-    return Diagnostic(path, line or 0, 0, "error", message,
-                      "fix the template; a site's templates/ overrides the default theme "
-                      "file by file")
-
-
-def sitemap_files(archive: Archive, plans: list[PagePlan]) -> dict[str, bytes]:
-    """sitemap.xml, split into numbered sitemaps under an index past 50,000 URLs."""
-    base = archive.config.base_url
-    entries = [p for p in plans if p.in_sitemap]
-    if len(entries) <= SITEMAP_LIMIT:
-        return {"sitemap.xml": _urlset(base, entries)}
-    files = {}
-    names = []
-    for number, start in enumerate(range(0, len(entries), SITEMAP_LIMIT), start=1):
-        name = f"sitemap-{number}.xml"
-        names.append(name)
-        files[name] = _urlset(base, entries[start : start + SITEMAP_LIMIT])
-    index = "".join(f"  <sitemap><loc>{escape(urls.absolute_url(base, name))}</loc></sitemap>\n"
-                    for name in names)
-    files["sitemap.xml"] = (f'{XML_HEAD}<sitemapindex xmlns="{SITEMAP_NS}">\n{index}'
-                            "</sitemapindex>\n").encode()
-    return files
-
-
-XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
-SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-
-
-def _urlset(base: str, entries: list[PagePlan]) -> bytes:
-    rows = []
-    for plan in entries:
-        lastmod = f"<lastmod>{plan.lastmod.isoformat()}</lastmod>" if plan.lastmod else ""
-        rows.append(f"  <url><loc>{escape(urls.absolute_url(base, plan.url))}</loc>"
-                    f"{lastmod}</url>\n")
-    return f'{XML_HEAD}<urlset xmlns="{SITEMAP_NS}">\n{"".join(rows)}</urlset>\n'.encode()
-
-
-def static_files(src: Path) -> dict[str, bytes]:
-    """templates/static/ of the theme, overridden file by file by the site's own."""
-    files: dict[str, bytes] = {}
-    for folder in reversed(template_dirs(src)):
-        static = folder / "static"
-        if not static.is_dir():
-            continue
-        for path in sorted(static.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                files["static/" + path.relative_to(static).as_posix()] = path.read_bytes()
-    return files
-

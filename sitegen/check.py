@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sitegen.content.load import load_archive
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics, format_report
+from sitegen.site.files import site_files, stage_pages
 from sitegen.site.output import Stager
 from sitegen.site.render import make_environment, template_errors, ui_text
 
@@ -22,7 +23,6 @@ FORMATS = ("text", "json", "github")
 def check_site(src: Path) -> Diagnostics:
     """All diagnostics for the site at `src` (errors and warnings)."""
     # build imports check's siblings; import it here to avoid a cycle
-    from sitegen.build import site_files, stage_pages
     from sitegen.site.pages import plan_site
 
     loaded = load_archive(src, drafts=True)

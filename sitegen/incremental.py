@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sitegen.build import long_lived, render_pages, site_files
+from sitegen.build import long_lived
 from sitegen.config import normalise_base_url
 from sitegen.content.cache import LoadCache
 from sitegen.content.load import load_archive, reload_articles
@@ -46,6 +46,7 @@ from sitegen.site.deps import (
     tree_hash,
 )
 from sitegen.site.exports import claim_line, claim_lines, claims_json_from
+from sitegen.site.files import render_pages, site_files
 from sitegen.site.pages import PagePlan, plan_site, replan, search_pages
 from sitegen.site.render import (
     make_environment,

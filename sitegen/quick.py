@@ -76,7 +76,8 @@ def quick_build(options: BuildOptions, started: float) -> BuildResult | None:
 
 def _quick(options: BuildOptions, out: Path, state: BuildState,
            started: float) -> BuildResult | None:
-    from sitegen.build import BuildResult, render_pages
+    from sitegen.build import BuildResult
+    from sitegen.site.files import render_pages
 
     if state.meta("header")["options"] != options.shape() or state.meta("whole_used"):
         return None

@@ -1,0 +1,173 @@
+"""The rebuild engine's decisions, shared by `sitegen build` and `serve`.
+
+Every rebuild asks the same questions in the same order, whichever command
+runs it and wherever the record of the last build is kept (the build state on
+disk for `build`, memory for `serve`):
+
+1. What changed since the last build? (`changed_files`: size and time
+   against the record, confirmed by the file's hash; `serve` passes the
+   watcher's paths instead.) Nothing: nothing to do.
+2. Does the edit move anything? (`edited_articles` and content/load.py's
+   reload_articles.) Articles and claims files edited in a way that keeps
+   every object's place: `in_place` reads only those files, plans again only
+   the pages that declare or read them (the record's uses), and renders those
+   whose fingerprint changed.
+3. Anything else: the caller reads the whole site, with every check, and
+   plans and fingerprints every page (`fingerprints_against`).
+
+A page's fingerprint covers what it declares and what its templates read
+when it was last rendered (site/reads.py); `settle` replaces the latter with
+what they read now, once rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from sitegen.content.cache import LoadCache
+from sitegen.content.load import Reloaded, reload_articles
+from sitegen.content.model import Archive, Claim
+from sitegen.diagnostics import ContentError, Diagnostic
+from sitegen.site.deps import article_values, extra_reads, fingerprint
+from sitegen.site.files import render_pages
+from sitegen.site.pages import PagePlan
+
+Reads = dict[str, tuple[str, ...]]  # page → what its templates read beyond its inputs
+Stats = dict[str, tuple[int, int]]  # file relative to the site → (size, mtime_ns)
+
+
+def changed_files(src: Path, stats: Stats, before: Stats,
+                  hashes: Mapping[str, str]) -> set[str]:
+    """The input files that changed since the record's `before` stats: added,
+    removed, or of other size or time and other content (a file only touched,
+    its hash as `hashes` holds it, did not change)."""
+    edited = set()
+    for rel in stats.keys() | before.keys():
+        if stats.get(rel) == before.get(rel):
+            continue
+        if rel in stats and rel in hashes and file_hash(src / rel) == hashes[rel]:
+            continue
+        edited.add(rel)
+    return edited
+
+
+def file_hash(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def edited_articles(changed: Iterable[str]) -> set[str] | None:
+    """The slugs of the articles whose file or claims file is among `changed`, or
+    None if anything else changed too."""
+    slugs = set()
+    for name in changed:
+        folder, _, file = name.rpartition("/")
+        stem, dot, suffix = file.rpartition(".")
+        if (folder, dot + suffix) not in (("content/articles", ".md"),
+                                          ("content/claims", ".yaml")) or not stem:
+            return None
+        slugs.add(stem)
+    return slugs
+
+
+class PlanSource:
+    """What `in_place` needs of the last build's record: which pages use an
+    input, what each page was made from, and the page planned again."""
+
+    def users(self, inputs: Iterable[str]) -> set[str]:
+        raise NotImplementedError
+
+    def made_from(self, paths: Iterable[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """path → (fingerprint, reads) of the last build."""
+        raise NotImplementedError
+
+    def replanned(self, paths: list[str], old: Archive, new: Archive,
+                  swap: Mapping[int, object]) -> list[PagePlan] | None:
+        """These pages planned again in the new archive (None: cannot be done so)."""
+        raise NotImplementedError
+
+    def values(self, updated: dict[str, str], archive: Archive,
+               names: Iterable[str]) -> Mapping[str, str]:
+        """The input values with `updated` put in (those of `names` at hand)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class InPlace:
+    """An in-place rebuild, rendered and not yet written."""
+
+    reloaded: Reloaded  # the new archive, its swap table, the files read and their checks
+    updated: dict[str, str]  # the input values that changed
+    plans: list[PagePlan]  # every page planned again
+    fingerprints: dict[str, str]  # of those pages, as the next build will compute them
+    reads: Reads  # of those pages
+    todo: list[PagePlan]  # those rendered: their fingerprint changed
+    files: dict[str, bytes]  # what they rendered
+    edited_claims: list[Claim]  # the claims of the files read again
+
+    @property
+    def archive(self) -> Archive:
+        return self.reloaded.archive
+
+
+def in_place(src: Path, archive: Archive, cache: LoadCache, slugs: set[str],
+             record: PlanSource, env: jinja2.Environment,
+             before_render: Callable[[Archive], None] = lambda archive: None,
+             ) -> InPlace | None:
+    """Rebuild the pages of an edit to these articles and claims files, if it
+    keeps everything's place (else None: the caller reads the whole site).
+    Raises ContentError for a template error."""
+    reloaded = reload_articles(src, archive, cache, slugs)
+    if reloaded is None:
+        return None
+    new = reloaded.archive
+    uses_whole = bool(record.users(["*"]))
+    updated = article_values(new, slugs, whole=uses_whole)
+    # every page that declares or read one of the swapped objects, whether its file
+    # changed or not (a claim is read again when its article changes)
+    paths = sorted(record.users(updated))
+    plans = record.replanned(paths, archive, new, reloaded.swap)
+    if plans is None:
+        return None
+    made = record.made_from(paths)
+    reads = {path: made[path][1] for path in paths}
+    values = record.values(updated, new, (name for plan in plans
+                                          for name in (*plan.inputs, *reads[plan.path])))
+    fingerprints = {plan.path: fingerprint(plan, values, reads[plan.path]) for plan in plans}
+    todo = [plan for plan in plans if fingerprints[plan.path] != made[plan.path][0]]
+    before_render(new)
+    files, rendered = render_pages(env, src, new, todo)
+    fresh = {plan.path: extra_reads(plan, rendered[plan.path]) for plan in todo}
+    if any("*" in names for names in fresh.values()) and not uses_whole:
+        return None  # a page now reads the whole archive, whose value was not computed
+    values = record.values(updated, new, (name for names in fresh.values() for name in names))
+    settle(todo, fresh, values, reads, fingerprints)
+    edited = [c for slug in sorted(slugs) for c in new.claims_by_article.get(slug, [])]
+    return InPlace(reloaded, updated, plans, fingerprints, reads, todo, files, edited)
+
+
+def settle(rendered: Iterable[PagePlan], fresh: Mapping[str, Iterable[str]],
+           values: Mapping[str, str], reads: dict[str, tuple[str, ...]],
+           fingerprints: dict[str, str]) -> None:
+    """Record what the rendered pages read now, and their fingerprints over it
+    (what the next build will compare with)."""
+    for plan in rendered:
+        reads[plan.path] = tuple(fresh[plan.path])
+        fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
+
+
+def merged_diagnostics(before: list[Diagnostic], reloaded: Reloaded) -> list[Diagnostic]:
+    """The last build's diagnostics with those of the files read again replaced."""
+    return sorted([d for d in before if d.path not in reloaded.files] + reloaded.diagnostics,
+                  key=Diagnostic.sort_key)
+
+
+__all__ = ["ContentError", "InPlace", "PlanSource", "changed_files", "edited_articles",
+           "file_hash", "in_place", "merged_diagnostics", "settle"]
