@@ -26,19 +26,21 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import jinja2
 
 from sitegen.build import long_lived
 from sitegen.config import normalise_base_url
 from sitegen.content.cache import LoadCache
-from sitegen.content.load import load_archive, reload_articles
+from sitegen.content.load import load_archive
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic
+from sitegen.rebuild import PlanSource, edited_articles, in_place, merged_diagnostics
 from sitegen.site.deps import (
     InputValues,
-    article_values,
     extra_reads,
     fingerprint,
     input_values,
@@ -127,41 +129,26 @@ class IncrementalBuilder:
         """Read the given articles and claims files again and render the pages that
         show them; None if the edit does more than that can handle."""
         assert self.archive is not None and self._env is not None
-        reloaded = reload_articles(self.src, self.archive, self.cache, slugs)
-        if reloaded is None:
-            return None
-        archive = reloaded.archive
-        # "*" (a hash over every file) only if a page uses it
-        updated = article_values(archive, slugs, whole=bool(self.users.get("*")))
-        # the lookups' values stay: the edit keeps every object's place in them
-        values = InputValues(archive)
-        values.update(self.values)
-        values.update(updated)
-        # every page that holds one of the swapped objects, whether its file changed
-        # or not (a claim is read again when its article changes)
-        affected = sorted(set().union(*(self.users.get(name, ()) for name in updated)))
-        plans = replan(archive, [self.plans[self.index[path]] for path in affected],
-                       reloaded.swap)
-        if plans is None:
-            return None
-        # the memo stays: its keys hold content objects, and the edited ones are new
-        rebind(self._env, archive, forget_memo=False)
-        reads = {plan.path: self.reads.get(plan.path, ()) for plan in plans}
-        fingerprints = {plan.path: fingerprint(plan, values, reads[plan.path]) for plan in plans}
-        todo = [p for p in plans if self.fingerprints.get(p.path) != fingerprints[p.path]]
+        env = self._env
+
+        def environment(archive: Archive) -> jinja2.Environment:
+            # the memo stays: its keys hold content objects, and the edited ones are new
+            rebind(env, archive, forget_memo=False)
+            return env
+
+        record = MemoryPlans(self)
         try:
-            files, rendered = render_pages(self._env, self.src, archive, todo)
+            done = in_place(self.src, self.archive, self.cache, slugs, record, environment)
         except ContentError as exc:
             self._env = None
             return RebuildReport(False, sorted(exc.diagnostics, key=Diagnostic.sort_key),
                                  seconds=time.perf_counter() - started, whole=False)
-        for plan in todo:
-            reads[plan.path] = extra_reads(plan, rendered[plan.path])
-            fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
-        changed = [path for path, data in sorted(files.items()) if self._write(path, data)]
+        if done is None:
+            return None
+        archive = done.archive
+        changed = [path for path, data in sorted(done.files.items()) if self._write(path, data)]
         written = len(changed)
-        edited = {c.id: claim_line(archive, c) for slug in slugs
-                  for c in archive.claims_by_article.get(slug, [])}
+        edited = {c.id: claim_line(archive, c) for c in done.edited_claims}
         lines = self.claim_lines
         if any(lines[claim_id] != line for claim_id, line in edited.items()):
             lines = {**lines, **edited}
@@ -170,17 +157,17 @@ class IncrementalBuilder:
             if not self.defer_exports:
                 written += self.write_exports()
         self.plans = list(self.plans)
-        for plan in plans:
+        for plan in done.plans:
             old = self.plans[self.index[plan.path]]
             self.plans[self.index[plan.path]] = plan
             self._use(old, self.reads.get(plan.path, ()), False)
-            self._use(plan, reads[plan.path], True)
-            self.reads[plan.path] = reads[plan.path]
-        self.archive, self.values, self.claim_lines = archive, values, lines
-        self.fingerprints.update(fingerprints)
-        self.diagnostics = sorted(
-            [d for d in self.diagnostics if d.path not in reloaded.files]
-            + reloaded.diagnostics, key=Diagnostic.sort_key)
+            self._use(plan, done.reads[plan.path], True)
+            self.reads[plan.path] = done.reads[plan.path]
+        self.archive, self.claim_lines = archive, lines
+        self.values = record.values(done.updated, archive, ())
+        self.fingerprints.update(done.fingerprints)
+        self.diagnostics = merged_diagnostics(self.diagnostics, done.reloaded)
+        todo = done.todo
         return RebuildReport(True, self.diagnostics, rendered=len(todo), written=written,
                              seconds=time.perf_counter() - started,
                              search_changed=any(p.searchable for p in todo),
@@ -293,15 +280,31 @@ class IncrementalBuilder:
             parent = parent.parent
 
 
-def edited_articles(changed: Iterable[str]) -> set[str] | None:
-    """The slugs of the articles whose file or claims file is among `changed`, or
-    None if anything else changed too."""
-    slugs = set()
-    for name in changed:
-        folder, _, file = name.rpartition("/")
-        stem, dot, suffix = file.rpartition(".")
-        if (folder, dot + suffix) not in (("content/articles", ".md"),
-                                          ("content/claims", ".yaml")) or not stem:
-            return None
-        slugs.add(stem)
-    return slugs
+class MemoryPlans(PlanSource):
+    """A serve session's record as `in_place` reads it."""
+
+    def __init__(self, builder: IncrementalBuilder) -> None:
+        self.builder = builder
+        self._values: InputValues | None = None
+
+    def users(self, inputs: Iterable[str]) -> set[str]:
+        users = self.builder.users
+        return set().union(*(users.get(name, ()) for name in inputs))
+
+    def made_from(self, paths: Iterable[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
+        builder = self.builder
+        return {path: (builder.fingerprints[path], builder.reads.get(path, ())) for path in paths}
+
+    def replanned(self, paths: list[str], old: Archive, new: Archive,
+                  swap: Mapping[int, object]) -> list[PagePlan] | None:
+        builder = self.builder
+        return replan(new, [builder.plans[builder.index[path]] for path in paths], swap)
+
+    def values(self, updated: dict[str, str], archive: Archive,
+               names: Iterable[str]) -> Mapping[str, str]:
+        # the lookups' values stay: an in-place edit keeps every object's place in them
+        if self._values is None:
+            self._values = InputValues(archive)
+            self._values.update(self.builder.values)
+            self._values.update(updated)
+        return self._values

@@ -16,22 +16,26 @@ output is the same.
 
 from __future__ import annotations
 
-import hashlib
 import mmap
 import os
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO
 
 from sitegen.config import load_config
 from sitegen.content.cache import LoadCache
-from sitegen.content.load import reload_articles
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
-from sitegen.incremental import edited_articles
 from sitegen.memory import gc_paused
-from sitegen.site.deps import article_values, extra_reads, fingerprint, fingerprint_inputs
+from sitegen.rebuild import (
+    PlanSource,
+    changed_files,
+    edited_articles,
+    in_place,
+    merged_diagnostics,
+)
 from sitegen.site.exports import claim_line
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, patch_files
 from sitegen.site.pages import PagePlan, plan_item, replan
@@ -41,7 +45,9 @@ from sitegen.site.state import (
     ITEM_KINDS,
     STORED_KINDS,
     BuildState,
+    Rows,
     StateError,
+    StoredPage,
     input_stats,
 )
 
@@ -77,21 +83,13 @@ def quick_build(options: BuildOptions, started: float) -> BuildResult | None:
 def _quick(options: BuildOptions, out: Path, state: BuildState,
            started: float) -> BuildResult | None:
     from sitegen.build import BuildResult
-    from sitegen.site.files import render_pages
 
     if state.meta("header")["options"] != options.shape() or state.meta("whole_used"):
         return None
     src = options.src
     stats = input_stats(src, template_dirs(src))
     before = state.stats()
-    sources = state.rows("sources")
-    edited = set()
-    for rel in stats.keys() | before.keys():
-        if stats.get(rel) == before.get(rel):
-            continue
-        if rel in sources and rel in stats and _sha256(src / rel) == sources[rel]:
-            continue  # touched, not changed
-        edited.add(rel)
+    edited = changed_files(src, stats, before, state.rows("sources"))
     kinds: Counter[str] = state.meta("kinds")
     diagnostics: list[Diagnostic] = state.meta("diagnostics")
     if options.strict and any(d.severity == "warning" for d in diagnostics):
@@ -107,62 +105,36 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
     if not slugs:
         return None
     archive = state.archive()
-    reloaded = reload_articles(src, archive, LoadCache(keep_anchorers=False), slugs)
-    if reloaded is None:
-        return None
-    new = reloaded.archive
-    diagnostics = sorted([d for d in diagnostics if d.path not in reloaded.files]
-                         + reloaded.diagnostics, key=Diagnostic.sort_key)
-    if options.strict and any(d.severity == "warning" for d in diagnostics):
-        return None
-    updated = article_values(new, slugs, whole=False)
-    plans: list[PagePlan] = []
-    stored = state.pages(state.users(updated))
-    for _path, page in sorted(stored.items()):
-        if page.kind in ITEM_KINDS:
-            plans.append(plan_item(new, page.kind, page.key))
-        elif page.kind in STORED_KINDS:
-            again = replan(new, [state.plan(page.plan, archive)], reloaded.swap)
-            if again is None:
-                return None
-            plans += again
-        else:
-            return None
-    values = state.rows("inputs").with_values(updated)
-    values.fetch(name for plan in plans
-                 for name in fingerprint_inputs(plan, stored[plan.path].reads))
-    fingerprints = {plan.path: fingerprint(plan, values, stored[plan.path].reads)
-                    for plan in plans}
-    todo = [plan for plan in plans if fingerprints[plan.path] != stored[plan.path].fingerprint]
-    env = make_environment(src, new, compiled=True, text=state.meta("ui_text"))
+    text = state.meta("ui_text")
     try:
-        files, rendered = render_pages(env, src, new, todo)
+        done = in_place(src, archive, LoadCache(keep_anchorers=False), slugs, StatePlans(state),
+                        lambda new: make_environment(src, new, compiled=True, text=text))
     except ContentError:
         return None  # the full build reports it, with every other error
-    reads = {plan.path: extra_reads(plan, rendered[plan.path]) for plan in todo}
-    if any("*" in names for names in reads.values()):
-        return None  # a page now reads the whole archive: only a full build knows its value
-    values.fetch(name for names in reads.values() for name in names)
-    for plan in todo:  # as the next build will compute them
-        fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
-    edited_claims = [c for slug in sorted(slugs) for c in new.claims_by_article.get(slug, [])]
-    splice = _claims_json_splice(out, archive, new, edited_claims) if edited_claims else []
+    if done is None:
+        return None
+    new = done.archive
+    diagnostics = merged_diagnostics(diagnostics, done.reloaded)
+    if options.strict and any(d.severity == "warning" for d in diagnostics):
+        return None
+    splice = (_claims_json_splice(out, archive, new, done.edited_claims)
+              if done.edited_claims else [])
     if splice is None:
         return None
     search: list[SearchStats] = []
 
     def produce(stager: Stager) -> None:
-        for path, data in files.items():
+        for path, data in done.files.items():
             stager.add(path, data)
         if splice:
             _write_spliced(out / "claims.json", stager.add_file("claims.json"), splice)
 
     searched_from: list[float] = []
+    bundle = {path: page.bundle for path, page in state.pages(done.files).items()}
 
     def finish(stager: Stager) -> None:
         searched_from.append(time.perf_counter())
-        names = sorted({stored[path].bundle for path in files
-                        if path in stored and path not in stager.kept} - {""})
+        names = sorted({bundle[path] for path in done.files if path not in stager.kept} - {""})
         for name in names:
             stager.replace_tree(f"{SEARCH_DIR}/{name}")
         if names:
@@ -174,14 +146,63 @@ def _quick(options: BuildOptions, out: Path, state: BuildState,
         # the search refresh as a whole: the bundles indexed, swapped in, and the old
         # ones removed (which includes moving the few changed pages in: milliseconds)
         search[0] = replace(search[0], seconds=time.perf_counter() - searched_from[0])
-    state.update(stats=stats, sources=reloaded.sources, values=updated, diagnostics=diagnostics,
-                 articles={slug: new.articles[slug] for slug in slugs},
-                 claims=edited_claims, fingerprints=fingerprints, plans=plans, reads=reads,
-                 out=out, written=files, indexed=search[0].pages if search else ())
+    state.update(stats=stats, sources=done.reloaded.sources, values=done.updated,
+                 diagnostics=diagnostics, articles={slug: new.articles[slug] for slug in slugs},
+                 claims=done.edited_claims, fingerprints=done.fingerprints, plans=done.plans,
+                 reads={plan.path: done.reads[plan.path] for plan in done.todo},
+                 out=out, written=done.files, indexed=search[0].pages if search else ())
     return BuildResult(out=out, pages=kinds, claims=len(new.claims), entities=len(new.entities),
                        seconds=time.perf_counter() - started, stats=written,
                        search=search[0] if search else None, diagnostics=diagnostics,
-                       rendered=len(todo), quick=True)
+                       rendered=len(done.todo), quick=True)
+
+
+class StatePlans(PlanSource):
+    """The build state as `in_place` reads it: the pages of an input, what each
+    was made from, and their plans (item pages from their key, list pages, home
+    and feed from the stored plan)."""
+
+    def __init__(self, state: BuildState) -> None:
+        self.state = state
+        self.stored: dict[str, StoredPage] = {}
+        self._values: Rows[str] | None = None
+
+    def users(self, inputs: Iterable[str]) -> set[str]:
+        return self.state.users(inputs)
+
+    def _pages(self, paths: Iterable[str]) -> dict[str, StoredPage]:
+        missing = [path for path in paths if path not in self.stored]
+        self.stored.update(self.state.pages(missing))
+        return self.stored
+
+    def made_from(self, paths: Iterable[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
+        paths = list(paths)
+        stored = self._pages(paths)
+        return {path: (stored[path].fingerprint, stored[path].reads) for path in paths}
+
+    def replanned(self, paths: list[str], old: Archive, new: Archive,
+                  swap: Mapping[int, object]) -> list[PagePlan] | None:
+        plans: list[PagePlan] = []
+        stored = self._pages(paths)
+        for path in paths:
+            page = stored[path]
+            if page.kind in ITEM_KINDS:
+                plans.append(plan_item(new, page.kind, page.key))
+            elif page.kind in STORED_KINDS:
+                again = replan(new, [self.state.plan(page.plan, old)], swap)
+                if again is None:
+                    return None
+                plans += again
+            else:
+                return None
+        return plans
+
+    def values(self, updated: dict[str, str], archive: Archive,
+               names: Iterable[str]) -> Mapping[str, str]:
+        if self._values is None:
+            self._values = self.state.rows("inputs").with_values(updated)
+        self._values.fetch(names)
+        return self._values
 
 
 Splice = list[tuple[int, int, bytes]]  # (offset, length of the old line, new line)
@@ -238,10 +259,3 @@ def _copy_range(source: BinaryIO, target: BinaryIO, offset: int, count: int) -> 
             raise OSError("claims.json changed while it was being copied")
         offset += done
         count -= done
-
-
-def _sha256(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""

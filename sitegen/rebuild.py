@@ -118,11 +118,11 @@ class InPlace:
 
 
 def in_place(src: Path, archive: Archive, cache: LoadCache, slugs: set[str],
-             record: PlanSource, env: jinja2.Environment,
-             before_render: Callable[[Archive], None] = lambda archive: None,
+             record: PlanSource, environment: Callable[[Archive], jinja2.Environment],
              ) -> InPlace | None:
     """Rebuild the pages of an edit to these articles and claims files, if it
     keeps everything's place (else None: the caller reads the whole site).
+    `environment` gives the templates' environment for the new archive.
     Raises ContentError for a template error."""
     reloaded = reload_articles(src, archive, cache, slugs)
     if reloaded is None:
@@ -142,8 +142,7 @@ def in_place(src: Path, archive: Archive, cache: LoadCache, slugs: set[str],
                                           for name in (*plan.inputs, *reads[plan.path])))
     fingerprints = {plan.path: fingerprint(plan, values, reads[plan.path]) for plan in plans}
     todo = [plan for plan in plans if fingerprints[plan.path] != made[plan.path][0]]
-    before_render(new)
-    files, rendered = render_pages(env, src, new, todo)
+    files, rendered = render_pages(environment(new), src, new, todo)
     fresh = {plan.path: extra_reads(plan, rendered[plan.path]) for plan in todo}
     if any("*" in names for names in fresh.values()) and not uses_whole:
         return None  # a page now reads the whole archive, whose value was not computed

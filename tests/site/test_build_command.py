@@ -220,11 +220,11 @@ def test_the_command_exits_at_once_with_its_output_complete(
 def test_sitemap_index_past_the_limit(tmp_path: Path, monkeypatch) -> None:
     import xml.etree.ElementTree as ET
 
-    import sitegen.build
+    import sitegen.site.files
     from sitegen.build import BuildOptions, build
     from tests.conftest import MINI
 
-    monkeypatch.setattr(sitegen.build, "SITEMAP_LIMIT", 10)
+    monkeypatch.setattr(sitegen.site.files, "SITEMAP_LIMIT", 10)
     out = tmp_path / "out"
     build(BuildOptions(src=MINI, out=out, search=False, cache=False))
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
