@@ -17,10 +17,10 @@ from pathlib import Path
 
 from sitegen.config import normalise_base_url
 from sitegen.content.cache import LoadCache
-from sitegen.content.load import load_archive
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.memory import gc_paused
+from sitegen.rebuild import fingerprints_against, read_site
 from sitegen.site.deps import extra_reads, fingerprint, input_values, template_hashes
 from sitegen.site.files import site_files, stage_pages
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, check_output_dir, write_site
@@ -28,7 +28,6 @@ from sitegen.site.pages import plan_site, search_pages
 from sitegen.site.render import (
     make_environment,
     template_dirs,
-    template_errors,
     ui_text,
 )
 from sitegen.site.search import SEARCH_DIR, SearchStats, bundles, index_site
@@ -107,20 +106,12 @@ def load_checked(options: BuildOptions, notes: list[str] | None = None
         cache, note = LoadCache.open(folder)
         if note and notes is not None:
             notes.append(note)
-    loaded = load_archive(options.src, drafts=options.drafts, cache=cache,
-                          parallel=options.workers != 1)
+    archive, diags = read_site(options.src, drafts=options.drafts, base_url=options.base_url,
+                               cache=cache, parallel=options.workers != 1)
     if options.cache and cache.changed:
         cache.save(folder)
-    diags = loaded.diagnostics
-    diags.extend(template_errors(options.src))
-    if loaded.archive is None or diags.errors or (options.strict and diags.warnings):
+    if archive is None or diags.errors or (options.strict and diags.warnings):
         raise ContentError(diags)
-    archive = loaded.archive
-    if options.base_url:
-        from dataclasses import replace
-
-        archive = replace(archive, config=archive.config.with_base_url(
-            normalise_base_url(options.base_url)))
     return archive, diags
 
 
@@ -149,9 +140,8 @@ def build(options: BuildOptions) -> BuildResult:
     previous, indexed_before = last_build(options, out, notes)
     # a page is unchanged when nothing it declares nor anything its templates read
     # the last time changed: it would read the same again
-    reads = {plan.path: previous[plan.path].reads if plan.path in previous else ()
-             for plan in plans}
-    fingerprints = {plan.path: fingerprint(plan, values, reads[plan.path]) for plan in plans}
+    fingerprints, reads = fingerprints_against(
+        plans, values, {path: entry.reads for path, entry in previous.items()})
     reusable = {p.path for p in plans if p.path in previous
                 and previous[p.path].reusable(out, p.path, fingerprints[p.path])}
     fresh = [p for p in plans if p.path not in reusable]

@@ -11,25 +11,22 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from sitegen.content.load import load_archive
+from sitegen.content.cache import LoadCache
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics, format_report
+from sitegen.rebuild import read_site
 from sitegen.site.files import site_files, stage_pages
 from sitegen.site.output import Stager
-from sitegen.site.render import make_environment, template_errors, ui_text
+from sitegen.site.pages import plan_site
+from sitegen.site.render import make_environment, ui_text
 
 FORMATS = ("text", "json", "github")
 
 
 def check_site(src: Path) -> Diagnostics:
     """All diagnostics for the site at `src` (errors and warnings)."""
-    # build imports check's siblings; import it here to avoid a cycle
-    from sitegen.site.pages import plan_site
-
-    loaded = load_archive(src, drafts=True)
-    diags = loaded.diagnostics
-    diags.extend(template_errors(src))
-    if loaded.archive is not None and not diags.errors:
-        archive = loaded.archive
+    archive, diags = read_site(src, drafts=True, base_url=None,
+                               cache=LoadCache(keep_anchorers=False))
+    if archive is not None and not diags.errors:
         try:
             plans = plan_site(archive, ui_text(src, archive))
             env = make_environment(src, archive)

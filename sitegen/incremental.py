@@ -27,7 +27,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -35,14 +35,20 @@ import jinja2
 from sitegen.build import long_lived
 from sitegen.config import normalise_base_url
 from sitegen.content.cache import LoadCache
-from sitegen.content.load import load_archive
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic
-from sitegen.rebuild import PlanSource, edited_articles, in_place, merged_diagnostics
+from sitegen.rebuild import (
+    PlanSource,
+    edited_articles,
+    fingerprints_against,
+    in_place,
+    merged_diagnostics,
+    read_site,
+    settle,
+)
 from sitegen.site.deps import (
     InputValues,
     extra_reads,
-    fingerprint,
     input_values,
     template_hashes,
     tree_hash,
@@ -54,7 +60,6 @@ from sitegen.site.render import (
     make_environment,
     rebind,
     template_dirs,
-    template_errors,
     ui_text,
 )
 from sitegen.site.search import SearchPage
@@ -188,14 +193,10 @@ class IncrementalBuilder:
         with long_lived():
             # no parallel read: `serve` has threads (watcher, HTTP), and a process
             # forked from a threaded one can hang on a lock another thread held
-            loaded = load_archive(self.src, drafts=self.drafts, cache=self.cache)
-        diags = loaded.diagnostics
-        diags.extend(template_errors(self.src))
-        if loaded.archive is None or diags.errors:
+            archive, diags = read_site(self.src, drafts=self.drafts, base_url=self.base_url,
+                                       cache=self.cache)
+        if archive is None or diags.errors:
             return RebuildReport(False, diags.sorted(), seconds=time.perf_counter() - started)
-        archive = loaded.archive
-        if self.base_url:
-            archive = replace(archive, config=archive.config.with_base_url(self.base_url))
         templates = tree_hash(template_dirs(self.src))
         if self._env is None or templates != self._templates:
             self._env = make_environment(self.src, archive)
@@ -205,14 +206,12 @@ class IncrementalBuilder:
         with long_lived():
             plans = plan_site(archive, ui_text(self.src, archive))
         values = input_values(archive, template_hashes(self._env, (p.template for p in plans)))
-        reads = {plan.path: self.reads.get(plan.path, ()) for plan in plans}
-        fingerprints = {plan.path: fingerprint(plan, values, reads[plan.path]) for plan in plans}
+        fingerprints, reads = fingerprints_against(plans, values, self.reads)
         todo = [p for p in plans if self.fingerprints.get(p.path) != fingerprints[p.path]]
         try:
             files, rendered = render_pages(self._env, self.src, archive, todo)
-            for plan in todo:
-                reads[plan.path] = extra_reads(plan, rendered[plan.path])
-                fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
+            settle(todo, {plan.path: extra_reads(plan, rendered[plan.path]) for plan in todo},
+                   values, reads, fingerprints)
             lines = claim_lines(archive)
             files.update(site_files(self._env, self.src, archive, plans, lines))
         except ContentError as exc:

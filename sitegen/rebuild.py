@@ -12,8 +12,10 @@ disk for `build`, memory for `serve`):
    every object's place: `in_place` reads only those files, plans again only
    the pages that declare or read them (the record's uses), and renders those
    whose fingerprint changed.
-3. Anything else: the caller reads the whole site, with every check, and
-   plans and fingerprints every page (`fingerprints_against`).
+3. Anything else: the whole site is read, with every check `sitegen check`
+   runs (`read_site`), and every page planned and fingerprinted against the
+   record (`fingerprints_against`); the pages whose fingerprint differs are
+   rendered.
 
 A page's fingerprint covers what it declares and what its templates read
 when it was last rendered (site/reads.py); `settle` replaces the latter with
@@ -24,18 +26,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
 
+from sitegen.config import normalise_base_url
 from sitegen.content.cache import LoadCache
-from sitegen.content.load import Reloaded, reload_articles
+from sitegen.content.load import Reloaded, load_archive, reload_articles
 from sitegen.content.model import Archive, Claim
-from sitegen.diagnostics import ContentError, Diagnostic
+from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.site.deps import article_values, extra_reads, fingerprint
 from sitegen.site.files import render_pages
 from sitegen.site.pages import PagePlan
+from sitegen.site.render import template_errors
 
 Reads = dict[str, tuple[str, ...]]  # page → what its templates read beyond its inputs
 Stats = dict[str, tuple[int, int]]  # file relative to the site → (size, mtime_ns)
@@ -162,6 +166,33 @@ def settle(rendered: Iterable[PagePlan], fresh: Mapping[str, Iterable[str]],
         fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
 
 
+def read_site(src: Path, *, drafts: bool, base_url: str | None, cache: LoadCache,
+              parallel: bool = False) -> tuple[Archive | None, Diagnostics]:
+    """Read the whole site with every check `sitegen check` runs (content, then
+    the site's own templates). The archive is None when it could not be made;
+    errors are in the diagnostics either way. `base_url` overrides site.yaml's.
+    `parallel`: a large archive's first read may fork (only from a process with
+    no other thread)."""
+    loaded = load_archive(src, drafts=drafts, cache=cache, parallel=parallel)
+    diags = loaded.diagnostics
+    diags.extend(template_errors(src))
+    archive = loaded.archive
+    if archive is not None and base_url:
+        archive = replace(archive, config=archive.config.with_base_url(
+            normalise_base_url(base_url)))
+    return archive, diags
+
+
+def fingerprints_against(plans: Iterable[PagePlan], values: Mapping[str, str],
+                         reads_before: Mapping[str, tuple[str, ...]]
+                         ) -> tuple[dict[str, str], Reads]:
+    """Every page's fingerprint over what it declares and what it read when it
+    was last rendered (`reads_before`, from the record): a page whose
+    fingerprint equals the record's would render the same bytes again."""
+    reads = {plan.path: reads_before.get(plan.path, ()) for plan in plans}
+    return {plan.path: fingerprint(plan, values, reads[plan.path]) for plan in plans}, reads
+
+
 def merged_diagnostics(before: list[Diagnostic], reloaded: Reloaded) -> list[Diagnostic]:
     """The last build's diagnostics with those of the files read again replaced."""
     return sorted([d for d in before if d.path not in reloaded.files] + reloaded.diagnostics,
@@ -169,4 +200,5 @@ def merged_diagnostics(before: list[Diagnostic], reloaded: Reloaded) -> list[Dia
 
 
 __all__ = ["ContentError", "InPlace", "PlanSource", "changed_files", "edited_articles",
-           "file_hash", "in_place", "merged_diagnostics", "settle"]
+           "file_hash", "fingerprints_against", "in_place", "merged_diagnostics", "read_site",
+           "settle"]
