@@ -22,7 +22,6 @@ sitegen code, or damaged is discarded with a warning and never unpickled.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import pickle
 import struct
@@ -44,6 +43,7 @@ from sitegen.content.model import Claim, Entity, Mention
 from sitegen.content.yamlfile import Pos, YamlError, load_yaml
 from sitegen.diagnostics import Diagnostic
 from sitegen.memory import gc_paused
+from sitegen.signing import Signer, code_digest, machine_key
 
 CACHE_FILE = "load.pickle"
 MAGIC = b"sitegen-load-cache\n"
@@ -255,6 +255,7 @@ class LoadCache:
             return cache, ""
         ignored = "ignored (it will be rebuilt)"
         code = code_key()
+        signer = Signer(key, code)
         tables = list(cache.entries())
         try:
             with open(path, "rb") as stream:
@@ -272,9 +273,8 @@ class LoadCache:
                             return cache._loaded(path, stored, records, damaged=True)
                         number, size = _RECORD.unpack(header)
                         blob = stream.read(size)
-                        expected = hmac.new(key, code + header + blob, hashlib.sha256).digest()
-                        if len(blob) < size or number >= len(tables) or not hmac.compare_digest(
-                                signature, expected):
+                        if len(blob) < size or number >= len(tables) or not signer.check(
+                                header.hex(), blob, signature):
                             return cache._loaded(path, stored, records, damaged=True)
                         entry_key, value = pickle.loads(blob)
                         getattr(cache, tables[number])[entry_key] = value
@@ -297,12 +297,12 @@ class LoadCache:
 
 
 def _write_records(stream: Any, key: bytes, entries: list[tuple[int, tuple[Any, Any]]]) -> None:
-    code = code_key()
+    signer = Signer(key, code_key())
     with gc_paused():
         for number, entry in entries:
             blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
             header = _RECORD.pack(number, len(blob))
-            stream.write(header + hmac.new(key, code + header + blob, hashlib.sha256).digest())
+            stream.write(header + signer.sign(header.hex(), blob))
             stream.write(blob)
 
 
@@ -319,48 +319,8 @@ def code_key() -> bytes:
     Python's and the parsers'."""
     global _CODE_KEY
     if _CODE_KEY is None:
-        h = hashlib.sha256()
-        for part in (__version__, sys.version, markdown_it.__version__, yaml.__version__):
-            h.update(part.encode() + b"\x00")
         package = Path(__file__).resolve().parent.parent
-        for path in sorted([*package.glob("content/*.py"), package / "config.py",
-                            package / "diagnostics.py"]):
-            h.update(path.name.encode() + b"\x00" + path.read_bytes() + b"\x00")
-        _CODE_KEY = h.digest()
+        _CODE_KEY = code_digest(
+            [*package.glob("content/*.py"), package / "config.py", package / "diagnostics.py"],
+            package, __version__, sys.version, markdown_it.__version__, yaml.__version__)
     return _CODE_KEY
-
-
-def key_file() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "sitegen" / "cache-key"
-
-
-def machine_key() -> bytes | None:
-    """This user's secret for signing caches, created on first use (None if impossible)."""
-    path = key_file()
-    try:
-        return _read_key(path)
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(os.urandom(32))
-    except FileExistsError:
-        pass  # another process made it first
-    except OSError:
-        return None
-    try:
-        return _read_key(path)
-    except OSError:
-        return None
-
-
-def _read_key(path: Path) -> bytes:
-    key = path.read_bytes()
-    if len(key) != 32:
-        raise OSError("bad key file")
-    return key

@@ -125,7 +125,7 @@ def bytecode_cache() -> jinja2.BytecodeCache | None:
     that signs the load cache), never in the site's: compiled code is run when
     loaded, so it must not travel with a site. Jinja checks each against its
     template's source. None when the folder cannot be made."""
-    from sitegen.content.cache import key_file
+    from sitegen.signing import key_file
 
     folder = key_file().parent / "templates"
     try:

@@ -28,7 +28,6 @@ an output other than the one in place; deleting it is always safe.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import io
 import os
 import pickle
@@ -42,9 +41,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sitegen import __version__
-from sitegen.content.cache import machine_key
 from sitegen.content.document import Document, parse_document
 from sitegen.content.model import Archive, Article, Claim, Entity, Source
+from sitegen.signing import Signer, code_digest, machine_key
 from sitegen.site.pages import PagePlan, item_key
 from sitegen.site.search import SEARCH_DIR
 
@@ -111,12 +110,9 @@ def package_key() -> bytes:
     Python and the version (a state from other code is never trusted)."""
     global _PACKAGE_KEY
     if _PACKAGE_KEY is None:
-        h = hashlib.sha256(f"{__version__}\0{sys.version}\0{FORMAT}\0".encode())
         package = Path(__file__).resolve().parent.parent
-        for path in sorted(package.rglob("*.py")):
-            h.update(path.relative_to(package).as_posix().encode() + b"\0")
-            h.update(path.read_bytes() + b"\0")
-        _PACKAGE_KEY = h.digest()
+        _PACKAGE_KEY = code_digest(package.rglob("*.py"), package, __version__, sys.version,
+                                   str(FORMAT))
     return _PACKAGE_KEY
 
 
@@ -135,19 +131,6 @@ class BuildRecord:
     extra: dict[str, Any] = field(default_factory=dict)  # further metadata, pickled
     # page → what its templates read beyond its declared inputs (site/reads.py)
     reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-
-class _Signer:
-    def __init__(self, key: bytes) -> None:
-        self.key = key
-        self.code = package_key()
-
-    def sign(self, name: str, blob: bytes) -> bytes:
-        return hmac.new(self.key, self.code + name.encode() + b"\0" + blob,
-                        hashlib.sha256).digest()
-
-    def check(self, name: str, blob: bytes, signature: bytes) -> bool:
-        return hmac.compare_digest(self.sign(name, blob), signature)
 
 
 class StateError(Exception):
@@ -273,7 +256,7 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
     key = machine_key()
     if key is None:
         return
-    signer = _Signer(key)
+    signer = Signer(key, package_key())
     temporary.parent.mkdir(exist_ok=True)
     temporary.unlink(missing_ok=True)
     archive = record.archive
@@ -357,7 +340,7 @@ CREATE TABLE rows (name TEXT, key TEXT, n INTEGER, value TEXT, PRIMARY KEY (name
 """
 
 
-def _signed_rows(signer: _Signer, rows: Iterable[tuple[str, bytes]]
+def _signed_rows(signer: Signer, rows: Iterable[tuple[str, bytes]]
                  ) -> Iterator[tuple[str, bytes, bytes]]:
     for name, blob in rows:
         yield name, blob, signer.sign(name, blob)
@@ -435,7 +418,7 @@ class StoredPage:
 class BuildState:
     """An open state file: values are read and unpickled when first asked for."""
 
-    def __init__(self, db: sqlite3.Connection, signer: _Signer) -> None:
+    def __init__(self, db: sqlite3.Connection, signer: Signer) -> None:
         self.db = db
         self.signer = signer
         self._meta: dict[str, Any] = {}
@@ -460,7 +443,7 @@ class BuildState:
         db = None
         try:
             db = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
-            state = cls(db, _Signer(key))
+            state = cls(db, Signer(key, package_key()))
             header = state.meta("header")
             if header.get("format") != FORMAT or header.get("out") != str(out.resolve()):
                 raise StateError("made for another output folder")

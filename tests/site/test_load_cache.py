@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from sitegen import signing
 from sitegen.build import BuildOptions, build
-from sitegen.content import cache as load_cache
 from sitegen.content.cache import CACHE_FILE, MAGIC, LoadCache, code_key
 from sitegen.content.load import LoadResult, load_archive
 from sitegen.diagnostics import ContentError
@@ -148,7 +148,7 @@ def test_a_cache_signed_with_another_key_is_refused(site: Path, tmp_path: Path,
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-user"))
     cache, note = LoadCache.open(site / ".sitegen-cache")
     assert "not written by sitegen for this user" in note and cache.size == 0
-    assert load_cache.key_file().stat().st_mode & 0o777 == 0o600
+    assert signing.key_file().stat().st_mode & 0o777 == 0o600
 
 
 def test_no_cache_neither_reads_nor_writes_it(site: Path, tmp_path: Path) -> None:

@@ -1,0 +1,82 @@
+"""Signing what sitegen keeps between runs, so that pickles are only ever read
+back by the code that wrote them, for the user who wrote them.
+
+The load cache (content/cache.py) and the build record (state/) hold pickled
+objects, and unpickling runs code. Each pickled value is signed with
+HMAC-SHA256 under a key private to this user (`~/.cache/sitegen/cache-key`,
+or under `$XDG_CACHE_HOME`, made on first use with mode 0600), over a digest
+of the code that wrote it (a `Signer`'s `code`), and its signature is checked
+before it is unpickled: a file copied from elsewhere, written by other sitegen
+code or damaged is never unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def key_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sitegen" / "cache-key"
+
+
+def machine_key() -> bytes | None:
+    """This user's secret for signing caches, made on first use (None if impossible)."""
+    path = key_file()
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(os.urandom(32))
+    except FileExistsError:
+        pass  # another process made it first
+    except OSError:
+        return None
+    try:
+        return _read_key(path)
+    except OSError:
+        return None
+
+
+def _read_key(path: Path) -> bytes:
+    key = path.read_bytes()
+    if len(key) != 32:
+        raise OSError("bad key file")
+    return key
+
+
+def code_digest(files: Iterable[Path], base: Path, *versions: str) -> bytes:
+    """32 bytes naming a version of code: these files (names relative to `base`
+    and bytes) and the given version strings."""
+    h = hashlib.sha256()
+    for version in versions:
+        h.update(version.encode() + b"\0")
+    for path in sorted(files):
+        h.update(path.relative_to(base).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    return h.digest()
+
+
+class Signer:
+    """Signs blobs under a label, for one user's key and one version of code."""
+
+    def __init__(self, key: bytes, code: bytes) -> None:
+        self.key = key
+        self.code = code
+
+    def sign(self, label: str, blob: bytes) -> bytes:
+        return hmac.new(self.key, self.code + label.encode() + b"\0" + blob,
+                        hashlib.sha256).digest()
+
+    def check(self, label: str, blob: bytes, signature: bytes) -> bool:
+        return hmac.compare_digest(self.sign(label, blob), signature)
