@@ -6,24 +6,19 @@ errors raise `ContentError` and leave the previous output untouched.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from sitegen.config import normalise_base_url
 from sitegen.content.cache import LoadCache
 from sitegen.content.model import Archive
-from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
-from sitegen.memory import gc_paused
-from sitegen.rebuild import fingerprints_against, read_site
+from sitegen.diagnostics import ContentError, Diagnostics
+from sitegen.memory import long_lived
+from sitegen.rebuild import BuildOptions, BuildResult, fingerprints_against, read_site
 from sitegen.site.deps import extra_reads, fingerprint, input_values, template_hashes
 from sitegen.site.files import site_files, stage_pages
-from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, check_output_dir, write_site
+from sitegen.site.output import JOURNAL, MARKER, Stager, check_output_dir, write_site
 from sitegen.site.pages import plan_site, search_pages
 from sitegen.site.render import (
     make_environment,
@@ -31,7 +26,7 @@ from sitegen.site.render import (
     ui_text,
 )
 from sitegen.site.search import SEARCH_DIR, SearchStats, bundles, index_site
-from sitegen.site.state import (
+from sitegen.state.record import (
     CACHE_DIR,
     BuildRecord,
     BuildState,
@@ -43,55 +38,6 @@ from sitegen.site.state import (
     input_stats,
     state_path,
 )
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    src: Path = Path(".")
-    out: Path | None = None
-    base_url: str | None = None
-    drafts: bool = False
-    strict: bool = False
-    search: bool = True  # build the Pagefind index
-    cache: bool = True  # reuse unchanged pages of the last build (.sitegen-cache/)
-    workers: int | None = None  # rendering processes (default: by site size and CPUs)
-    # Called with the name of each phase as it ends ("loaded", "planned",
-    # "rendered", "staged"); tests use it to interrupt a build at every phase.
-    hook: Callable[[str], None] | None = None
-
-    def shape(self) -> str:
-        """The options that shape the output (a quick rebuild must match them)."""
-        base = normalise_base_url(self.base_url) if self.base_url else ""
-        return repr((self.drafts, base, self.search))
-
-    def phase(self, name: str) -> None:
-        if self.hook is not None:
-            self.hook(name)
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    out: Path
-    pages: Counter[str]
-    claims: int
-    entities: int
-    seconds: float
-    stats: WriteStats
-    search: SearchStats | None = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    rendered: int = 0  # pages rendered (the others were unchanged since the last build)
-    notes: list[str] = field(default_factory=list)
-    quick: bool = False  # rebuilt from the saved state of the last build (sitegen/quick.py)
-
-    def summary(self) -> str:
-        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.pages.items()))
-        total = sum(self.pages.values())
-        search = f"; {self.search.summary()}" if self.search else ""
-        how = " (quick rebuild)" if self.quick else ""
-        return (f"built {total} pages ({kinds}), {self.rendered} rendered{how}; "
-                f"{self.claims} claims, {self.entities} entities; "
-                f"{self.stats.written} files written, {self.stats.unchanged} unchanged"
-                f"{search}; {self.seconds:.2f} s → {self.out}")
 
 
 def load_checked(options: BuildOptions, notes: list[str] | None = None
@@ -225,18 +171,3 @@ def last_build(options: BuildOptions, out: Path,
         return {}, {}
     finally:
         state.close()
-
-
-@contextlib.contextmanager
-def long_lived() -> Iterator[None]:
-    """For what lives until the end of the build (the archive, the page plan): the
-    cyclic GC would scan these millions of objects again and again while they are
-    made (a third of the planning time at 2,000 articles), and in forked render
-    workers its bookkeeping would copy their memory page by page. So it is paused
-    while they are made, and they are then frozen out of its sight (reading leaves
-    a few hundred objects in cycles behind; they are kept)."""
-    with gc_paused():
-        try:
-            yield
-        finally:
-            gc.freeze()

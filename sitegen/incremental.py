@@ -32,11 +32,11 @@ from pathlib import Path
 
 import jinja2
 
-from sitegen.build import long_lived
 from sitegen.config import normalise_base_url
 from sitegen.content.cache import LoadCache
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic
+from sitegen.memory import long_lived
 from sitegen.rebuild import (
     PlanSource,
     edited_articles,

@@ -30,6 +30,8 @@ from sitegen.content.cache import LoadCache
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.memory import gc_paused
 from sitegen.rebuild import (
+    BuildOptions,
+    BuildResult,
     PlanSource,
     changed_files,
     edited_articles,
@@ -41,7 +43,7 @@ from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, patch_files
 from sitegen.site.pages import PagePlan, plan_item, replan
 from sitegen.site.render import make_environment, template_dirs
 from sitegen.site.search import SEARCH_DIR, SearchStats, index_site
-from sitegen.site.state import (
+from sitegen.state.record import (
     ITEM_KINDS,
     STORED_KINDS,
     BuildState,
@@ -54,7 +56,6 @@ from sitegen.site.state import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from sitegen.build import BuildOptions, BuildResult
     from sitegen.content.model import Archive, Claim
 
 
@@ -82,8 +83,6 @@ def quick_build(options: BuildOptions, started: float) -> BuildResult | None:
 
 def _quick(options: BuildOptions, out: Path, state: BuildState,
            started: float) -> BuildResult | None:
-    from sitegen.build import BuildResult
-
     if state.meta("header")["options"] != options.shape() or state.meta("whole_used"):
         return None
     src = options.src

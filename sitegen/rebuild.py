@@ -25,8 +25,9 @@ what they read now, once rendered.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
@@ -38,11 +39,62 @@ from sitegen.content.model import Archive, Claim
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.site.deps import article_values, extra_reads, fingerprint
 from sitegen.site.files import render_pages
+from sitegen.site.output import WriteStats
 from sitegen.site.pages import PagePlan
 from sitegen.site.render import template_errors
+from sitegen.site.search import SearchStats
 
 Reads = dict[str, tuple[str, ...]]  # page → what its templates read beyond its inputs
 Stats = dict[str, tuple[int, int]]  # file relative to the site → (size, mtime_ns)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    src: Path = Path(".")
+    out: Path | None = None
+    base_url: str | None = None
+    drafts: bool = False
+    strict: bool = False
+    search: bool = True  # build the Pagefind index
+    cache: bool = True  # reuse unchanged pages of the last build (.sitegen-cache/)
+    workers: int | None = None  # rendering processes (default: by site size and CPUs)
+    # Called with the name of each phase as it ends ("loaded", "planned",
+    # "rendered", "staged"); tests use it to interrupt a build at every phase.
+    hook: Callable[[str], None] | None = None
+
+    def shape(self) -> str:
+        """The options that shape the output (a quick rebuild must match them)."""
+        base = normalise_base_url(self.base_url) if self.base_url else ""
+        return repr((self.drafts, base, self.search))
+
+    def phase(self, name: str) -> None:
+        if self.hook is not None:
+            self.hook(name)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out: Path
+    pages: Counter[str]
+    claims: int
+    entities: int
+    seconds: float
+    stats: WriteStats
+    search: SearchStats | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    rendered: int = 0  # pages rendered (the others were unchanged since the last build)
+    notes: list[str] = field(default_factory=list)
+    quick: bool = False  # rebuilt from the saved state of the last build (sitegen/quick.py)
+
+    def summary(self) -> str:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.pages.items()))
+        total = sum(self.pages.values())
+        search = f"; {self.search.summary()}" if self.search else ""
+        how = " (quick rebuild)" if self.quick else ""
+        return (f"built {total} pages ({kinds}), {self.rendered} rendered{how}; "
+                f"{self.claims} claims, {self.entities} entities; "
+                f"{self.stats.written} files written, {self.stats.unchanged} unchanged"
+                f"{search}; {self.seconds:.2f} s → {self.out}")
 
 
 def changed_files(src: Path, stats: Stats, before: Stats,
@@ -199,6 +251,6 @@ def merged_diagnostics(before: list[Diagnostic], reloaded: Reloaded) -> list[Dia
                   key=Diagnostic.sort_key)
 
 
-__all__ = ["ContentError", "InPlace", "PlanSource", "changed_files", "edited_articles",
-           "file_hash", "fingerprints_against", "in_place", "merged_diagnostics", "read_site",
-           "settle"]
+__all__ = ["BuildOptions", "BuildResult", "ContentError", "InPlace", "PlanSource",
+           "changed_files", "edited_articles", "file_hash", "fingerprints_against", "in_place",
+           "merged_diagnostics", "read_site", "settle"]

@@ -11,8 +11,8 @@ import pytest
 
 from sitegen.build import BuildOptions, build
 from sitegen.cli import main
-from sitegen.site import state as state_module
-from sitegen.site.state import state_path
+from sitegen.state import record as state_module
+from sitegen.state.record import state_path
 from tests.conftest import REPO
 from tests.site.conftest import BUDGET, assert_equals_clean_build, edit
 

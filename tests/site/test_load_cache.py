@@ -16,7 +16,7 @@ from sitegen.build import BuildOptions, build
 from sitegen.content.cache import CACHE_FILE, MAGIC, LoadCache, code_key
 from sitegen.content.load import LoadResult, load_archive
 from sitegen.diagnostics import ContentError
-from sitegen.site.state import discard_state
+from sitegen.state.record import discard_state
 from tests.conftest import REPO
 from tests.site.conftest import BUDGET, assert_equals_clean_build, edit
 

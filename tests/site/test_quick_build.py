@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.build import BuildOptions, BuildResult, build
-from sitegen.site.state import state_path
+from sitegen.state.record import state_path
 from tests.conftest import output_tree
 from tests.serve.test_incremental import BUDGET, IN_PLACE_EDITS, _edit
 from tests.site.conftest import assert_equals_clean_build
@@ -171,7 +171,7 @@ def test_the_state_gives_back_the_archive_as_built(site: Path, tmp_path: Path) -
     """What quick rebuilds read from the state (rows, records, lookups) is the
     archive the full build had: the same objects' values in the same order."""
     from sitegen.content.load import load_archive
-    from sitegen.site.state import BuildState
+    from sitegen.state.record import BuildState
 
     out = tmp_path / "out"
     _build(site, out)

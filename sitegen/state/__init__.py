@@ -1,0 +1,1 @@
+"""The build record (record.py) and the archive it stores (stored.py)."""
