@@ -15,7 +15,8 @@ from sitegen.content.cache import LoadCache
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostics
 from sitegen.memory import long_lived
-from sitegen.rebuild import BuildOptions, BuildResult, fingerprints_against, read_site
+from sitegen.quick import QuickBuild
+from sitegen.rebuild import BuildOptions, BuildResult, fingerprints_against, read_site, run
 from sitegen.site.deps import extra_reads, fingerprint, input_values, template_hashes
 from sitegen.site.files import site_files, stage_pages
 from sitegen.site.output import JOURNAL, MARKER, Stager, check_output_dir, write_site
@@ -62,14 +63,45 @@ def load_checked(options: BuildOptions, notes: list[str] | None = None
 
 
 def build(options: BuildOptions) -> BuildResult:
-    """Build the site at options.src into its output folder."""
+    """Build the site at options.src into its output folder: nothing when nothing
+    changed, the quick way for an edit that moves nothing, else in full (the
+    engine's decision, rebuild.py, over the build state)."""
     started = time.perf_counter()
-    if options.cache:
-        from sitegen.quick import quick_build  # it builds on incremental.py, which needs this
-
-        quick = quick_build(options, started)
+    quick = QuickBuild.open(options, started) if options.cache else None
+    try:
+        return run(_Build(options, started, quick))
+    finally:
         if quick is not None:
-            return quick
+            quick.close()
+
+
+class _Build:
+    """`sitegen build` as the engine's target: the build state's answers when
+    there is one (quick.py), else a full build."""
+
+    def __init__(self, options: BuildOptions, started: float, quick: QuickBuild | None) -> None:
+        self.options, self.started, self.quick = options, started, quick
+
+    def changes(self) -> set[str] | None:
+        return self.quick.changes() if self.quick is not None else None
+
+    def unchanged(self) -> BuildResult:
+        assert self.quick is not None
+        return self.quick.unchanged()
+
+    def in_place(self, slugs: set[str]) -> BuildResult | None:
+        return self.quick.in_place(slugs) if self.quick is not None else None
+
+    def whole(self) -> BuildResult:
+        if self.quick is not None:
+            self.quick.close()  # the full build replaces the state
+            self.quick = None
+        return full_build(self.options, self.started)
+
+
+def full_build(options: BuildOptions, started: float) -> BuildResult:
+    """Read the whole site and build it, rendering only the pages whose
+    fingerprint differs from the last build's."""
     # before anything is read: a file edited during the build is found changed next time
     stats = input_stats(options.src, template_dirs(options.src)) if options.cache else {}
     notes: list[str] = []

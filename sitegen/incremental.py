@@ -39,11 +39,11 @@ from sitegen.diagnostics import ContentError, Diagnostic
 from sitegen.memory import long_lived
 from sitegen.rebuild import (
     PlanSource,
-    edited_articles,
     fingerprints_against,
     in_place,
     merged_diagnostics,
     read_site,
+    run,
     settle,
 )
 from sitegen.site.deps import (
@@ -116,17 +116,7 @@ class IncrementalBuilder:
         """Bring the output folder up to date with the sources. `changed`: the files
         changed since the last rebuild (paths relative to the site, folders ending
         in '/'), if known; edits to articles and claims then take the short way."""
-        started = time.perf_counter()
-        slugs = edited_articles(changed) if changed is not None and self.ok else None
-        report = None
-        if slugs:
-            # the GC would scan the new archive's copies of the lookups (hundreds of
-            # thousands of references) again and again; they are frozen afterwards
-            # like the rest of the archive, until the next whole rebuild
-            with long_lived():
-                report = self._rebuild_articles(slugs, started)
-        if report is None:
-            report = self._rebuild_all(started)
+        report = run(_Serve(self, changed, time.perf_counter()))
         self.ok = report.ok
         return report
 
@@ -277,6 +267,32 @@ class IncrementalBuilder:
         while parent != self.out and parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
             parent = parent.parent
+
+
+class _Serve:
+    """A serve rebuild as the engine's target (rebuild.py): the watcher's paths
+    say what changed, the session's memory holds the record."""
+
+    def __init__(self, builder: IncrementalBuilder, changed: Iterable[str] | None,
+                 started: float) -> None:
+        self.builder, self.started = builder, started
+        self.changed = set(changed) if changed is not None and builder.ok else None
+
+    def changes(self) -> set[str] | None:
+        return self.changed or None  # told of no file: read everything
+
+    def unchanged(self) -> RebuildReport:
+        raise AssertionError("serve rebuilds when told of a change")
+
+    def in_place(self, slugs: set[str]) -> RebuildReport | None:
+        # the GC would scan the new archive's copies of the lookups (hundreds of
+        # thousands of references) again and again; they are frozen afterwards
+        # like the rest of the archive, until the next whole rebuild
+        with long_lived():
+            return self.builder._rebuild_articles(slugs, self.started)
+
+    def whole(self) -> RebuildReport:
+        return self.builder._rebuild_all(self.started)
 
 
 class MemoryPlans(PlanSource):

@@ -34,7 +34,6 @@ from sitegen.rebuild import (
     BuildResult,
     PlanSource,
     changed_files,
-    edited_articles,
     in_place,
     merged_diagnostics,
 )
@@ -59,50 +58,72 @@ if TYPE_CHECKING:
     from sitegen.content.model import Archive, Claim
 
 
-def quick_build(options: BuildOptions, started: float) -> BuildResult | None:
-    """The build done the quick way, or None when it must be done in full."""
-    config = load_config(options.src, Diagnostics())
-    if config is None:
-        return None
-    out = options.out or options.src / config.output
-    if not (out / MARKER).is_file() or (out / JOURNAL).exists():
-        return None
-    state = BuildState.open(options.src, out)
-    if state is None:
-        return None
-    # gen-2 passes over the state's objects cost 30 ms here and there; a rebuild
-    # makes little garbage, and the GC resumes after it
-    try:
-        with gc_paused():
-            return _quick(options, out, state, started)
-    except (StateError, sqlite3.Error):
-        return None  # the full build writes a new state
-    finally:
-        state.close()
+class QuickBuild:
+    """`sitegen build`'s side of the engine (rebuild.py) when the build state of
+    the last build is at hand: what changed, nothing, and in-place edits. Use as
+    a context manager; `open` gives None when there is no usable state."""
+
+    def __init__(self, options: BuildOptions, out: Path, state: BuildState,
+                 started: float) -> None:
+        self.options, self.out, self.state, self.started = options, out, state, started
+        self.stats: dict[str, tuple[int, int]] = {}
+
+    @classmethod
+    def open(cls, options: BuildOptions, started: float) -> QuickBuild | None:
+        config = load_config(options.src, Diagnostics())
+        if config is None:
+            return None
+        out = options.out or options.src / config.output
+        if not (out / MARKER).is_file() or (out / JOURNAL).exists():
+            return None
+        state = BuildState.open(options.src, out)
+        return None if state is None else cls(options, out, state, started)
+
+    def close(self) -> None:
+        self.state.close()
+
+    def changes(self) -> set[str] | None:
+        """The input files changed since the last build; None when the state cannot
+        tell what a build with these options would do."""
+        state, options = self.state, self.options
+        try:
+            if (state.meta("header")["options"] != options.shape() or state.meta("whole_used")
+                    or (options.strict and any(d.severity == "warning"
+                                               for d in state.meta("diagnostics")))):
+                return None
+            src = options.src
+            self.stats = input_stats(src, template_dirs(src))
+            return changed_files(src, self.stats, state.stats(), state.rows("sources"))
+        except (StateError, sqlite3.Error):
+            return None  # the full build writes a new state
+
+    def unchanged(self) -> BuildResult:
+        state = self.state
+        if self.stats != state.stats():
+            state.update(stats=self.stats)  # files only touched
+        return BuildResult(out=self.out, pages=state.meta("kinds"),
+                           claims=len(state.rows("claims")),
+                           entities=len(state.meta("entities")),
+                           seconds=time.perf_counter() - self.started,
+                           stats=WriteStats(0, 0), diagnostics=state.meta("diagnostics"),
+                           quick=True)
+
+    def in_place(self, slugs: set[str]) -> BuildResult | None:
+        # gen-2 passes over the state's objects cost 30 ms here and there; a rebuild
+        # makes little garbage, and the GC resumes after it
+        try:
+            with gc_paused():
+                return _in_place(self.options, self.out, self.state, self.started,
+                                 self.stats, slugs)
+        except (StateError, sqlite3.Error):
+            return None  # the full build writes a new state
 
 
-def _quick(options: BuildOptions, out: Path, state: BuildState,
-           started: float) -> BuildResult | None:
-    if state.meta("header")["options"] != options.shape() or state.meta("whole_used"):
-        return None
+def _in_place(options: BuildOptions, out: Path, state: BuildState, started: float,
+              stats: dict[str, tuple[int, int]], slugs: set[str]) -> BuildResult | None:
     src = options.src
-    stats = input_stats(src, template_dirs(src))
-    before = state.stats()
-    edited = changed_files(src, stats, before, state.rows("sources"))
     kinds: Counter[str] = state.meta("kinds")
     diagnostics: list[Diagnostic] = state.meta("diagnostics")
-    if options.strict and any(d.severity == "warning" for d in diagnostics):
-        return None
-    if not edited:
-        if stats != before:
-            state.update(stats=stats)
-        return BuildResult(out=out, pages=kinds, claims=len(state.rows("claims")),
-                           entities=len(state.meta("entities")),
-                           seconds=time.perf_counter() - started,
-                           stats=WriteStats(0, 0), diagnostics=diagnostics, quick=True)
-    slugs = edited_articles(edited)
-    if not slugs:
-        return None
     archive = state.archive()
     text = state.meta("ui_text")
     try:

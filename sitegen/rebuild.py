@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import jinja2
 
@@ -44,6 +45,7 @@ from sitegen.site.pages import PagePlan
 from sitegen.site.render import template_errors
 from sitegen.site.search import SearchStats
 
+R = TypeVar("R")
 Reads = dict[str, tuple[str, ...]]  # page → what its templates read beyond its inputs
 Stats = dict[str, tuple[int, int]]  # file relative to the site → (size, mtime_ns)
 
@@ -95,6 +97,39 @@ class BuildResult:
                 f"{self.claims} claims, {self.entities} entities; "
                 f"{self.stats.written} files written, {self.stats.unchanged} unchanged"
                 f"{search}; {self.seconds:.2f} s → {self.out}")
+
+
+class Target(Protocol[R]):
+    """A command's side of a rebuild: where its record is kept and how it writes."""
+
+    def changes(self) -> set[str] | None:
+        """The input files changed since the record was made; None without a
+        usable record (or when the command cannot tell)."""
+
+    def unchanged(self) -> R:
+        """The result when nothing changed."""
+
+    def in_place(self, slugs: set[str]) -> R | None:
+        """Rebuild after an edit to these articles and claims files (`in_place`
+        below); None when the edit moves something."""
+
+    def whole(self) -> R:
+        """Read the whole site and rebuild every page whose fingerprint changed."""
+
+
+def run(target: Target[R]) -> R:
+    """The one decision every rebuild takes, for every command: nothing changed,
+    an edit that moves nothing, or everything read again."""
+    changed = target.changes()
+    if changed is not None:
+        if not changed:
+            return target.unchanged()
+        slugs = edited_articles(changed)
+        if slugs:
+            done = target.in_place(slugs)
+            if done is not None:
+                return done
+    return target.whole()
 
 
 def changed_files(src: Path, stats: Stats, before: Stats,
@@ -251,6 +286,6 @@ def merged_diagnostics(before: list[Diagnostic], reloaded: Reloaded) -> list[Dia
                   key=Diagnostic.sort_key)
 
 
-__all__ = ["BuildOptions", "BuildResult", "ContentError", "InPlace", "PlanSource",
+__all__ = ["BuildOptions", "BuildResult", "ContentError", "InPlace", "PlanSource", "Target",
            "changed_files", "edited_articles", "file_hash", "fingerprints_against", "in_place",
-           "merged_diagnostics", "read_site", "settle"]
+           "merged_diagnostics", "read_site", "run", "settle"]
