@@ -16,8 +16,15 @@ from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostics
 from sitegen.memory import long_lived
 from sitegen.quick import QuickBuild
-from sitegen.rebuild import BuildOptions, BuildResult, fingerprints_against, read_site, run
-from sitegen.site.deps import extra_reads, fingerprint, input_values, template_hashes
+from sitegen.rebuild import (
+    BuildOptions,
+    BuildResult,
+    fingerprints_against,
+    read_site,
+    run,
+    settle,
+)
+from sitegen.site.deps import extra_reads, input_values, template_hashes
 from sitegen.site.files import site_files, stage_pages
 from sitegen.site.output import JOURNAL, MARKER, Stager, check_output_dir, write_site
 from sitegen.site.pages import plan_site, search_pages
@@ -39,6 +46,7 @@ from sitegen.state.record import (
     input_stats,
     state_path,
 )
+from sitegen.state.schema import Record
 
 
 def load_checked(options: BuildOptions, notes: list[str] | None = None
@@ -125,17 +133,16 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
     fresh = [p for p in plans if p.path not in reusable]
     reused = [p for p in plans if p.path in reusable]
     indexed = search_pages(plans)
-    layout = bundles(indexed) if options.search else {}
+    search_layout = bundles(indexed)
+    bundle_of = {path: name for name, paths in search_layout.items() for path in paths}
+    layout = search_layout if options.search else {}
     # one cache entry per search bundle: a bundle is indexed again only when one of
     # its pages changed, or its set of pages did
     bundle_keys = {f"{SEARCH_DIR}/{name}": bundle_key(paths, fingerprints)
                    for name, paths in layout.items()}
     search: list[SearchStats] = []
     pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
-    extra = {"kinds": pages, "whole_used": False, "ui_text": text, "bundle-keys": {}}
-    saver = StateSaver(options.src, out, BuildRecord(
-        options.shape(), stats, archive, plans, fingerprints, values, diags.sorted(),
-        bundles(indexed), extra, reads)) if options.cache else None
+    savers: list[StateSaver] = []  # the record's writer, once the pages are rendered
 
     def produce(stager: Stager) -> None:
         todo = list(fresh)
@@ -143,19 +150,24 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
             if not stager.keep(plan.path):
                 todo.append(plan)
         rendered = stage_pages(stager, env, options.src, archive, todo, workers=options.workers)
-        for plan in todo:  # what they read now
-            reads[plan.path] = extra_reads(plan, rendered[plan.path])
-            fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
-        extra["whole_used"] = any("*" in p.inputs or "*" in reads[p.path] for p in plans)
-        # as the next build will compute them, from what the pages read now
-        extra["bundle-keys"] = {tree: bundle_key(layout[tree.split("/", 1)[1]], fingerprints)
-                                for tree in bundle_keys}
+        settle(todo, {plan.path: extra_reads(plan, rendered[plan.path]) for plan in todo},
+               values, reads, fingerprints)
+        if options.cache:
+            savers.append(StateSaver(options.src, out, BuildRecord(
+                options.shape(), stats, archive, plans, Record.of(
+                    plans, fingerprints, reads, bundle_of, archive.sources, values,
+                    diags.sorted(),
+                    # as the next build will compute them, from what the pages read now
+                    {tree: bundle_key(layout[tree.split("/", 1)[1]], fingerprints)
+                     for tree in bundle_keys}),
+                search_layout, {"kinds": pages, "ui_text": text, "whole_used": any(
+                    "*" in p.inputs or "*" in reads[p.path] for p in plans)})))
         for path, data in sorted(site_files(env, options.src, archive, plans).items()):
             stager.add(path, data)
         options.phase("rendered")
 
     def finish(stager: Stager) -> None:
-        if saver is not None:
+        for saver in savers:
             saver.start()  # the render workers are done: no fork from here on
         todo = [tree for tree, key in bundle_keys.items()
                 if not (indexed_before.get(tree) == key and stager.keep_tree(tree))]
@@ -170,10 +182,10 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
     try:
         written = write_site(out, produce, hook=options.hook, finish=finish)
     except BaseException:
-        if saver is not None:
+        for saver in savers:
             saver.abandon()
         raise
-    if saver is not None:
+    for saver in savers:
         note = saver.install()
         notes += [note] if note else []
     return BuildResult(

@@ -27,7 +27,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
@@ -62,7 +62,8 @@ from sitegen.site.render import (
     template_dirs,
     ui_text,
 )
-from sitegen.site.search import SearchPage
+from sitegen.site.search import SearchPage, bundles
+from sitegen.state.schema import Record
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,11 @@ class IncrementalBuilder:
         self.cache = LoadCache()
         self.archive: Archive | None = None
         self.plans: list[PagePlan] = []
-        self.fingerprints: dict[str, str] = {}  # page output path → fingerprint
+        # what the last good rebuild made each page from: the schema the build state
+        # keeps on disk, in memory
+        self.record = Record()
         self.written: dict[str, str] = {}  # output path → sha256 of the bytes on disk
-        self.values: dict[str, str] = {}  # input → its value (site/deps.py)
-        # output path → what its templates read beyond its declared inputs (site/reads.py)
-        self.reads: dict[str, tuple[str, ...]] = {}
-        # input → output paths of the pages declaring or reading it
-        self.users: dict[str, set[str]] = {}
         self.index: dict[str, int] = {}  # output path → position in self.plans
-        self.diagnostics: list[Diagnostic] = []  # of the last successful rebuild
         self.claim_lines: dict[str, bytes] = {}  # claims.json's, by claim id
         self.ok = False  # whether the last rebuild succeeded
         # claims.json (100 MB at 10,000 articles) after an in-place edit: written by
@@ -152,31 +149,30 @@ class IncrementalBuilder:
             if not self.defer_exports:
                 written += self.write_exports()
         self.plans = list(self.plans)
+        kept = self.record
         for plan in done.plans:
-            old = self.plans[self.index[plan.path]]
-            self.plans[self.index[plan.path]] = plan
-            self._use(old, self.reads.get(plan.path, ()), False)
-            self._use(plan, done.reads[plan.path], True)
-            self.reads[plan.path] = done.reads[plan.path]
+            path = plan.path
+            old = self.plans[self.index[path]]
+            self.plans[self.index[path]] = plan
+            kept.use(path, (*old.inputs, *kept.pages[path].reads), False)
+            kept.pages[path] = replace(kept.pages[path], fingerprint=done.fingerprints[path],
+                                       reads=done.reads[path])
+            kept.use(path, (*plan.inputs, *done.reads[path]))
         self.archive, self.claim_lines = archive, lines
-        self.values = record.values(done.updated, archive, ())
-        self.fingerprints.update(done.fingerprints)
-        self.diagnostics = merged_diagnostics(self.diagnostics, done.reloaded)
+        kept.values = record.values(done.updated, archive, ())
+        kept.files = archive.sources
+        kept.diagnostics = merged_diagnostics(kept.diagnostics, done.reloaded)
         todo = done.todo
-        return RebuildReport(True, self.diagnostics, rendered=len(todo), written=written,
+        return RebuildReport(True, kept.diagnostics, rendered=len(todo), written=written,
                              seconds=time.perf_counter() - started,
                              search_changed=any(p.searchable for p in todo),
                              rendered_urls=tuple(p.url for p in todo),
                              changed_paths=tuple(changed), whole=False)
 
-    def _use(self, plan: PagePlan, reads: Iterable[str], used: bool) -> None:
-        """Record (or forget) which inputs the page declares and read."""
-        for name in (*plan.inputs, *reads):
-            users = self.users.setdefault(name, set())
-            if used:
-                users.add(plan.path)
-            else:
-                users.discard(plan.path)
+    @property
+    def fingerprints(self) -> dict[str, str]:
+        """Output path → the fingerprint of the page as last rendered."""
+        return self.record.fingerprints()
 
     def _rebuild_all(self, started: float) -> RebuildReport:
         gc.unfreeze()  # the last rebuild's archive: collectable again once replaced
@@ -196,8 +192,11 @@ class IncrementalBuilder:
         with long_lived():
             plans = plan_site(archive, ui_text(self.src, archive))
         values = input_values(archive, template_hashes(self._env, (p.template for p in plans)))
-        fingerprints, reads = fingerprints_against(plans, values, self.reads)
-        todo = [p for p in plans if self.fingerprints.get(p.path) != fingerprints[p.path]]
+        before = self.record.pages
+        fingerprints, reads = fingerprints_against(
+            plans, values, {path: page.reads for path, page in before.items()})
+        todo = [p for p in plans if p.path not in before
+                or before[p.path].fingerprint != fingerprints[p.path]]
         try:
             files, rendered = render_pages(self._env, self.src, archive, todo)
             settle(todo, {plan.path: extra_reads(plan, rendered[plan.path]) for plan in todo},
@@ -219,14 +218,13 @@ class IncrementalBuilder:
         old_search = {p.path for p in self.plans if p.searchable}
         new_search = {p.path for p in plans if p.searchable}
         search_changed = old_search != new_search or any(p.searchable for p in todo)
-        self.archive, self.plans, self.fingerprints = archive, plans, fingerprints
-        self.values, self.claim_lines, self.reads = values, lines, reads
+        self.archive, self.plans, self.claim_lines = archive, plans, lines
         self.index = {plan.path: number for number, plan in enumerate(plans)}
-        self.users = {}
-        for plan in plans:
-            self._use(plan, reads[plan.path], True)
-        self.diagnostics = diags.sorted()
-        return RebuildReport(True, self.diagnostics, rendered=len(todo), written=written,
+        bundle_of = {path: name for name, paths in bundles(search_pages(plans)).items()
+                     for path in paths}
+        self.record = Record.of(plans, fingerprints, reads, bundle_of, archive.sources, values,
+                                diags.sorted(), {}).index_uses(plans)
+        return RebuildReport(True, self.record.diagnostics, rendered=len(todo), written=written,
                              removed=len(gone), seconds=time.perf_counter() - started,
                              search_changed=search_changed,
                              rendered_urls=tuple(p.url for p in todo),
@@ -303,12 +301,11 @@ class MemoryPlans(PlanSource):
         self._values: InputValues | None = None
 
     def users(self, inputs: Iterable[str]) -> set[str]:
-        users = self.builder.users
-        return set().union(*(users.get(name, ()) for name in inputs))
+        return self.builder.record.users(inputs)
 
     def made_from(self, paths: Iterable[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
-        builder = self.builder
-        return {path: (builder.fingerprints[path], builder.reads.get(path, ())) for path in paths}
+        pages = self.builder.record.pages
+        return {path: (pages[path].fingerprint, pages[path].reads) for path in paths}
 
     def replanned(self, paths: list[str], old: Archive, new: Archive,
                   swap: Mapping[int, object]) -> list[PagePlan] | None:
@@ -320,6 +317,6 @@ class MemoryPlans(PlanSource):
         # the lookups' values stay: an in-place edit keeps every object's place in them
         if self._values is None:
             self._values = InputValues(archive)
-            self._values.update(self.builder.values)
+            self._values.update(self.builder.record.values)
             self._values.update(updated)
         return self._values

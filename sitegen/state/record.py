@@ -44,13 +44,13 @@ from sitegen.content.model import Archive, Article, Claim, Entity, Source
 from sitegen.signing import Signer, code_digest, machine_key
 from sitegen.site.pages import PagePlan, item_key
 from sitegen.site.search import SEARCH_DIR
+from sitegen.state.schema import Record
 from sitegen.state.stored import Lazy, ParsedLater, Rows, StoredArchive, select_in, split_ids
 
 CACHE_DIR = ".sitegen-cache"
 FORMAT = 4
 ITEM_KINDS = ("article", "claim", "entity")  # planned again from their key
 STORED_KINDS = ("home", "list", "feed")  # planned again from their stored plan
-QUICK_INPUTS = ("article:", "claims:")  # the inputs a quick rebuild can change
 Stats = dict[str, tuple[int, int]]  # file relative to the site → (size, mtime_ns)
 
 
@@ -116,19 +116,17 @@ def package_key() -> bytes:
 
 @dataclass
 class BuildRecord:
-    """What a full build leaves for the next quick one (StateSaver writes it)."""
+    """What a full build leaves for the next one (StateSaver writes it): the
+    dependency record (state/schema.py), and what a quick rebuild needs beside it
+    to plan pages again without reading the whole site."""
 
     options: str  # the build options that shape the output (drafts, base URL, search)
     stats: Stats
     archive: Archive
     plans: list[PagePlan]
-    fingerprints: dict[str, str]
-    values: dict[str, str]
-    diagnostics: list[Any]
+    record: Record
     layout: dict[str, list[str]]  # search bundle → its pages (search.bundles())
     extra: dict[str, Any] = field(default_factory=dict)  # further metadata, pickled
-    # page → what its templates read beyond its declared inputs (site/reads.py)
-    reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class StateError(Exception):
@@ -226,7 +224,7 @@ class StateSaver:
                 db = sqlite3.connect(self.temporary)
                 try:
                     with db:
-                        _record_output(db, self.out, self.record.fingerprints)
+                        _record_output(db, self.out, self.record.record.pages)
                 finally:
                     db.close()
             except (OSError, sqlite3.Error) as exc:
@@ -258,6 +256,8 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
     temporary.parent.mkdir(exist_ok=True)
     temporary.unlink(missing_ok=True)
     archive = record.archive
+    if not record.record.uses:
+        record.record.index_uses(record.plans)
     try:
         db = sqlite3.connect(temporary)
         try:
@@ -273,13 +273,14 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
                 "counts": archive.claim_counts,
                 "newest_articles": [a.slug for a in archive.articles_newest_first],
                 "newest_claims": [c.id for c in archive.claims_newest_first],
-                "diagnostics": record.diagnostics,
+                "diagnostics": record.record.diagnostics,
+                "bundle-keys": record.record.bundles,
                 **record.extra,
             }
             db.executemany("INSERT INTO meta VALUES (?, ?, ?)", _signed_rows(
                 signer, ((f"meta:{name}", _dumps(value)) for name, value in meta.items())))
             tables = {
-                "sources": archive.sources, "inputs": record.values,
+                "sources": record.record.files, "inputs": record.record.values,
                 "claims": {claim_id: c.article for claim_id, c in archive.claims.items()},
                 "by_article": _ids(archive.claims_by_article),
                 "by_claimant": _ids(archive.claims_by_claimant),
@@ -292,12 +293,10 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
             db.executemany("INSERT INTO records VALUES (?, ?, ?)", _signed_rows(
                 signer, _records(archive.articles.values(), archive.claims.values())))
             refs = _refs(archive.articles.values(), archive.claims.values(), archive.entities)
-            bundle_of = {path: name for name, paths in record.layout.items() for path in paths}
             db.executemany("INSERT INTO meta VALUES (?, ?, ?)", _signed_rows(
                 signer, ((f"meta:bundle:{name}", _dumps(paths))
                          for name, paths in record.layout.items())))
             page_rows = []
-            users: dict[str, list[str]] = {}
             for plan in record.plans:
                 path_ = plan.path
                 plan_blob = b""
@@ -306,17 +305,16 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
                     key_ = item_key(plan)
                 elif plan.kind in STORED_KINDS:
                     plan_blob = _dumps(plan, refs)
-                reads = record.reads.get(path_, ())
-                page_rows.append((path_, plan.kind, key_, record.fingerprints[path_],
-                                  bundle_of.get(path_, ""), plan_blob,
+                page = record.record.pages[path_]
+                reads = page.reads
+                page_rows.append((path_, plan.kind, key_, page.fingerprint,
+                                  page.bundle, plan_blob,
                                   signer.sign(f"plan:{path_}", plan_blob), "\n".join(reads),
                                   -1, -1))
-                for name in (*plan.inputs, *reads):
-                    if name.startswith(QUICK_INPUTS):
-                        users.setdefault(name, []).append(path_)
             db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", page_rows)
             db.executemany("INSERT INTO users VALUES (?, ?)",
-                           [(name, "\n".join(paths)) for name, paths in users.items()])
+                           [(name, "\n".join(sorted(paths)))
+                            for name, paths in record.record.uses.items() if paths])
             db.commit()
         finally:
             db.close()
@@ -513,7 +511,7 @@ class BuildState:
         return read[key]
 
     def users(self, inputs: Iterable[str]) -> set[str]:
-        """The pages that declare or read any of these inputs (QUICK_INPUTS only)."""
+        """The pages that declare or read any of these inputs."""
         found: set[str] = set()
         for name in inputs:
             row = self.db.execute("SELECT paths FROM users WHERE input = ?", (name,)).fetchone()
@@ -631,8 +629,7 @@ class BuildState:
         added: dict[str, set[str]] = {}
         for path, names in reads.items():
             for name in names:
-                if name.startswith(QUICK_INPUTS):
-                    added.setdefault(name, set()).add(path)
+                added.setdefault(name, set()).add(path)
         for name, paths in added.items():
             known = self.users([name])
             if not paths <= known:
