@@ -1,17 +1,15 @@
-"""Quick rebuilds: `sitegen build` after an edit to articles and claims files,
-from the saved state of the last build (site/state.py) instead of the whole
-archive.
+"""`sitegen build`'s side of the rebuild engine (rebuild.py) when the build
+state of the last build is at hand: what changed since (size and time, then
+hash), nothing (nothing done), and in-place edits to articles and claims files
+that keep the archive's arrangement.
 
-The rule is `serve`'s in-place rebuild (incremental.py): when every file that
-changed since the last build is an existing article or claims file, and the
-edit keeps the archive's arrangement (content/load.py's reload_articles),
-only those files are read, only the pages that use them are planned again,
-only those whose fingerprint changed are rendered, only files whose bytes
-changed are written, claims.json is patched line by line, and only the
-search bundles of changed pages are indexed again. When nothing changed,
-nothing is done. Anything else, or any doubt (no state, a damaged one, an
-error in a file, a warning under --strict), takes the full build, whose
-output is the same.
+An in-place edit reads only those files, and the articles and claims the
+pages to render show from the state (state/stored.py); only the pages whose
+fingerprint changed are rendered, only files whose bytes changed are written
+(a patch of OUT), claims.json is spliced line by line, and only the search
+bundles of changed pages are indexed again. Anything else, or any doubt (no
+state, a damaged one, an error in a file, a warning under --strict), takes
+the full build (build.py), whose output is the same.
 """
 
 from __future__ import annotations

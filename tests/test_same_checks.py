@@ -13,7 +13,7 @@ import pytest
 from sitegen.build import BuildOptions, build
 from sitegen.check import check_site
 from sitegen.diagnostics import ContentError, Diagnostic
-from sitegen.incremental import IncrementalBuilder
+from sitegen.serve.builder import IncrementalBuilder
 from tests.conftest import MINI
 from tests.test_bad_input import CASES, Case, write
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, format_report
-from sitegen.incremental import IncrementalBuilder, RebuildReport
+from sitegen.serve.builder import IncrementalBuilder, RebuildReport
 from sitegen.site.search import SEARCH_DIR, SearchError, bundles, run_pagefind, stage_pages
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.build import BuildOptions, build
-from sitegen.incremental import IncrementalBuilder
+from sitegen.serve.builder import IncrementalBuilder
 from tests.conftest import MINI, output_tree
 
 BUDGET = "content/claims/council-budget-vote.yaml"

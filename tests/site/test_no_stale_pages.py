@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.build import BuildOptions, build
-from sitegen.incremental import IncrementalBuilder
+from sitegen.serve.builder import IncrementalBuilder
 from sitegen.site.render import theme_dir
 from tests.conftest import MINI, output_tree
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sitegen.build import BuildOptions, build
-from sitegen.incremental import IncrementalBuilder
+from sitegen.serve.builder import IncrementalBuilder
 from sitegen.state.record import BuildState
 from sitegen.state.schema import Record
 from tests.site.conftest import BUDGET, edit

@@ -1,22 +1,13 @@
-"""Incremental builds for `sitegen serve`: keep the last build's state and
-render again only the pages whose fingerprint changed (site/deps.py).
+"""`serve`'s side of the rebuild engine (rebuild.py): the archive, the parse
+cache, the templates and the dependency record (state/schema.py) stay in
+memory between rebuilds, the watcher says what changed, and files are written
+into the preview folder one by one, each by an atomic replace.
 
-Two ways, one result (the output folder always equals a clean build of the
-same content):
-
-- An edit to articles and claims files that leaves the archive's arrangement
-  as it was (a review, a quote, a claim's wording, an article's text: see
-  content/load.py's reload_articles) reads only those files again, swaps the
-  new objects into the archive and plans again only the pages that show them
-  (found through each page's declared inputs).
-- Anything else reloads the whole archive, through a LoadCache, so only
-  changed files are parsed again; cross-checks (anchors, references,
-  mentions) run on the whole archive, so a rebuild reports exactly what a clean
-  build would, and every page is planned and fingerprinted again.
-
-Either way only pages whose fingerprint changed are rendered, files are
-written only when their bytes changed, each by an atomic replace, and pages
-that no longer exist are removed.
+An edit to articles and claims files that keeps the archive's arrangement is
+rebuilt in place (rebuild.in_place); anything else reads the whole archive
+again through the parse cache, with every check, and renders the pages whose
+fingerprint changed. Either way the folder ends up equal to a clean build of
+the same content, and pages that no longer exist are removed.
 """
 
 from __future__ import annotations
