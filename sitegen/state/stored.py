@@ -9,13 +9,20 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sitegen.content.document import Document, parse_document
 from sitegen.content.model import Archive, Article, Claim
 
-if TYPE_CHECKING:
-    from sitegen.state.record import BuildState
+
+class Store(Protocol):
+    """Where a StoredArchive reads from (state/record.py's BuildState)."""
+
+    def meta(self, name: str) -> Any: ...
+
+    def rows(self, name: str, decode: Callable[[str], Any] | None = None) -> Rows[Any]: ...
+
+    def preload(self, articles: Iterable[str] = (), claims: Iterable[str] = ()) -> None: ...
 
 V = TypeVar("V")
 
@@ -148,7 +155,7 @@ class StoredArchive(Archive):
     """An Archive read from a build state: the same content and lookups, with
     articles and claims unpickled only when a page or check reads them."""
 
-    store: BuildState | None = field(default=None, repr=False)
+    store: Store | None = field(default=None, repr=False)
 
     def replacing(self, articles: dict[str, Article], claims: dict[str, Claim],
                   sources: dict[str, str]) -> tuple[Archive, dict[int, object]]:
