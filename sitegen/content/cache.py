@@ -149,10 +149,10 @@ class LoadCache:
 
     def finder(self, entities: dict[str, Entity]) -> MentionFinder:
         """The alias matcher, rebuilt only when names or aliases change."""
-        signature = digest(*(f"{e.id}\x01{chr(2).join(e.all_aliases)}"
-                             for e in entities.values()))
-        if self._finder is None or self._finder[0] != signature:
-            self._finder = (signature, MentionFinder(entities.values()))
+        names = digest(*(f"{e.id}\x01{chr(2).join(e.all_aliases)}"
+                         for e in entities.values()))
+        if self._finder is None or self._finder[0] != names:
+            self._finder = (names, MentionFinder(entities.values()))
         return self._finder[1]
 
     def mentions(self, finder: MentionFinder, body: str) -> tuple[Mention, ...]:

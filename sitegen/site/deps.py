@@ -175,7 +175,7 @@ def fingerprint(plan: PagePlan, values: Mapping[str, str], reads: Iterable[str] 
     """A hash of everything the page was made from. `reads`: what its templates
     read the last time it was rendered (site/reads.py); while none of those
     values changed, rendering it again would read the same."""
-    return _hash([plan.url, plan.template, plan.signature,
+    return _hash([plan.url, plan.template, plan.listing,
                   *(f"{name}={values.get(name, '-')}"
                     for name in fingerprint_inputs(plan, reads))])
 

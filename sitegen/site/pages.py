@@ -47,7 +47,7 @@ class PagePlan:
     description: str = ""
     # what else the page shows beside its inputs' files: the items of a list page
     # in order, counts... (hashed into the page's fingerprint, site/deps.py)
-    signature: str = ""
+    listing: str = ""
 
     @property
     def path(self) -> str:
@@ -176,7 +176,7 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
                               "search_ratings": json.dumps(
                                   {r.id: {"label": r.label, "final": r.final}
                                    for r in config.ratings}, ensure_ascii=False),
-                          }, inputs=frozenset(), signature=repr(search_bundles)))
+                          }, inputs=frozenset(), listing=repr(search_bundles)))
     plans.append(PagePlan(url="404.html", template="404.html", kind="404",
                           title=text("not_found_title"), lang=config.language,
                           root=config.base_path,
@@ -186,7 +186,7 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
                           lang=config.language, in_sitemap=False,
                           context={"entries": entries},
                           inputs=frozenset(entry.input for entry in entries),
-                          signature="\n".join(f"{e.url} {e.updated}" for e in entries)))
+                          listing="\n".join(f"{e.url} {e.updated}" for e in entries)))
     plans.append(PagePlan(url="robots.txt", template="robots.txt", kind="robots",
                           title="robots.txt", lang=config.language, in_sitemap=False,
                           inputs=frozenset()))
@@ -305,7 +305,7 @@ def _home(archive: Archive) -> PagePlan:
     for item in (*latest_articles, *latest_claims):
         inputs |= _item_inputs(archive, item)[1]
     lastmod = max((d for d in _dates(archive)), default=None)
-    signature = "\n".join([*keys, repr(sorted(counts.items())), repr(sorted(rating_urls.items())),
+    listing = "\n".join([*keys, repr(sorted(counts.items())), repr(sorted(rating_urls.items())),
                            f"{len(archive.articles)} {len(archive.claims)} "
                            f"{len(archive.entities)} {lastmod}"])
     return PagePlan(
@@ -317,7 +317,7 @@ def _home(archive: Archive) -> PagePlan:
             "rating_counts": [(r, counts[r.id]) for r in config.ratings],
             "rating_urls": rating_urls,
         },
-        inputs=frozenset(inputs), signature=signature,
+        inputs=frozenset(inputs), listing=listing,
     )
 
 
@@ -405,7 +405,7 @@ def _group_pages(groups: list[tuple[str, list[Any]]], size: int, base: str) -> d
 
 
 def _item_inputs(archive: Archive, item: Any) -> tuple[str, set[str]]:
-    """What a list item shows: a key for the page's signature, and its inputs."""
+    """What a list item shows: a key for the page's listing, and its inputs."""
     if isinstance(item, Claim):
         return item.id, {f"claims:{item.article}", f"article:{item.article}"}
     if isinstance(item, Article):
@@ -445,7 +445,7 @@ def _paginated(archive: Archive, text: UIText, base: str, template: str, title: 
             url=pager.url_of(number), template=template, kind="list",
             title=title if number == 1 else text("title_page", title=title, n=number),
             lang=archive.config.language, context={"pager": pager, "groups": page_groups},
-            inputs=frozenset(inputs), signature="\n".join(keys),
+            inputs=frozenset(inputs), listing="\n".join(keys),
         ))
     return plans
 
