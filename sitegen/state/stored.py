@@ -39,10 +39,22 @@ class ParsedLater:
     def __reduce__(self) -> tuple[Any, ...]:
         return ParsedLater, (self._body,)
 
+    # what a template sees of it is the Document's: its fields, and its text when printed
+    __dataclass_fields__ = Document.__dataclass_fields__
+
     def __getattr__(self, name: str) -> Any:
+        return getattr(self.document, name)
+
+    @property
+    def document(self) -> Document:
         if self._document is None:
             self._document = parse_document(self._body)
-        return getattr(self._document, name)
+        return self._document
+
+    def __repr__(self) -> str:
+        return repr(self.document)
+
+    __str__ = __repr__
 
 
 class Rows(Mapping[str, V]):

@@ -11,13 +11,18 @@ field reachable from the template context (the page's data, the entities its
 claims point to, the archive's lookups, the settings, the theme's words), so
 that a page depends on far more than the default theme shows.
 
-Search is left out (its own tests compare indexes); the whole matrix runs
-under the `slow` marker, and a representative subset in every test run.
+Search is left out (its own tests compare indexes). The whole matrix runs
+under the `matrix` marker (`make test-all`); `make test` runs a
+representative subset: every mode and theme on the mini site with the edits
+of QUICK_SET, and two combinations on the demo and a generated archive.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +32,7 @@ import pytest
 from sitegen.build import BuildOptions, build
 from sitegen.serve.builder import IncrementalBuilder
 from sitegen.site.render import theme_dir
-from tests.conftest import MINI, output_tree
+from tests.conftest import MINI, REPO, output_tree
 
 BUDGET = "content/claims/council-budget-vote.yaml"
 HARBOUR = "content/claims/harbour-expansion-will-double-cargo.yaml"
@@ -252,9 +257,62 @@ class Runner:
         return True
 
 
-def _run(mode: str, theme: str, edits: list[Edit], tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    shutil.copytree(MINI, site)
+def generic_edits(site: Path) -> list[Edit]:
+    """Edits any site allows: a review's text, a claim's rating, an article's
+    text and title, an entity's description and name, the site's title."""
+    claims = next(p for p in sorted((site / "content/claims").glob("*.yaml"))
+                  if "review: |" in p.read_text(encoding="utf-8"))
+    text = claims.read_text(encoding="utf-8")
+    rel = claims.relative_to(site).as_posix()
+    review_line = text.split("review: |\n", 1)[1].split("\n", 1)[0]
+    rating = re.search(r"^    rating: (\S+)$", text, re.M)
+    assert rating
+    ratings = re.findall(r"^  - id: (\S+)$", (site / "site.yaml").read_text(encoding="utf-8"), re.M)
+    other = next(r for r in ratings if r != rating.group(1))
+    article = site / "content/articles" / f"{claims.stem}.md"
+    body_line = article.read_text(encoding="utf-8").rstrip("\n").rsplit("\n", 1)[1]
+    title = re.search(r"^title: ([^\n]*[a-zA-Z])", article.read_text(encoding="utf-8"), re.M)
+    assert title
+    entity = next(p for p in sorted((site / "content/entities").glob("*.yaml"))
+                  if "\ndescription: " in p.read_text(encoding="utf-8"))
+    described = re.search(r'^description: "?', entity.read_text(encoding="utf-8"), re.M)
+    named = re.search(r"^name: ([^\n]*[a-zA-Z])", entity.read_text(encoding="utf-8"), re.M)
+    assert described and named
+    erel = entity.relative_to(site).as_posix()
+    arel = article.relative_to(site).as_posix()
+    site_title = re.search(r"^title: ([^\n]*[a-zA-Z])", (site / "site.yaml").read_text(encoding="utf-8"), re.M)
+    assert site_title
+    return [
+        Edit("review", replace(rel, review_line, review_line + " Checked again.")),
+        Edit("rating", replace(rel, rating.group(0), f"    rating: {other}")),
+        Edit("article-text", replace(arel, body_line, body_line + " Edited.")),
+        Edit("article-title", replace(arel, title.group(0), title.group(0) + " (edited)")),
+        Edit("entity-description", replace(erel, described.group(0), described.group(0) + "Edited - ")),
+        Edit("entity-name", replace(erel, named.group(0), named.group(0) + " Jr")),
+        Edit("site-title", replace("site.yaml", site_title.group(0), site_title.group(0) + " II")),
+    ]
+
+
+def make_site(kind: str, dest: Path) -> Path:
+    """A copy of the mini fixture or the demo, or a generated archive of 24 articles."""
+    if kind == "mini":
+        shutil.copytree(MINI, dest)
+    elif kind == "demo":
+        dest.mkdir()
+        for name in ("site.yaml", "content", "seeds"):
+            source = REPO / name
+            (shutil.copytree if source.is_dir() else shutil.copyfile)(source, dest / name)
+    else:
+        subprocess.run([sys.executable, str(REPO / "bench" / "gen_archive.py"), str(dest),
+                        "--articles", "24"], check=True, capture_output=True)
+    return dest
+
+
+def _run(mode: str, theme: str, edits: list[Edit] | None, tmp_path: Path,
+         kind: str = "mini") -> None:
+    site = make_site(kind, tmp_path / "site")
+    if edits is None:
+        edits = generic_edits(site)
     if theme == "dump":
         dump_theme(site)
     runner = Runner(mode, site, tmp_path / "out")
@@ -279,12 +337,25 @@ def test_every_rebuild_equals_a_clean_build(mode: str, theme: str, tmp_path: Pat
     _run(mode, theme, [e for e in EDITS if e.id in QUICK_SET], tmp_path)
 
 
-@pytest.mark.slow
+@pytest.mark.matrix
 @pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("mode", MODES)
 def test_every_rebuild_equals_a_clean_build_all_edits(mode: str, theme: str,
                                                       tmp_path: Path) -> None:
     _run(mode, theme, EDITS, tmp_path)
+
+
+REPRESENTATIVE = {("build", "dump", "generated"), ("serve-told", "dump", "demo")}
+
+
+@pytest.mark.parametrize(("mode", "theme", "kind"), [
+    pytest.param(mode, theme, kind, marks=() if (mode, theme, kind) in REPRESENTATIVE
+                 else (pytest.mark.matrix,))
+    for kind in ("demo", "generated") for theme in THEMES for mode in MODES])
+def test_other_sites_too(mode: str, theme: str, kind: str, tmp_path: Path) -> None:
+    """The demo and a generated archive, with edits any site allows (two
+    combinations in every test run, the others in the full matrix)."""
+    _run(mode, theme, None, tmp_path, kind)
 
 
 def test_the_reported_case_renders_the_linking_pages_again(tmp_path: Path) -> None:
