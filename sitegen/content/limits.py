@@ -1,0 +1,43 @@
+"""How much one input file may hold: the bounds that keep any content, however
+it was written, from exhausting a build machine's memory, time or stack.
+
+Content arrives in pull requests from outside a newsroom, and CI runs sitegen
+on it; each limit turns what would be a runaway process or a traceback into a
+located error. They are generous: the largest real claims file is about 40 KB,
+articles about 10 KB, and no content nests YAML deeper than 5 levels.
+"""
+
+from __future__ import annotations
+
+MIB = 1024 * 1024
+
+# YAML files: site.yaml, entities, claims files, templates/ui-text.yaml.
+# libyaml reads 2 MiB in about a second; a syntax error sends a file to the
+# pure-Python parser for a precise message, which takes about 3 s per MiB.
+MAX_YAML_BYTES = 2 * MIB
+
+# Markdown files (articles, pages; with their front matter) and the seeds that
+# `sitegen import` turns into articles: markdown-it-py parses about 5 MiB/s.
+MAX_MARKDOWN_BYTES = 4 * MIB
+
+# Levels of YAML collections inside one another (the top mapping is level 1; a
+# claim's source is level 5). The parsers and the reading code never recurse,
+# so this bounds what templates and exports walk, not the parser's stack.
+MAX_YAML_DEPTH = 50
+
+# markdown-it-py's maxNesting: levels of block and inline markup inside one
+# another. Its parser recurses per level, so the bound keeps it far from
+# Python's recursion limit; sitegen reports text nested deeper than this (the
+# parser would leave it out) instead of dropping it silently.
+MAX_MARKDOWN_NESTING = 20
+
+
+def size_text(size: int) -> str:
+    """A byte count for messages: '2 MiB', '512 KiB', '80 bytes'."""
+    if size >= MIB and size % MIB == 0:
+        return f"{size // MIB} MiB"
+    if size >= MIB:
+        return f"{size / MIB:.1f} MiB"
+    if size >= 1024:
+        return f"{size // 1024} KiB"
+    return f"{size} bytes"
