@@ -190,15 +190,20 @@ class IncrementalBuilder:
         archive = loaded.archive
         if self.base_url:
             archive = replace(archive, config=archive.config.with_base_url(self.base_url))
+        try:
+            text = ui_text(self.src, archive)
+        except ContentError as exc:  # the site's templates/ui-text.yaml
+            return RebuildReport(False, sorted(exc.diagnostics, key=Diagnostic.sort_key),
+                                 seconds=time.perf_counter() - started)
         templates = tree_hash(template_dirs(self.src))
         if self._env is None or templates != self._templates:
-            self._env = make_environment(self.src, archive)
+            self._env = make_environment(self.src, archive, text=text)
             self._templates = templates
         else:
             self._env.globals.update(archive=archive, config=archive.config)
             self._env.globals["memo"].clear()
         with long_lived():
-            plans = plan_site(archive, ui_text(self.src, archive))
+            plans = plan_site(archive, text)
         values = input_values(archive, template_hashes(self._env, (p.template for p in plans)))
         fingerprints = {plan.path: fingerprint(plan, values) for plan in plans}
         todo = [p for p in plans if self.fingerprints.get(p.path) != fingerprints[p.path]]

@@ -9,6 +9,8 @@ articles about 10 KB, and no content nests YAML deeper than 5 levels.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 MIB = 1024 * 1024
 
 # YAML files: site.yaml, entities, claims files, templates/ui-text.yaml.
@@ -33,11 +35,19 @@ MAX_MARKDOWN_NESTING = 20
 
 
 def size_text(size: int) -> str:
-    """A byte count for messages: '2 MiB', '512 KiB', '80 bytes'."""
-    if size >= MIB and size % MIB == 0:
-        return f"{size // MIB} MiB"
+    """A byte count for messages, rounded up: '2 MiB', '2.1 MiB', '512 KiB'."""
     if size >= MIB:
-        return f"{size / MIB:.1f} MiB"
+        tenths = -(-size * 10 // MIB)
+        return f"{tenths // 10} MiB" if tenths % 10 == 0 else f"{tenths / 10:.1f} MiB"
     if size >= 1024:
-        return f"{size // 1024} KiB"
+        return f"{-(-size // 1024)} KiB"
     return f"{size} bytes"
+
+
+def oversize(path: Path, limit: int, what: str) -> str | None:
+    """A message when the file at `path` holds more than `limit` bytes (told by
+    its size, before anything is read), else None. `what`: 'a YAML file'."""
+    size = path.stat().st_size
+    if size <= limit:
+        return None
+    return f"the file is {size_text(size)}, more than the {size_text(limit)} {what} may hold"

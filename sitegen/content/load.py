@@ -22,6 +22,7 @@ from sitegen.content.anchors import Anchorer
 from sitegen.content.cache import ClaimsFile, LoadCache, digest
 from sitegen.content.document import Document
 from sitegen.content.fields import ID_RE, Fields, as_map
+from sitegen.content.limits import MAX_MARKDOWN_BYTES, MAX_YAML_BYTES, oversize
 from sitegen.content.markup import (
     INTERNAL_SCHEMES,
     SAFE_SCHEMES,
@@ -253,6 +254,8 @@ class _Reader:
 
     def read_text(self, path: Path) -> str | None:
         rel = self.rel(path)
+        if not self.within_limit(path, rel):
+            return None
         raw = path.read_bytes()
         self.sources[rel] = hashlib.sha256(raw).hexdigest()
         try:
@@ -269,6 +272,18 @@ class _Reader:
                              "add its content or delete the file")
             return None
         return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def within_limit(self, path: Path, rel: str) -> bool:
+        """Whether the file is small enough to read (content/limits.py)."""
+        if path.suffix == ".yaml":
+            problem = oversize(path, MAX_YAML_BYTES, "a YAML file")
+            hint = "a YAML file holds text and small data; keep large data outside the site"
+        else:
+            problem = oversize(path, MAX_MARKDOWN_BYTES, "a Markdown file")
+            hint = "split the text into several articles or pages"
+        if problem:
+            self.diags.error(rel, (1, 1), problem, hint)
+        return problem is None
 
     def read_yaml(self, path: Path, text: str, line_offset: int = 0) -> Any:
         """The parsed YAML, or FAILED after reporting a syntax error."""
