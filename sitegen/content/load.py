@@ -22,7 +22,12 @@ from sitegen.content.anchors import Anchorer
 from sitegen.content.cache import ClaimsFile, LoadCache, digest
 from sitegen.content.document import Document
 from sitegen.content.fields import ID_RE, Fields, as_map
-from sitegen.content.limits import MAX_MARKDOWN_BYTES, MAX_YAML_BYTES, oversize
+from sitegen.content.limits import (
+    MAX_MARKDOWN_BYTES,
+    MAX_MARKDOWN_NESTING,
+    MAX_YAML_BYTES,
+    oversize,
+)
 from sitegen.content.markup import (
     INTERNAL_SCHEMES,
     SAFE_SCHEMES,
@@ -410,6 +415,7 @@ class _Reader:
         data, body, body_line = parsed
         rel = self.rel(path)
         document = self.document(body)
+        self.check_nesting(rel, (body_line, 1), document.too_deep)
         self.check_body_links(rel, body_line, document.links, self._body_links)
         f = Fields(data, rel, self.diags, "the article's front matter")
         title = f.text("title", required=True) or slug
@@ -462,6 +468,7 @@ class _Reader:
                                  "one of the site's own folders", "rename the file")
                 continue
             compiled = self.compiled(body)
+            self.check_nesting(rel, (body_line, 1), compiled.too_deep)
             self.check_body_links(rel, body_line, compiled.links, self._body_links)
             f = Fields(data, rel, self.diags, "the page's front matter")
             page = FreePage(
@@ -672,6 +679,7 @@ class _Reader:
     def check_review(self, data: YamlMap, rel: str, review: Compiled, n_sources: int,
                      links: list[tuple[str, Pos, str, str]]) -> None:
         line, col = data.where("review")
+        self.check_nesting(rel, (line, col), review.too_deep)
         for offset, href in review.links:
             self.check_link(rel, (line + offset, col), href, links)
         cited = set()
@@ -690,6 +698,15 @@ class _Reader:
                                    f"source [{n}] is never cited in the review",
                                    f"cite it as [{n}] where the review relies on it, "
                                    "or remove it")
+
+    def check_nesting(self, rel: str, start: Pos, too_deep: int | None) -> None:
+        """Report text that the Markdown parser left out for being nested too
+        deeply (`too_deep`: its line offset from `start`, where the text begins)."""
+        if too_deep is not None:
+            self.diags.error(rel, (start[0] + too_deep, start[1]),
+                             f"block quotes and lists nest more than {MAX_MARKDOWN_NESTING} "
+                             "levels deep here: the text inside would be left out",
+                             "nest them less deeply (a list and its items count as two levels)")
 
     def check_link(self, rel: str, pos: Pos, href: str,
                    links: list[tuple[str, Pos, str, str]]) -> None:
