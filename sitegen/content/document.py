@@ -122,13 +122,15 @@ class Document:
         """Block index → a unique HTML id for each heading."""
         ids: dict[int, str] = {}
         used: set[str] = set()
+        next_number: dict[str, int] = {}  # the numbers below are taken: no quadratic search
         for block in self.blocks:
             if block.kind != "heading":
                 continue
             base = "h-" + (ascii_slug(block.text, 60) or str(block.index))
-            candidate, n = base, 2
+            candidate, n = base, next_number.get(base, 2)
             while candidate in used:
                 candidate, n = f"{base}-{n}", n + 1
+            next_number[base] = n
             used.add(candidate)
             ids[block.index] = candidate
         return ids

@@ -8,9 +8,11 @@ from collections.abc import Callable
 
 import pytest
 
-from sitegen.content.document import parse_document
+from sitegen.content.document import Document, parse_document
 from sitegen.content.limits import MAX_MARKDOWN_NESTING
 from sitegen.content.markup import compile_markdown
+from sitegen.content.mentions import MentionFinder
+from sitegen.content.model import Entity, Origin
 
 N = 20_000
 # each a function of a size n; tested at N / 4 and N
@@ -50,6 +52,33 @@ def test_hostile_markdown_is_read_and_rendered_in_linear_time(name: str) -> None
     small = _seconds(HOSTILE[name](N // 4), runs=2)
     large = _seconds(HOSTILE[name](N), runs=1)
     assert large < 8 * small + 0.05, (small, large)
+
+
+WREN = Entity(id="tobias-wren", name="Tobias Wren", type="person", origin=Origin("x"),
+              aliases=("Wren",))
+# what sitegen derives from a parsed body: heading ids, which for repeated
+# headings were searched for from 2 upwards, and linked mentions, which looked
+# at every code span and link of the paragraph for every mention
+DERIVED: dict[str, tuple[str, Callable[[Document], object]]] = {
+    "equal-headings": ("## Wren\n\n", lambda document: document.heading_ids),
+    "mentions-in-code": ("Wren `x` ", MentionFinder([WREN]).in_document),
+    "mentions-in-links": ("[Wren](x) ", MentionFinder([WREN]).in_document),
+}
+
+
+def _derive_seconds(name: str, n: int) -> float:
+    text, derive = DERIVED[name]
+    document = parse_document(text * n)
+    started = time.process_time()
+    derive(document)
+    return time.process_time() - started
+
+
+@pytest.mark.parametrize("name", DERIVED)
+def test_heading_ids_and_mentions_take_linear_time(name: str) -> None:
+    small = min(_derive_seconds(name, N // 8) for _ in range(2))
+    large = _derive_seconds(name, N // 2)
+    assert large < 8 * small + 0.02, (small, large)
 
 
 @pytest.mark.parametrize("markup", [">", "- ", "1. "])
