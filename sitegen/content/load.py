@@ -27,6 +27,7 @@ from sitegen.content.limits import (
     MAX_MARKDOWN_NESTING,
     MAX_YAML_BYTES,
     oversize,
+    size_text,
 )
 from sitegen.content.markup import (
     INTERNAL_SCHEMES,
@@ -326,6 +327,12 @@ class _Reader:
         if end is None:
             self.diags.error(rel, (1, 1), "the front matter is not closed",
                              "end the front matter with a line holding only '---'")
+            return None
+        if end.start() - 4 > MAX_YAML_BYTES:  # characters: at least as many bytes
+            self.diags.error(rel, (2, 1), "the front matter is more than the "
+                             f"{size_text(MAX_YAML_BYTES)} of YAML a file may hold",
+                             "keep the text below the front matter, and large data "
+                             "outside the site")
             return None
         data = self.read_yaml(path, text[4 : end.start()], line_offset=1)
         if data is FAILED:
