@@ -3,8 +3,9 @@ it was written, from exhausting a build machine's memory, time or stack.
 
 Content arrives in pull requests from outside a newsroom, and CI runs sitegen
 on it; each limit turns what would be a runaway process or a traceback into a
-located error. They are generous: the largest real claims file is about 40 KB,
-articles about 10 KB, and no content nests YAML deeper than 5 levels.
+located error (sizes are told by stat, before a file is read). They are
+generous: the largest real claims file is about 40 KB, articles about 10 KB,
+and no content nests YAML deeper than 5 levels.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ MIB = 1024 * 1024
 # pure-Python parser for a precise message, which takes about 3 s per MiB.
 MAX_YAML_BYTES = 2 * MIB
 
-# Markdown files (articles, pages; with their front matter) and the seeds that
-# `sitegen import` turns into articles: markdown-it-py parses about 5 MiB/s.
+# Markdown files (articles, pages) and the seeds that `sitegen import` turns
+# into articles: markdown-it-py parses 4 MiB in about a second. Their front
+# matter is YAML, and may hold MAX_YAML_BYTES.
 MAX_MARKDOWN_BYTES = 4 * MIB
 
 # Levels of YAML collections inside one another (the top mapping is level 1; a
-# claim's source is level 5). The parsers and the reading code never recurse,
-# so this bounds what templates and exports walk, not the parser's stack.
+# claim's source is level 5). The parsers and yamlfile.py's composer never
+# recurse, so this bounds what templates and exports walk (`extra:` data), not
+# the parser's stack. No anchors and aliases at all: see yamlfile.py.
 MAX_YAML_DEPTH = 50
 
 # markdown-it-py's maxNesting: levels of block and inline markup inside one
