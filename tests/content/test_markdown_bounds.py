@@ -29,7 +29,7 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     # a text token with '[' per inline token: citations were looked up by
     # scanning every token before them (quadratic)
     "citations": lambda n: "a [1] *b* " * (n // 2) + "\n",
-    "citations-in-links": lambda n: "[x [1] *b* " * (n // 4) + "\n",
+    "citations-in-links": lambda n: "[x [1] *b* " * (n // 8) + "\n",
     "nested-inline": lambda n: "*[`" * (n // 2) + "\n",
 }
 
