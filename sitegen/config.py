@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sitegen.content.fields import Fields, as_map
+from sitegen.content.limits import MAX_YAML_BYTES, oversize
 from sitegen.content.yamlfile import YamlError, YamlMap, load_yaml
 from sitegen.diagnostics import Diagnostics
 
@@ -79,6 +80,11 @@ def load_config(src: Path, diags: Diagnostics) -> SiteConfig | None:
             "run sitegen in the site's folder or pass it with -s; "
             "every site needs a site.yaml with at least title and base_url",
         )
+        return None
+    problem = oversize(path, MAX_YAML_BYTES, "a YAML file")
+    if problem:
+        diags.error(CONFIG_FILE, (1, 1), problem,
+                    "site.yaml holds the site's settings; keep large data outside the site")
         return None
     try:
         text = path.read_bytes().decode("utf-8-sig")

@@ -73,6 +73,28 @@ def delete(path: str) -> Callable[[Path], None]:
     return lambda site: (site / path).unlink()
 
 
+def append(path: str, content: str) -> Callable[[Path], None]:
+    def edit(site: Path) -> None:
+        with (site / path).open("a", encoding="utf-8") as stream:
+            stream.write(content)
+    return edit
+
+
+def both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    def edit(site: Path) -> None:
+        for one in edits:
+            one(site)
+    return edit
+
+
+# nested aliases ("billion laughs"), small here: test_yamlfile.py loads the
+# 387-million-string one in a child process with little memory
+ALIAS_BOMB = "extra:\n  a: &a [lol, lol, lol]\n  b: &b [*a, *a, *a]\n  c: &c [*b, *b, *b]\n"
+DEEP_BRACKETS = "extra:\n  data: " + "[" * 20_000 + "]" * 20_000 + "\n"
+DEEP_SITE_YAML = "extra:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(60))
+UI_TEXT = "templates/ui-text.yaml"
+
+
 CASES = [
     Case("yaml-syntax", BUDGET,
          replace(BUDGET, 'claim: "This is the fairest town budget in a generation"',
@@ -213,6 +235,43 @@ CASES = [
     Case("site-missing-title", "site.yaml",
          replace("site.yaml", "title: Port Ellery Checks\n", ""),
          "description:", "site.yaml has no 'title'", "add a 'title:' field"),
+    # bounds (content/limits.py): no input may exhaust memory, time or the stack
+    Case("yaml-alias-bomb", WREN, append(WREN, ALIAS_BOMB), "b: &b [*a",
+         "YAML alias '*a' is not allowed",
+         "content files may not use YAML anchors and aliases (&, *)"),
+    Case("yaml-alias-in-claims", BUDGET,
+         both(replace(BUDGET, "about: [port-ellery]", "about: &town [port-ellery]"),
+              replace(BUDGET, "about: [port-ellery]\n    rating: wrong",
+                      "about: *town\n    rating: wrong")),
+         "about: *town", "YAML alias '*town' is not allowed",
+         "write the value out (anchored as &town on line 10)"),
+    Case("yaml-deep-brackets", WREN, append(WREN, DEEP_BRACKETS), "data: [[[",
+         "the data is nested more than 50 levels deep", "a few levels deep"),
+    Case("site-yaml-deep", "site.yaml", append("site.yaml", DEEP_SITE_YAML), "k49:",
+         "the data is nested more than 50 levels deep", "a few levels deep"),
+    Case("oversize-claims", BUDGET, append(BUDGET, ("#" * 99 + "\n") * 21_000), 1,
+         "the file is 2.1 MiB, more than the 2 MiB a YAML file may hold",
+         "keep large data outside the site"),
+    Case("oversize-article", BUDGET_ARTICLE,
+         append(BUDGET_ARTICLE, ("Filler text. " * 99 + "\n\n") * 3300), 1,
+         "the file is 4.1 MiB, more than the 4 MiB a Markdown file may hold",
+         "split the text"),
+    Case("oversize-front-matter", BUDGET_ARTICLE,
+         replace(BUDGET_ARTICLE, "authors: [Nell Ashby]\n",
+                 "authors: [Nell Ashby]\n" + ("# " + "x" * 98 + "\n") * 21_000),
+         "title: Council passes budget", "the front matter is more than the 2 MiB of YAML",
+         "keep the text below the front matter"),
+    Case("ui-text-alias", UI_TEXT,
+         write(UI_TEXT, "en:\n  site_name: &name Port Ellery\n  home: *name\n"),
+         "home: *name", "YAML alias '*name' is not allowed", "anchored as &name on line 2"),
+    Case("markdown-too-deep-in-review", BUDGET,
+         replace(BUDGET, "      two previous years [2], so",
+                 "      two previous years [2], so\n\n      " + ">" * 20_000 + " deep [1]\n\n     "),
+         ">>>>>", "block quotes and lists nest more than 20 levels deep here",
+         "nest them less deeply"),
+    Case("markdown-too-deep-in-article", BUDGET_ARTICLE,
+         append(BUDGET_ARTICLE, "\n" + "- " * 20_000 + "deep\n"), "- - - -",
+         "block quotes and lists nest more than 20 levels deep here", "nest them less deeply"),
     Case("template-syntax", "templates/404.html",
          write("templates/404.html", '{% extends "base.html" %}\n{% block main %}\n{% if %}\n'
                "{% endblock %}\n"),

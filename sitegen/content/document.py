@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
+
+from sitegen.content.limits import MAX_MARKDOWN_NESTING
 
 BLOCK_SEPARATOR = "\n\n"
 _WS = re.compile(r"\s+")
+
+
+TOO_DEEP = "sitegen_too_deep"  # key in a parse's env: see make_markdown()
 
 
 def make_markdown() -> MarkdownIt:
@@ -27,12 +34,32 @@ def make_markdown() -> MarkdownIt:
     raw HTML off, typographic replacements off (text stays as written).
 
     Every link is kept (validateLink accepts all) so that load.py can report
-    links with unsafe schemes; sitegen's renderers drop their href."""
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable(
+    links with unsafe schemes; sitegen's renderers drop their href.
+
+    Nesting stops at MAX_MARKDOWN_NESTING levels (markdown-it-py recurses once
+    per block level): deeper inline markup stays text, and deeper blocks are
+    left out by the parser, which then notes, as env[TOO_DEEP], the line (0 for
+    the first) where text was left out, for load.py to report."""
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False,
+                                   "maxNesting": MAX_MARKDOWN_NESTING}).enable(
         ["table", "strikethrough"]
     )
     md.validateLink = lambda url: True  # type: ignore[method-assign]
+    md.block.tokenize = _noting_depth(md.block.tokenize)  # type: ignore[method-assign]
     return md
+
+
+def _noting_depth(tokenize: Callable[[StateBlock, int, int], None],
+                  ) -> Callable[[StateBlock, int, int], None]:
+    """markdown-it's block tokenizer, noting where it skips text too deep to keep
+    (its own test, in ParserBlock.tokenize, drops that text without a word)."""
+    def tokenize_block(state: StateBlock, start: int, end: int) -> None:
+        if state.level >= state.md.options.maxNesting:
+            line = state.skipEmptyLines(start)
+            if line < end and state.sCount[line] >= state.blkIndent:
+                state.env.setdefault(TOO_DEEP, line)
+        tokenize(state, start, end)
+    return tokenize_block
 
 
 MARKDOWN = make_markdown()
@@ -68,6 +95,7 @@ class Document:
     tokens: list[Token]
     blocks: tuple[Block, ...]
     text: str
+    too_deep: int | None = None  # line offset of text nested too deep to keep
 
     def block_at(self, position: int) -> Block | None:
         """The block whose text contains `position` (its end included)."""
@@ -94,13 +122,15 @@ class Document:
         """Block index → a unique HTML id for each heading."""
         ids: dict[int, str] = {}
         used: set[str] = set()
+        next_number: dict[str, int] = {}  # the numbers below are taken: no quadratic search
         for block in self.blocks:
             if block.kind != "heading":
                 continue
             base = "h-" + (ascii_slug(block.text, 60) or str(block.index))
-            candidate, n = base, 2
+            candidate, n = base, next_number.get(base, 2)
             while candidate in used:
                 candidate, n = f"{base}-{n}", n + 1
+            next_number[base] = n
             used.add(candidate)
             ids[block.index] = candidate
         return ids
@@ -108,7 +138,8 @@ class Document:
 
 def parse_document(body: str) -> Document:
     """Parse Markdown into a Document (tokens plus plain-text blocks)."""
-    tokens = MARKDOWN.parse(body)
+    env: dict[str, int] = {}
+    tokens = MARKDOWN.parse(body, env)
     top_end = _top_level_ends(tokens)
     blocks: list[Block] = []
     texts: list[str] = []
@@ -136,7 +167,8 @@ def parse_document(body: str) -> Document:
         )
         texts.append(text)
         offset += len(text)
-    return Document(tokens=tokens, blocks=tuple(blocks), text=BLOCK_SEPARATOR.join(texts))
+    return Document(tokens=tokens, blocks=tuple(blocks), text=BLOCK_SEPARATOR.join(texts),
+                    too_deep=env.get(TOO_DEEP))
 
 
 def _top_level_ends(tokens: list[Token]) -> list[int]:

@@ -22,6 +22,13 @@ from sitegen.content.anchors import Anchorer
 from sitegen.content.cache import ClaimsFile, LoadCache, digest
 from sitegen.content.document import Document
 from sitegen.content.fields import ID_RE, Fields, as_map
+from sitegen.content.limits import (
+    MAX_MARKDOWN_BYTES,
+    MAX_MARKDOWN_NESTING,
+    MAX_YAML_BYTES,
+    oversize,
+    size_text,
+)
 from sitegen.content.markup import (
     INTERNAL_SCHEMES,
     SAFE_SCHEMES,
@@ -253,6 +260,8 @@ class _Reader:
 
     def read_text(self, path: Path) -> str | None:
         rel = self.rel(path)
+        if not self.within_limit(path, rel):
+            return None
         raw = path.read_bytes()
         self.sources[rel] = hashlib.sha256(raw).hexdigest()
         try:
@@ -269,6 +278,18 @@ class _Reader:
                              "add its content or delete the file")
             return None
         return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def within_limit(self, path: Path, rel: str) -> bool:
+        """Whether the file is small enough to read (content/limits.py)."""
+        if path.suffix == ".yaml":
+            problem = oversize(path, MAX_YAML_BYTES, "a YAML file")
+            hint = "a YAML file holds text and small data; keep large data outside the site"
+        else:
+            problem = oversize(path, MAX_MARKDOWN_BYTES, "a Markdown file")
+            hint = "split the text into several articles or pages"
+        if problem:
+            self.diags.error(rel, (1, 1), problem, hint)
+        return problem is None
 
     def read_yaml(self, path: Path, text: str, line_offset: int = 0) -> Any:
         """The parsed YAML, or FAILED after reporting a syntax error."""
@@ -306,6 +327,12 @@ class _Reader:
         if end is None:
             self.diags.error(rel, (1, 1), "the front matter is not closed",
                              "end the front matter with a line holding only '---'")
+            return None
+        if end.start() - 4 > MAX_YAML_BYTES:  # characters: at least as many bytes
+            self.diags.error(rel, (2, 1), "the front matter is more than the "
+                             f"{size_text(MAX_YAML_BYTES)} of YAML a file may hold",
+                             "keep the text below the front matter, and large data "
+                             "outside the site")
             return None
         data = self.read_yaml(path, text[4 : end.start()], line_offset=1)
         if data is FAILED:
@@ -395,6 +422,7 @@ class _Reader:
         data, body, body_line = parsed
         rel = self.rel(path)
         document = self.document(body)
+        self.check_nesting(rel, (body_line, 1), document.too_deep)
         self.check_body_links(rel, body_line, document.links, self._body_links)
         f = Fields(data, rel, self.diags, "the article's front matter")
         title = f.text("title", required=True) or slug
@@ -447,6 +475,7 @@ class _Reader:
                                  "one of the site's own folders", "rename the file")
                 continue
             compiled = self.compiled(body)
+            self.check_nesting(rel, (body_line, 1), compiled.too_deep)
             self.check_body_links(rel, body_line, compiled.links, self._body_links)
             f = Fields(data, rel, self.diags, "the page's front matter")
             page = FreePage(
@@ -657,6 +686,7 @@ class _Reader:
     def check_review(self, data: YamlMap, rel: str, review: Compiled, n_sources: int,
                      links: list[tuple[str, Pos, str, str]]) -> None:
         line, col = data.where("review")
+        self.check_nesting(rel, (line, col), review.too_deep)
         for offset, href in review.links:
             self.check_link(rel, (line + offset, col), href, links)
         cited = set()
@@ -675,6 +705,15 @@ class _Reader:
                                    f"source [{n}] is never cited in the review",
                                    f"cite it as [{n}] where the review relies on it, "
                                    "or remove it")
+
+    def check_nesting(self, rel: str, start: Pos, too_deep: int | None) -> None:
+        """Report text that the Markdown parser left out for being nested too
+        deeply (`too_deep`: its line offset from `start`, where the text begins)."""
+        if too_deep is not None:
+            self.diags.error(rel, (start[0] + too_deep, start[1]),
+                             f"block quotes and lists nest more than {MAX_MARKDOWN_NESTING} "
+                             "levels deep here: the text inside would be left out",
+                             "nest them less deeply (a list and its items count as two levels)")
 
     def check_link(self, rel: str, pos: Pos, href: str,
                    links: list[tuple[str, Pos, str, str]]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from sitegen.content.document import make_markdown
+from sitegen.content.document import TOO_DEEP, make_markdown
 
 INTERNAL_SCHEMES = ("claim", "entity", "article", "page")
 SAFE_SCHEMES = ("http", "https", "mailto")
@@ -44,6 +44,7 @@ class Compiled:
     html: str  # with link and citation placeholders
     links: tuple[tuple[int, str], ...]  # (line offset in the text, href)
     citations: tuple[tuple[int, int], ...]  # (line offset, n)
+    too_deep: int | None = None  # line offset of text nested too deep to keep
 
 
 def _link_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
@@ -62,19 +63,27 @@ def _link_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict
 
 def _text(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
     content = str(escape(tokens[idx].content))
-    if "[" not in content or _inside_link(tokens, idx):
+    if "[" not in content or idx in _inside_links(tokens, env):
         return content
     return CITATION_RE.sub(lambda m: f"{_CITE_START}{m.group(1)}{_CITE_END}", content)
 
 
-def _inside_link(tokens: list[Token], idx: int) -> bool:
-    depth = 0
-    for token in tokens[:idx]:
-        if token.type == "link_open":
-            depth += 1
-        elif token.type == "link_close":
-            depth -= 1
-    return depth > 0
+def _inside_links(tokens: list[Token], env: dict) -> frozenset[int]:
+    """Indices of the tokens inside a link, found once per rendered token list
+    (`env` lives for one render; looking back from every text token instead
+    took quadratic time on texts with many '[')."""
+    key = ("inside_links", id(tokens))
+    if key not in env:
+        inside, depth = [], 0
+        for index, token in enumerate(tokens):
+            if token.type == "link_open":
+                depth += 1
+            elif token.type == "link_close":
+                depth -= 1
+            elif depth > 0:
+                inside.append(index)
+        env[key] = (tokens, frozenset(inside))  # the list is kept: its id stays its own
+    return env[key][1]
 
 
 # make_markdown keeps every link, so unsafe ones can be reported; the link rule
@@ -91,7 +100,8 @@ def render_tokens(tokens: Sequence[Token]) -> str:
 
 
 def compile_markdown(text: str) -> Compiled:
-    tokens = _MD.parse(_PRIVATE.sub("", text))
+    env: dict[str, int] = {}
+    tokens = _MD.parse(_PRIVATE.sub("", text), env)
     links: list[tuple[int, str]] = []
     citations: list[tuple[int, int]] = []
     for token in tokens:
@@ -108,7 +118,7 @@ def compile_markdown(text: str) -> Compiled:
             elif child.type == "text" and depth == 0:
                 citations += [(offset, int(m.group(1)))
                               for m in CITATION_RE.finditer(child.content)]
-    return Compiled(render_tokens(tokens), tuple(links), tuple(citations))
+    return Compiled(render_tokens(tokens), tuple(links), tuple(citations), env.get(TOO_DEEP))
 
 
 def fill(compiled: Compiled | str, resolve: Callable[[str], str | None],

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from sitegen.content.document import ascii_slug
+from sitegen.content.limits import MAX_MARKDOWN_BYTES, oversize
 from sitegen.diagnostics import Diagnostic
 
 HEADING_MAX = 80
@@ -128,14 +129,19 @@ def import_seed(
     A seed from outside SRC/seeds/ is copied there unchanged first.
 
     Returns the article path and the claims path (None when one existed and
-    was kept). Raises SeedError for unreadable seeds and existing articles.
+    was kept). Raises SeedError for unreadable seeds, seeds larger than
+    MAX_MARKDOWN_BYTES (content/limits.py) and existing articles.
     """
     display = _display(seed, src)
     try:
-        raw = seed.read_bytes()
+        problem = oversize(seed, MAX_MARKDOWN_BYTES, "a seed")
+        raw = b"" if problem else seed.read_bytes()
     except OSError as exc:
         raise SeedError(Diagnostic(display, 0, 0, "error", f"cannot read the seed: {exc.strerror}",
                                    "check the path of the seed file")) from None
+    if problem:
+        raise SeedError(Diagnostic(display, 1, 1, "error", problem,
+                                   "split the text into several seeds"))
     imported = parse_seed(decode_seed(raw, display), boilerplate)
     if not imported.title:
         raise SeedError(Diagnostic(display, 1, 1, "error", "the seed is empty",

@@ -1,9 +1,11 @@
 """Safe YAML loading that remembers where every value came from.
 
-PyYAML's `SafeLoader` composes the node tree (which carries marks); we convert
-it ourselves into `YamlMap` / `YamlList` containers that keep the 1-based
-(line, column) of each key and value, so diagnostics can point at the exact
-spot. Duplicate keys, which PyYAML silently accepts, are reported.
+PyYAML's safe parser (libyaml's when available) reads the text into events
+(which carry marks); we compose them ourselves into `YamlMap` / `YamlList`
+containers that keep the 1-based (line, column) of each key and value, so
+diagnostics can point at the exact spot. Duplicate keys, which PyYAML silently
+accepts, are reported; so are anchors and aliases, and nesting deeper than
+MAX_YAML_DEPTH (content/limits.py).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+
+from sitegen.content.limits import MAX_YAML_DEPTH
 
 Pos = tuple[int, int]
 
@@ -60,77 +64,169 @@ def _pos(mark: yaml.Mark, line_offset: int) -> Pos:
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_VALUE_TAG = "tag:yaml.org,2002:value"  # a lone '=', which is text to us
+_NO_KEY = object()  # an open mapping that waits for its next key
+_ANCHOR_HINT = ("content files may not use YAML anchors and aliases (&, *); "
+                "quote text that starts with & or *")
 
 
-def _convert(loader: Any, node: yaml.Node, line_offset: int, lines: list[str]) -> Any:
-    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in (
-        _MAP_TAG, _SEQ_TAG
-    ):
-        raise YamlError(f"unsupported YAML tag {node.tag!r}", _pos(node.start_mark, line_offset),
-                        "remove the '!' tag; content files hold plain data only")
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
-        result = YamlMap()
-        result.pos = _pos(node.start_mark, line_offset)
-        for key_node, value_node in node.value:
-            key = _convert(loader, key_node, line_offset, lines)
-            try:
-                hash(key)
-            except TypeError:
-                raise YamlError(
-                    "a mapping key must be a plain value",
-                    _pos(key_node.start_mark, line_offset),
-                ) from None
-            if key in result:
-                raise YamlError(
-                    f"duplicate key '{key}'",
-                    _pos(key_node.start_mark, line_offset),
-                    f"'{key}' is already set on line {result.key_pos[key][0]}; keep one",
-                )
-            result[key] = _convert(loader, value_node, line_offset, lines)
-            result.key_pos[key] = _pos(key_node.start_mark, line_offset)
-            result.value_pos[key] = _value_pos(value_node, line_offset, lines)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        items = YamlList()
-        items.pos = _pos(node.start_mark, line_offset)
-        for item in node.value:
-            items.append(_convert(loader, item, line_offset, lines))
-            items.item_pos.append(_value_pos(item, line_offset, lines))
-        return items
-    if node.tag == _STR_TAG:
-        return node.value  # most values: no need for the constructor machinery
+class _Composer:
+    """Positioned containers from the parser's events.
+
+    PyYAML's own composer recurses once per level and shares an aliased node
+    wherever it is used, so deep nesting overflows Python's stack and a few
+    nested aliases ("billion laughs") expand into billions of values when the
+    nodes are converted. This one keeps the open collections on a list and
+    refuses nesting deeper than MAX_YAML_DEPTH and all anchors, aliases and
+    merge keys (no content uses them), each where it is written.
+    """
+
+    def __init__(self, loader: Any, line_offset: int, lines: list[str]) -> None:
+        self.loader = loader
+        self.line_offset = line_offset
+        self.lines = lines
+        self.open: list[YamlMap | YamlList] = []
+        self.keys: list[Any] = []  # per open collection: a mapping's pending key
+        self.anchors: dict[str, Pos] = {}  # refused at the end if no alias is
+
+    def pos(self, event: yaml.Event) -> Pos:
+        return _pos(event.start_mark, self.line_offset)
+
+    def document(self) -> Any:
+        """The value of the single document in the stream (None when empty)."""
+        loader = self.loader
+        loader.get_event()  # stream start
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        start = loader.get_event()  # document start
+        value = self.value()
+        loader.get_event()  # document end
+        if not loader.check_event(yaml.StreamEndEvent):
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream", start.start_mark,
+                "but found another document", loader.get_event().start_mark)
+        if self.anchors:
+            name, pos = next(iter(self.anchors.items()))
+            raise YamlError(f"YAML anchor '&{name}' is not allowed", pos,
+                            f"remove '&{name}'; {_ANCHOR_HINT}")
+        return value
+
+    def value(self) -> Any:
+        """The next value: a scalar, or a collection read to its end."""
+        get_event = self.loader.get_event
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                if event.anchor is not None:
+                    self.anchors.setdefault(event.anchor, self.pos(event))
+                value = self.scalar(event)
+                pos = _value_pos(event, self.line_offset, self.lines)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.anchor is not None:
+                    self.anchors.setdefault(event.anchor, self.pos(event))
+                self.start(event)
+                continue
+            elif kind is yaml.AliasEvent:
+                raise self.alias_error(event)
+            else:  # the end of the innermost collection
+                value = self.open.pop()
+                self.keys.pop()
+                pos = value.pos
+            if not self.open:
+                return value
+            self.add(value, pos, event)
+
+    def alias_error(self, event: yaml.AliasEvent) -> YamlError:
+        anchored = self.anchors.get(event.anchor)
+        where = f" (anchored as &{event.anchor} on line {anchored[0]})" if anchored else ""
+        return YamlError(f"YAML alias '*{event.anchor}' is not allowed", self.pos(event),
+                         f"write the value out{where}; {_ANCHOR_HINT}")
+
+    def start(self, event: yaml.CollectionStartEvent) -> None:
+        """Open a mapping or a sequence: plain data, not a key, not too deep."""
+        is_map = type(event) is yaml.MappingStartEvent
+        plain = _MAP_TAG if is_map else _SEQ_TAG
+        if event.tag not in (None, "!", plain):
+            raise YamlError(f"unsupported YAML tag {event.tag!r}", self.pos(event),
+                            "remove the '!' tag; content files hold plain data only")
+        if self.open and self.keys[-1] is _NO_KEY and type(self.open[-1]) is YamlMap:
+            raise YamlError("a mapping key must be a plain value", self.pos(event))
+        if len(self.open) >= MAX_YAML_DEPTH:
+            raise YamlError(f"the data is nested more than {MAX_YAML_DEPTH} levels deep",
+                            self.pos(event), "content files hold plain data a few levels "
+                            "deep; write the structure out flatter")
+        container = YamlMap() if is_map else YamlList()
+        container.pos = self.pos(event)
+        self.open.append(container)
+        self.keys.append(_NO_KEY)
+
+    def add(self, value: Any, pos: Pos, event: yaml.Event) -> None:
+        """Put a finished value into the innermost open collection."""
+        parent, key = self.open[-1], self.keys[-1]
+        if type(parent) is YamlList:
+            parent.append(value)
+            parent.item_pos.append(pos)
+        elif key is _NO_KEY:  # `value` is a key (a scalar: collections are refused)
+            if value in parent.key_pos:
+                raise YamlError(f"duplicate key '{value}'", self.pos(event),
+                                f"'{value}' is already set on line {parent.key_pos[value][0]}; "
+                                "keep one")
+            parent.key_pos[value] = self.pos(event)
+            self.keys[-1] = value
+        else:
+            parent[key] = value
+            parent.value_pos[key] = pos
+            self.keys[-1] = _NO_KEY
+
+    def scalar(self, event: yaml.ScalarEvent) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag in (_STR_TAG, _VALUE_TAG):
+            return event.value  # most values: no need for the constructor machinery
+        if tag == _MERGE_TAG:
+            raise YamlError("YAML merge keys (<<) are not allowed", self.pos(event),
+                            f"write the keys out; {_ANCHOR_HINT}")
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        return _construct(self.loader, node, self.pos(event))
+
+
+def _construct(loader: Any, node: yaml.ScalarNode, pos: Pos) -> Any:
+    """A scalar's value by its tag (numbers, booleans, dates, null)."""
     try:
         return loader.construct_object(node, deep=True)
     except ValueError:
         if node.tag == "tag:yaml.org,2002:timestamp":
-            raise YamlError(f"'{node.value}' is not a valid date",
-                            _pos(node.start_mark, line_offset),
+            raise YamlError(f"'{node.value}' is not a valid date", pos,
                             "write a real date as YYYY-MM-DD, e.g. 2025-01-23") from None
-        raise YamlError(f"cannot read the value {node.value!r}", _pos(node.start_mark, line_offset),
+        raise YamlError(f"cannot read the value {node.value!r}", pos,
                         "quote the value if it is meant as text") from None
     except yaml.constructor.ConstructorError as exc:
         problem = getattr(exc, "problem", None) or str(exc)
-        raise YamlError(
-            f"cannot read this value: {problem}",
-            _pos(node.start_mark, line_offset),
-            "quote the value if it is meant as text",
-        ) from None
+        raise YamlError(f"cannot read this value: {problem}", pos,
+                        "quote the value if it is meant as text") from None
 
 
-def _value_pos(node: yaml.Node, line_offset: int, lines: list[str]) -> Pos:
+def _value_pos(event: yaml.ScalarEvent, line_offset: int, lines: list[str]) -> Pos:
     # For block scalars (| and >) the text starts on the next line, indented.
-    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
-        index = node.start_mark.line + 1
+    if event.style in ("|", ">"):
+        index = event.start_mark.line + 1
         line = lines[index] if index < len(lines) else ""
         column = len(line) - len(line.lstrip(" "))
         return (index + 1 + line_offset, column + 1)
-    return _pos(node.start_mark, line_offset)
+    return _pos(event.start_mark, line_offset)
+
+
+class _ParserError(YamlError):
+    """An error found by the parser itself (not by the composer above)."""
 
 
 # libyaml's parser when PyYAML has it (about 15x faster); it reports the same
-# positions. Syntax errors are parsed again with the pure-Python parser, whose
-# messages are more precise.
+# positions. What its parser refuses is parsed again with the pure-Python
+# parser, whose messages are more precise (and which has no nesting limit of
+# its own: the composer's applies, at the right place).
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -138,11 +234,12 @@ def load_yaml(text: str, *, line_offset: int = 0) -> Any:
     """Parse one YAML document from `text` into positioned containers.
 
     `line_offset` shifts every line number (for front matter inside a file).
-    Raises `YamlError` on syntax errors, duplicate keys and unreadable values.
+    Raises `YamlError` on syntax errors, duplicate keys, unreadable values,
+    anchors and aliases, and nesting deeper than MAX_YAML_DEPTH.
     """
     try:
         return _load(_FAST_LOADER, text, line_offset)
-    except YamlError:
+    except _ParserError:
         if _FAST_LOADER is yaml.SafeLoader:
             raise
         return _load(yaml.SafeLoader, text, line_offset)
@@ -151,19 +248,16 @@ def load_yaml(text: str, *, line_offset: int = 0) -> Any:
 def _load(loader_class: Any, text: str, line_offset: int) -> Any:
     loader = loader_class(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        return _convert(loader, node, line_offset, text.split("\n"))
+        return _Composer(loader, line_offset, text.split("\n")).document()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = _pos(mark, line_offset) if mark else (1 + line_offset, 1)
         message = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             message = f"{exc.problem} ({exc.context})"
-        raise YamlError(f"YAML syntax error: {message}", pos, _syntax_hint(message)) from None
+        raise _ParserError(f"YAML syntax error: {message}", pos, _syntax_hint(message)) from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"YAML error: {exc}", (1 + line_offset, 1)) from None
+        raise _ParserError(f"YAML error: {exc}", (1 + line_offset, 1)) from None
     finally:
         loader.dispose()
 

@@ -174,14 +174,19 @@ class IncrementalBuilder:
                                        cache=self.cache)
         if archive is None or diags.errors:
             return RebuildReport(False, diags.sorted(), seconds=time.perf_counter() - started)
+        try:
+            text = ui_text(self.src, archive)
+        except ContentError as exc:  # the site's templates/ui-text.yaml
+            return RebuildReport(False, sorted(exc.diagnostics, key=Diagnostic.sort_key),
+                                 seconds=time.perf_counter() - started)
         templates = tree_hash(template_dirs(self.src))
         if self._env is None or templates != self._templates:
-            self._env = make_environment(self.src, archive)
+            self._env = make_environment(self.src, archive, text=text)
             self._templates = templates
         else:
             rebind(self._env, archive, forget_memo=True)
         with long_lived():
-            plans = plan_site(archive, ui_text(self.src, archive))
+            plans = plan_site(archive, text)
         values = input_values(archive, template_hashes(self._env, (p.template for p in plans)))
         before = self.record.pages
         fingerprints, reads = fingerprints_against(

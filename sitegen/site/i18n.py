@@ -2,16 +2,21 @@
 
 The theme ships English and German; a site's templates/ui-text.yaml may
 override single entries or add a language. Missing entries fall back to
-English. Dates are written the way each language writes them.
+English. Dates are written the way each language writes them. A site's
+ui-text.yaml is read with the same bounds as content (content/limits.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
-import yaml
 from markupsafe import Markup, escape
+
+from sitegen.content.limits import MAX_YAML_BYTES, oversize
+from sitegen.content.yamlfile import YamlError, load_yaml
+from sitegen.diagnostics import ContentError, Diagnostic
 
 UI_TEXT_FILE = "ui-text.yaml"
 FALLBACK = "en"
@@ -58,11 +63,6 @@ class UIText:
         return f"{value.day} {month} {value.year}"
 
 
-# libyaml's safe loader when PyYAML has it (the theme's words take 80 ms to parse
-# in pure Python, most of a quick rebuild's budget)
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def load_ui_text(template_dirs: list[Path], language: str) -> UIText:
     """Entries for `language` (its primary subtag), theme first, the site's own on top."""
     lang = language.split("-")[0].lower()
@@ -70,7 +70,7 @@ def load_ui_text(template_dirs: list[Path], language: str) -> UIText:
     for folder in reversed(template_dirs):  # the theme first, then the site's overrides
         path = folder / UI_TEXT_FILE
         if path.is_file():
-            files.append(yaml.load(path.read_text(encoding="utf-8"), _SAFE_LOADER) or {})
+            files.append(_read(path) or {})
     entries: dict[str, str] = {}
     for code in dict.fromkeys((FALLBACK, lang)):  # English under everything, then the language
         for data in files:
@@ -78,3 +78,21 @@ def load_ui_text(template_dirs: list[Path], language: str) -> UIText:
             if isinstance(section, dict):
                 entries.update({str(k): str(v) for k, v in section.items()})
     return UIText(entries, lang)
+
+
+def _read(path: Path) -> Any:
+    """One ui-text.yaml, read like a content file (content/yamlfile.py, with
+    libyaml: about 1 ms): what is wrong with it stops the build as a located
+    error. Its path is shown as 'templates/ui-text.yaml'."""
+    shown = f"{path.parent.name}/{path.name}"
+    problem = oversize(path, MAX_YAML_BYTES, "a YAML file")
+    if problem:
+        raise ContentError([Diagnostic(shown, 1, 1, "error", problem,
+                                       "the theme's words fit in a few KiB; keep it to them")])
+    try:
+        return load_yaml(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ContentError([Diagnostic(shown, 1, 1, "error", "the file is not UTF-8 text",
+                                       "save it as UTF-8")]) from None
+    except YamlError as exc:
+        raise ContentError([Diagnostic(shown, *exc.pos, "error", exc.message, exc.hint)]) from None

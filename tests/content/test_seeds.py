@@ -145,3 +145,16 @@ def test_cli_import_reports_non_utf8_seed(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "seeds/latin1.txt:3:3: error: the seed is not UTF-8 text" in err
     assert "Traceback" not in err
+
+
+def test_cli_import_refuses_a_seed_above_the_size_limit(tmp_path: Path, capsys) -> None:
+    site = _site(tmp_path)
+    seed = site / "seeds" / "huge.txt"
+    seed.write_text("Title\n\n" + ("A paragraph of the seed. " * 40 + "\n\n") * 4300,
+                    encoding="utf-8")
+    assert main(["import", str(seed), "-s", str(site)]) == 1
+    err = capsys.readouterr().err
+    assert "seeds/huge.txt:1:1: error: the file is 4.2 MiB, more than the 4 MiB a seed may " \
+           "hold\n    hint: split the text into several seeds" in err
+    assert "Traceback" not in err
+    assert not (site / "content").exists()

@@ -133,6 +133,22 @@ def test_errors_keep_the_last_good_site(site: Path, tmp_path: Path) -> None:
     _assert_same_as_clean_build(site, out, tmp_path)
 
 
+def test_a_broken_ui_text_is_reported_and_keeps_the_last_good_site(site: Path,
+                                                                   tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    builder = IncrementalBuilder(site, out)
+    assert builder.rebuild().ok
+    before = _site_files(out)
+    (site / "templates").mkdir()
+    (site / "templates" / "ui-text.yaml").write_text("en:\n  a: &x A\n  b: *x\n")
+    report = builder.rebuild()
+    assert not report.ok
+    assert [(d.path, d.line, d.message) for d in report.diagnostics] == [
+        ("templates/ui-text.yaml", 3, "YAML alias '*x' is not allowed")]
+    assert _site_files(out) == before
+    shutil.rmtree(site / "templates")
+    assert builder.rebuild().ok
+
 HARBOUR = "content/claims/harbour-expansion-will-double-cargo.yaml"
 HARBOUR_ARTICLE = "content/articles/harbour-expansion-will-double-cargo.md"
 BUDGET_ARTICLE = "content/articles/council-budget-vote.md"
