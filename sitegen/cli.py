@@ -187,7 +187,7 @@ def _schemas(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from sitegen.config import load_config
+    from sitegen.content.config import load_config
     from sitegen.content.seeds import SeedError, import_seed
     from sitegen.diagnostics import Diagnostics
 

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO
 
-from sitegen.config import load_config
 from sitegen.content.cache import LoadCache
+from sitegen.content.config import load_config
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
 from sitegen.memory import gc_paused
 from sitegen.rebuild import (

@@ -33,8 +33,8 @@ from typing import Protocol, TypeVar
 
 import jinja2
 
-from sitegen.config import normalise_base_url
 from sitegen.content.cache import LoadCache
+from sitegen.content.config import normalise_base_url
 from sitegen.content.load import Reloaded, load_archive, reload_articles
 from sitegen.content.model import Archive, Claim
 from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics

@@ -321,6 +321,6 @@ def code_key() -> bytes:
     if _CODE_KEY is None:
         package = Path(__file__).resolve().parent.parent
         _CODE_KEY = code_digest(
-            [*package.glob("content/*.py"), package / "config.py", package / "diagnostics.py"],
+            [*package.glob("content/*.py"), package / "diagnostics.py"],
             package, __version__, sys.version, markdown_it.__version__, yaml.__version__)
     return _CODE_KEY

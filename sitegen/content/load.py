@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sitegen.config import CONFIG_FILE, LANG_RE, SiteConfig, load_config
 from sitegen.content.anchors import Anchorer
 from sitegen.content.cache import ClaimsFile, LoadCache, digest
+from sitegen.content.config import CONFIG_FILE, LANG_RE, SiteConfig, load_config
 from sitegen.content.document import Document
 from sitegen.content.fields import ID_RE, Fields, as_map
 from sitegen.content.limits import (

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sitegen.config import SiteConfig
+from sitegen.content.config import SiteConfig
 from sitegen.content.document import Document
 from sitegen.content.markup import Compiled
 

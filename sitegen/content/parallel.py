@@ -15,8 +15,8 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-from sitegen.config import SiteConfig
 from sitegen.content.cache import LoadCache
+from sitegen.content.config import SiteConfig
 from sitegen.content.load import _Reader
 from sitegen.content.model import Entity
 from sitegen.diagnostics import Diagnostics

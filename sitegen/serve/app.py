@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sitegen.config import load_config
+from sitegen.content.config import load_config
 from sitegen.diagnostics import ContentError, Diagnostics
 from sitegen.serve.http import PreviewServer
 from sitegen.serve.session import Session

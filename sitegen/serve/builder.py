@@ -23,8 +23,8 @@ from pathlib import Path
 
 import jinja2
 
-from sitegen.config import normalise_base_url
 from sitegen.content.cache import LoadCache
+from sitegen.content.config import normalise_base_url
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic
 from sitegen.memory import long_lived

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from sitegen.config import Rating
+from sitegen.content.config import Rating
 
 BAR_HEIGHT = 18
 GAP = 6

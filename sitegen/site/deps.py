@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta
 
-from sitegen.config import CONFIG_FILE
+from sitegen.content.config import CONFIG_FILE
 from sitegen.content.model import Archive
 from sitegen.site.i18n import UI_TEXT_FILE
 from sitegen.site.pages import PagePlan

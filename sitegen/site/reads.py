@@ -30,7 +30,7 @@ from typing import Any
 
 import jinja2
 
-from sitegen.config import SiteConfig
+from sitegen.content.config import SiteConfig
 from sitegen.content.model import Archive, Article, Claim, Entity, FreePage
 
 # The lookups of Archive a template may consult; any other attribute of the

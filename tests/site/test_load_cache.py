@@ -77,8 +77,8 @@ def test_a_parallel_read_gives_what_a_sequential_one_gives(site: Path) -> None:
 
 def check_parallel_read(site: Path) -> None:
     """The parallel read's checks, in a process of its own (see the test above)."""
-    from sitegen.config import load_config
     from sitegen.content import parallel
+    from sitegen.content.config import load_config
     from sitegen.diagnostics import Diagnostics
 
     parallel.PARALLEL_FROM = 1  # the mini site has 3 articles
