@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: serve build test lint chromium screenshots clean
+.PHONY: serve build test test-all lint chromium screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,12 @@ VNU_JAR := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 $(VNU_JAR):
 	npm install --silent --no-audit --no-fund --prefix $(VENV)/vnu vnu-jar@26.9.27
 
+# Everything but the full matrix of rebuild edits (a representative subset of it runs).
 test: lint chromium $(VNU_JAR)
+	$(BIN)/python -m pytest -m "not matrix"
+
+# Everything, the full matrix of rebuild edits × modes × themes × sites included.
+test-all: lint chromium $(VNU_JAR)
 	$(BIN)/python -m pytest
 
 # PNGs of the article, a claim and an entity page at 375, 768 and 1,440 px, light and dark.
