@@ -10,7 +10,8 @@ workers by the fork; only the results are pickled).
 How the workers end:
 
 - When every result has been taken, each worker is told to exit and waited for;
-  none is signalled.
+  none is signalled (unless one has not exited EXIT_WAIT seconds later: it is
+  then stopped as below).
 - Otherwise (an exception in the parent: KeyboardInterrupt, SystemExit from
   `sitegen`'s SIGTERM handler, a task's error, the caller's own; a worker that
   died; a task that outran `timeout`), every worker gets SIGTERM, then SIGKILL
