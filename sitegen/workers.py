@@ -17,16 +17,19 @@ How the workers end:
   died; a task that outran `timeout`), every worker gets SIGTERM, then SIGKILL
   after GRACE seconds, and is reaped before the exception propagates.
 
-Workers run with SIGTERM at its default action, so it ends them at once,
-wherever they are (with `sitegen`'s handler inherited, SIGTERM raised an
-exception in a worker instead, which a worker about to wait on a lock could miss,
-and wait forever); and with SIGINT ignored, so that Ctrl-C, which the terminal
-sends to the whole process group, is handled once, by the parent, which then
-stops the workers. Each worker has a pipe of its own: no lock is shared, so none
-can be left held by a worker that is killed. The parent holds SIGINT and SIGTERM
-back while it forks and while it stops workers, so neither can leave one behind.
-If the parent is killed outright, each worker exits when it finds its pipe
-closed (after its current task).
+Workers run with SIGTERM at its default action, so the kernel ends them at once,
+wherever they are. (A Python handler, such as the one `sitegen` installs, runs
+only between bytecodes: a SIGTERM that arrived just as a worker began to wait on
+multiprocessing.Pool's queue lock was acted on only when that wait ended, which,
+with the pool shutting down, was never.) SIGINT is ignored in workers, so that
+Ctrl-C, which the terminal sends to the whole process group, is handled once, by
+the parent, which then stops the workers.
+
+Each worker has a pipe of its own: no lock is shared, so none can be left held
+by a worker that is killed. The parent holds SIGINT and SIGTERM back while it
+forks and while it stops workers, so neither can leave one behind. If the parent
+is killed outright, each worker exits when it finds its pipe closed (after its
+current task).
 
 From a process that runs other threads, the tasks run in the calling process, one
 after the other: a forked child has only the thread that forked, and a lock that
