@@ -94,12 +94,13 @@ def _lines(out: str) -> list[object]:
 
 def test_a_reading_worker_busy_when_the_results_are_in_does_not_hang_the_build() -> None:
     # `sitegen build` turns SIGTERM into SystemExit (cli.py), and forked workers inherited
-    # that. multiprocessing.Pool's exit terminates its workers with one SIGTERM each; a
-    # worker that did not die of it (the exception raised where it was, not at its queue
-    # lock) then waited forever for that lock, which the terminating pool holds, and the
-    # build waited forever for the worker. Here each reading worker is held up a moment
-    # after sending its result (in a finalizer, where the exception is ignored), so the
-    # parallel read ends while a worker is busy: with the Pool, the read never returned.
+    # that handler. multiprocessing.Pool's exit terminates its workers with one SIGTERM
+    # each; a worker that did not die of it then waited forever for the pool's queue lock,
+    # which the terminating pool holds, and the build waited forever for the worker. In
+    # the wild the SIGTERM was lost by landing in the microseconds before the worker
+    # blocked on that lock (the handler runs between bytecodes); here it is lost every
+    # time: each reading worker is held up after sending its result, in a finalizer,
+    # where the handler's SystemExit is ignored. With the Pool, the read never returned.
     code, out, err = _run(f"read_with_lingering_workers({str(MINI)!r})", timeout=60)
     assert code == 0, out + err
     assert out.splitlines()[-1] == "read 3 articles with 2 workers"
