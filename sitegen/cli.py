@@ -1,7 +1,10 @@
 """Command line: argument parsing only; the work is done by the library.
 
-Exit codes: 0 success, 1 content errors (or warnings with --strict),
-2 usage errors (argparse's own convention).
+Exit codes: 0 success, 1 content errors (or warnings with --strict) or a
+worker process that died or got stuck (WorkerError), 2 usage errors
+(argparse's own convention). SIGTERM ends a command as SystemExit(143), so that
+a build cleans up after itself; SIGINT (Ctrl-C) returns 130. Worker processes
+(sitegen/workers.py) do not inherit either handler.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from sitegen import __version__
 from sitegen.check import FORMATS
 from sitegen.diagnostics import ContentError, format_report
 from sitegen.site.output import OutputError
+from sitegen.workers import WorkerError
+
+STOPPED = "build stopped: nothing was written, the previous output is unchanged"
 
 
 def _base_url(value: str) -> str:
@@ -133,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as exc:
         print(f"sitegen: error: {exc}", file=sys.stderr)
         return 2
+    except WorkerError as exc:
+        print(f"sitegen: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 2
@@ -148,8 +157,11 @@ def _build(args: argparse.Namespace) -> int:
         )
     except ContentError as exc:
         print(format_report(exc.diagnostics), file=sys.stderr)
-        print("build stopped: nothing was written, the previous output is unchanged",
-              file=sys.stderr)
+        print(STOPPED, file=sys.stderr)
+        return 1
+    except WorkerError as exc:
+        print(f"sitegen: error: {exc}", file=sys.stderr)
+        print(STOPPED, file=sys.stderr)
         return 1
     if result.diagnostics:
         print(format_report(result.diagnostics), file=sys.stderr)

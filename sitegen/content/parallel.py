@@ -7,12 +7,13 @@ their claims files in chunks and send back what they parsed (the load cache's
 entries, content/cache.py); the single pass then finds everything in the cache
 and does only the cross-file work. Workers report nothing: their diagnostics are
 found again, in order, by the single pass, so a parallel read reports exactly
-what a sequential one does.
+what a sequential one does. The workers are sitegen/workers.py's: a worker that
+dies, or spends more than TASK_TIMEOUT on a chunk, stops the build with a
+WorkerError; no worker outlives the read.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from pathlib import Path
 
 from sitegen.content.cache import LoadCache
@@ -21,9 +22,11 @@ from sitegen.content.load import _Reader
 from sitegen.content.model import Entity
 from sitegen.diagnostics import Diagnostics
 from sitegen.memory import usable_cpus
+from sitegen.workers import can_fork, fork_map
 
 PARALLEL_FROM = 1000  # articles; below this, starting processes costs more than it saves
 CHUNK = 250  # articles per task: small results, so none holds much memory in transit
+TASK_TIMEOUT = 600.0  # seconds; a chunk takes about one: a worker silent this long is stuck
 _SHARED: tuple[Path, SiteConfig, dict[str, Entity], LoadCache] | None = None
 
 
@@ -32,9 +35,10 @@ def read_in_parallel(src: Path, config: SiteConfig, cache: LoadCache,
     """Fill `cache` with the parsed articles, claims files and mentions of the site,
     read by forked worker processes, when the archive is large and the cache mostly
     empty (a first build, or a build after sitegen changed). Returns the number of
-    workers used (0: nothing done)."""
+    workers used (0: nothing done; so too in a process that runs threads, which
+    must not fork). Raises WorkerError if a worker dies or gets stuck."""
     count = workers if workers is not None else usable_cpus()
-    if count < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if count < 2 or not can_fork():
         return 0
     reader = _Reader(src, config, Diagnostics(), cache)
     files = [str(path) for path in reader.files("articles", ".md")]
@@ -45,14 +49,15 @@ def read_in_parallel(src: Path, config: SiteConfig, cache: LoadCache,
     cache.finder(entities)  # the alias matcher, built once
     global _SHARED
     _SHARED = (src, config, entities, cache)
+    chunks = [files[start : start + CHUNK] for start in range(0, len(files), CHUNK)]
     try:
-        chunks = [files[start : start + CHUNK] for start in range(0, len(files), CHUNK)]
-        with multiprocessing.get_context("fork").Pool(count) as pool:
-            for tables in pool.imap(_read_chunk, chunks):
+        with fork_map(_read_chunk, chunks, workers=count, work="reading",
+                      timeout=TASK_TIMEOUT) as results:
+            for tables in results:
                 cache.merge(tables)
     finally:
         _SHARED = None
-    return count
+    return min(count, len(chunks))
 
 
 def _read_chunk(paths: list[str]) -> dict[str, dict[object, object]]:
