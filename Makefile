@@ -19,7 +19,7 @@ serve: $(BIN)/.installed
 	$(BIN)/sitegen serve --port $(PORT)
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check sitegen tests bench bench/run bench/scale
+	$(BIN)/ruff check sitegen tests bench bench/run bench/scale bench/stress
 
 # Browser tests use Debian's Chromium; install it when it is missing.
 chromium:

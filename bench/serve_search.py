@@ -28,8 +28,8 @@ from pathlib import Path
 from _common import machine_facts, median, table
 from gen_archive import generate
 
-from sitegen.content.config import load_config
 from sitegen.content.cache import LoadCache
+from sitegen.content.config import load_config
 from sitegen.content.load import load_archive
 from sitegen.content.parallel import read_in_parallel
 from sitegen.diagnostics import Diagnostics

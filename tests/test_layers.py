@@ -8,6 +8,7 @@ inside functions count too)."""
 from __future__ import annotations
 
 import ast
+import itertools
 from pathlib import Path
 
 from tests.conftest import REPO
@@ -93,4 +94,4 @@ def test_no_import_cycles() -> None:
 def _package_export(cycle: str) -> bool:
     names = cycle.split(" → ")
     return all(b.startswith(a + ".") or a.startswith(b + ".") or a == b
-               for a, b in zip(names, names[1:], strict=False))
+               for a, b in itertools.pairwise(names))

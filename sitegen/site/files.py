@@ -5,7 +5,6 @@ sitemap and the theme's static files."""
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,6 +23,7 @@ from sitegen.site.output import Stager
 from sitegen.site.pages import PagePlan
 from sitegen.site.reads import recording
 from sitegen.site.render import link_resolver, template_dirs
+from sitegen.workers import can_fork, fork_map
 
 SITEMAP_LIMIT = 50_000
 
@@ -57,7 +57,7 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
     Returns what each page read."""
     count = workers if workers is not None else default_workers(len(plans))
     reads: Reads = {}
-    if count <= 1:
+    if count <= 1 or not can_fork():  # in-process, _render_share would reset the stager
         for plan in plans:
             data, reads[plan.path] = render_recorded(env, src, archive, plan)
             stager.add(plan.path, data)
@@ -67,9 +67,8 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
     global _JOB
     _JOB = (stager, env, src, archive, plans, count)
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(count) as pool:
-            results = pool.map(_render_share, range(count))
+        with fork_map(_render_share, range(count), workers=count, work="rendering") as shares:
+            results = list(shares)
     finally:
         _JOB = None
     for written, unchanged, kept, diagnostics, share_reads in results:
@@ -92,7 +91,7 @@ def default_workers(pages: int) -> int:
     copy, page by page, what it reads, so each may come to need as much as the parent
     holds now (a 100,000-article archive is ~12 GB). When not even two fit, the pages
     are rendered in this process."""
-    if pages < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    if pages < PARALLEL_FROM or not can_fork():
         return 1
     count = affordable(min(usable_cpus(), 8), own_rss_bytes() or 0)
     return count if count > 1 else 1
