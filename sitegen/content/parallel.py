@@ -18,8 +18,8 @@ from pathlib import Path
 
 from sitegen.content.cache import LoadCache
 from sitegen.content.config import SiteConfig
-from sitegen.content.load import _Reader
 from sitegen.content.model import Entity
+from sitegen.content.reader import Reader
 from sitegen.diagnostics import Diagnostics
 from sitegen.memory import usable_cpus
 from sitegen.workers import can_fork, fork_map
@@ -40,7 +40,7 @@ def read_in_parallel(src: Path, config: SiteConfig, cache: LoadCache,
     count = workers if workers is not None else usable_cpus()
     if count < 2 or not can_fork():
         return 0
-    reader = _Reader(src, config, Diagnostics(), cache)
+    reader = Reader(src, config, Diagnostics(), cache)
     files = [str(path) for path in reader.files("articles", ".md")]
     if len(files) < PARALLEL_FROM or len(cache.documents) >= len(files) // 2:
         return 0
@@ -65,7 +65,7 @@ def _read_chunk(paths: list[str]) -> dict[str, dict[object, object]]:
     assert _SHARED is not None
     src, config, entities, parent = _SHARED
     cache = parent.empty_copy()
-    reader = _Reader(src, config, Diagnostics(), cache)
+    reader = Reader(src, config, Diagnostics(), cache)
     finder = cache.finder(entities)
     for name in paths:
         article = reader.read_article(Path(name))

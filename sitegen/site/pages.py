@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from sitegen.content.load import ENTITY_TYPES
+from sitegen.content.reader import ENTITY_TYPES
 from sitegen.content.model import Archive, Article, Claim, Entity, Source
 from sitegen.site import urls
 from sitegen.site.i18n import UIText, load_ui_text
