@@ -286,11 +286,10 @@ def _lingering_read(paths: list[str]) -> dict[str, dict[object, object]]:
 def read_with_lingering_workers(site: str) -> None:
     """content/parallel.py's read of the mini site, one article per task over two
     workers, with `sitegen build`'s SIGTERM handler installed."""
-    from sitegen.content.config import load_config
-
     from sitegen import cli
     from sitegen.content import parallel
     from sitegen.content.cache import LoadCache
+    from sitegen.content.config import load_config
     from sitegen.diagnostics import Diagnostics
 
     global _PARENT, _REAL_READ
