@@ -155,7 +155,7 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
         if options.cache:
             savers.append(StateSaver(options.src, out, BuildRecord(
                 options.shape(), stats, archive, plans, Record.of(
-                    plans, fingerprints, reads, bundle_of, archive.sources, values,
+                    plans, fingerprints, reads, bundle_of, archive.file_hashes, values,
                     diags.sorted(),
                     # as the next build will compute them, from what the pages read now
                     {tree: bundle_key(layout[tree.split("/", 1)[1]], fingerprints)

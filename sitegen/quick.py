@@ -91,7 +91,7 @@ class QuickBuild:
                 return None
             src = options.src
             self.stats = input_stats(src, template_dirs(src))
-            return changed_files(src, self.stats, state.stats(), state.rows("sources"))
+            return changed_files(src, self.stats, state.stats(), state.rows("files"))
         except (StateError, sqlite3.Error):
             return None  # the full build writes a new state
 
@@ -164,7 +164,7 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
         # the search refresh as a whole: the bundles indexed, swapped in, and the old
         # ones removed (which includes moving the few changed pages in: milliseconds)
         search[0] = replace(search[0], seconds=time.perf_counter() - searched_from[0])
-    state.update(stats=stats, sources=done.reloaded.sources, values=done.updated,
+    state.update(stats=stats, files=done.reloaded.file_hashes, values=done.updated,
                  diagnostics=diagnostics, articles={slug: new.articles[slug] for slug in slugs},
                  claims=done.edited_claims, fingerprints=done.fingerprints, plans=done.plans,
                  reads={plan.path: done.reads[plan.path] for plan in done.todo},

@@ -36,7 +36,7 @@ def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = N
                  parallel: bool = False) -> LoadResult:
     """Read and validate a whole site. `archive` is None only when site.yaml
     is unusable; otherwise it holds everything that could be read, and
-    `archive.sources` the hash of every file read (the inputs of the build).
+    `archive.file_hashes` the hash of every file read (the inputs of the build).
     `parallel`: parse a large archive on every CPU first (content/parallel.py)."""
     diags = Diagnostics()
     config = load_config(src, diags)
@@ -63,12 +63,12 @@ def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = N
         articles = {s: a for s, a in articles.items() if not a.draft}
         claims = {i: c for i, c in claims.items() if c.article in articles}
         pages = {s: p for s, p in pages.items() if not p.draft}
-    sources = dict(reader.sources)
+    file_hashes = dict(reader.file_hashes)
     config_path = src / CONFIG_FILE
-    sources[CONFIG_FILE] = hashlib.sha256(config_path.read_bytes()).hexdigest()
+    file_hashes[CONFIG_FILE] = hashlib.sha256(config_path.read_bytes()).hexdigest()
     cache.prune()
     archive = Archive(config=config, articles=articles, claims=claims, entities=entities,
-                      pages=pages, sources=dict(sorted(sources.items())))
+                      pages=pages, file_hashes=dict(sorted(file_hashes.items())))
     return LoadResult(archive, diags)
 
 
@@ -80,7 +80,7 @@ class Reloaded:
     swap: dict[int, object]  # id() of each replaced object → its new version (replacing())
     files: frozenset[str]  # the files read again, relative to the site
     diagnostics: list[Diagnostic]  # theirs: they replace what these files had before
-    sources: dict[str, str]  # the files read again → sha256 of their bytes
+    file_hashes: dict[str, str]  # the files read again → sha256 of their bytes
 
 
 def reload_articles(src: Path, archive: Archive, cache: LoadCache,
@@ -108,7 +108,7 @@ def reload_articles(src: Path, archive: Archive, cache: LoadCache,
         path = src / "content" / "articles" / f"{slug}.md"
         claims_path = src / "content" / "claims" / f"{slug}.yaml"
         claims_rel = f"content/claims/{slug}.yaml"
-        had_claims = claims_rel in archive.sources
+        had_claims = claims_rel in archive.file_hashes
         if (old is None or not path.is_file() or path.is_symlink()
                 or claims_path.is_symlink() or claims_path.is_file() != had_claims):
             return None
@@ -134,8 +134,8 @@ def reload_articles(src: Path, archive: Archive, cache: LoadCache,
         claims.update((claim.id, claim) for claim in new_claims)
     if diags.errors:
         return None
-    new, swap = archive.replacing(articles, claims, reader.sources)
-    return Reloaded(new, swap, frozenset(files), list(diags), dict(reader.sources))
+    new, swap = archive.replacing(articles, claims, reader.file_hashes)
+    return Reloaded(new, swap, frozenset(files), list(diags), dict(reader.file_hashes))
 
 
 def _article_place(article: Article) -> tuple[object, ...]:

@@ -187,13 +187,13 @@ class Archive:
     entities: dict[str, Entity]
     pages: dict[str, FreePage]
     # every file read (path relative to the site → sha256 of its bytes)
-    sources: dict[str, str] = field(default_factory=dict)
+    file_hashes: dict[str, str] = field(default_factory=dict)
 
     def replacing(self, articles: dict[str, Article], claims: dict[str, Claim],
-                  sources: dict[str, str]) -> tuple[Archive, dict[int, object]]:
+                  file_hashes: dict[str, str]) -> tuple[Archive, dict[int, object]]:
         """A copy in which some articles and claims are new versions of themselves
         that keep their place: same ids, dates, ratings, claimants and entities
-        (content/load.py's reload_articles checks that), and `sources` the hashes
+        (content/load.py's reload_articles checks that), and `file_hashes` the hashes
         of the files read again. The derived lookups
         computed so far are carried over with the new objects put in place of
         the old, instead of being computed again over the whole archive. Returns the
@@ -208,7 +208,7 @@ class Archive:
             keys.update((claim.article, claim.claimant, claim.actual_claimant, *claim.about))
         copy = Archive(config=self.config, articles={**self.articles, **articles},
                        claims={**self.claims, **claims}, entities=self.entities,
-                       pages=self.pages, sources={**self.sources, **sources})
+                       pages=self.pages, file_hashes={**self.file_hashes, **file_hashes})
         for name, value in self.__dict__.items():
             if name in _DERIVED:
                 copy.__dict__[name] = _swapped(value, swap, keys)

@@ -63,7 +63,7 @@ class Reader:
         self.config = config
         self.diags = diags
         self.cache = cache
-        self.sources: dict[str, str] = {}  # file read → sha256 of its bytes
+        self.file_hashes: dict[str, str] = {}  # file read → sha256 of its bytes
         self._prefix = os.fspath(src / "x")[:-1]  # "" for Path("."), as pathlib joins it
         # (file, position, entity id, field) of article references, checked with the claims'
         self._pending_refs: list[tuple[str, Pos, str, str]] = []
@@ -107,7 +107,7 @@ class Reader:
         if not self.within_limit(path, rel):
             return None
         raw = path.read_bytes()
-        self.sources[rel] = hashlib.sha256(raw).hexdigest()
+        self.file_hashes[rel] = hashlib.sha256(raw).hexdigest()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:

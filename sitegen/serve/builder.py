@@ -151,7 +151,7 @@ class IncrementalBuilder:
             kept.use(path, (*plan.inputs, *done.reads[path]))
         self.archive, self.claim_lines = archive, lines
         kept.values = record.values(done.updated, archive, ())
-        kept.files = archive.sources
+        kept.files = archive.file_hashes
         kept.diagnostics = merged_diagnostics(kept.diagnostics, done.reloaded)
         todo = done.todo
         return RebuildReport(True, kept.diagnostics, rendered=len(todo), written=written,
@@ -218,7 +218,7 @@ class IncrementalBuilder:
         self.index = {plan.path: number for number, plan in enumerate(plans)}
         bundle_of = {path: name for name, paths in bundles(search_pages(plans)).items()
                      for path in paths}
-        self.record = Record.of(plans, fingerprints, reads, bundle_of, archive.sources, values,
+        self.record = Record.of(plans, fingerprints, reads, bundle_of, archive.file_hashes, values,
                                 diags.sorted(), {}).index_uses(plans)
         return RebuildReport(True, self.record.diagnostics, rendered=len(todo), written=written,
                              removed=len(gone), seconds=time.perf_counter() - started,

@@ -1,6 +1,6 @@
 """Page fingerprints: one hash per page over everything it depends on.
 
-The loader records the hash of every file it reads (Archive.sources); the page
+The loader records the hash of every file it reads (Archive.file_hashes); the page
 plan declares each page's inputs. A page's fingerprint hashes its inputs'
 current values, so after an edit exactly the pages whose fingerprint changed
 are rendered again, including pages whose input *set* changed (an entity page
@@ -51,11 +51,11 @@ def template_hashes(env: jinja2.Environment, names: Iterable[str]) -> dict[str, 
     """"template:<name>" → a hash of the template and of every template it
     extends, imports or includes, and of the theme's words (ui-text.yaml), so
     editing one template renders again only the pages that use it."""
-    sources: dict[str, str] = {}
+    texts: dict[str, str] = {}
     referenced: dict[str, set[str | None]] = {}
 
     def visit(name: str) -> None:
-        if name in sources:
+        if name in texts:
             return
         try:
             source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
@@ -63,7 +63,7 @@ def template_hashes(env: jinja2.Environment, names: Iterable[str]) -> dict[str, 
         except jinja2.TemplateError:
             # rendering reports it, with file and line; depend on every template meanwhile
             source, found = "", {None}
-        sources[name] = source
+        texts[name] = source
         referenced[name] = found
         for other in referenced[name]:
             if other is not None:
@@ -89,7 +89,7 @@ def template_hashes(env: jinja2.Environment, names: Iterable[str]) -> dict[str, 
                     dynamic = True  # a computed name: depend on every template
                 else:
                     todo.append(other)
-        parts = [words, *(f"{n}\0{sources[n]}" for n in sorted(closure))]
+        parts = [words, *(f"{n}\0{texts[n]}" for n in sorted(closure))]
         if dynamic:
             parts.append(tree_hash(Path(p) for p in getattr(env.loader, "searchpath", [])))
         values[f"template:{name}"] = _hash(parts)
@@ -116,11 +116,11 @@ class InputValues(dict[str, str]):
 def input_values(archive: Archive, templates: dict[str, str]) -> InputValues:
     """The current value (a hash) of every input a page can declare or read;
     `templates` from template_hashes()."""
-    sources = archive.sources
+    hashes = archive.file_hashes
     config = archive.config
     values = InputValues(archive)
     values.update({
-        "config": _hash([sources.get(CONFIG_FILE, ""), config.base_url]),
+        "config": _hash([hashes.get(CONFIG_FILE, ""), config.base_url]),
         "nav": _hash(f"{slug}={page.title}" for slug, page in sorted(archive.pages.items())),
         # what other pages show of an entity: its name (links, mentions), type and
         # QID (the ClaimReview JSON-LD of claim pages), aliases (mentions found)
@@ -133,12 +133,12 @@ def input_values(archive: Archive, templates: dict[str, str]) -> InputValues:
                       *(f"p:{i}" for i in sorted(archive.pages))]),
     })
     for slug in archive.articles:
-        values[f"article:{slug}"] = sources.get(f"content/articles/{slug}.md", "")
-        values[f"claims:{slug}"] = sources.get(f"content/claims/{slug}.yaml", "")
+        values[f"article:{slug}"] = hashes.get(f"content/articles/{slug}.md", "")
+        values[f"claims:{slug}"] = hashes.get(f"content/claims/{slug}.yaml", "")
     for entity_id in archive.entities:
-        values[f"entity:{entity_id}"] = sources.get(f"content/entities/{entity_id}.yaml", "")
+        values[f"entity:{entity_id}"] = hashes.get(f"content/entities/{entity_id}.yaml", "")
     for slug in archive.pages:
-        values[f"page:{slug}"] = sources.get(f"content/pages/{slug}.md", "")
+        values[f"page:{slug}"] = hashes.get(f"content/pages/{slug}.md", "")
     values["*"] = whole_archive_value(archive)
     values.update(templates)
     return values
@@ -149,7 +149,7 @@ def whole_archive_value(archive: Archive) -> str:
     built (drafts are left out of lists without any file changing). Every other
     content value is a function of these."""
     return _hash([archive.config.base_url,
-                  *(f"{k}={v}" for k, v in sorted(archive.sources.items())),
+                  *(f"{k}={v}" for k, v in sorted(archive.file_hashes.items())),
                   *sorted(archive.articles)])
 
 
@@ -157,11 +157,11 @@ def article_values(archive: Archive, slugs: Iterable[str],
                    whole: bool = True) -> dict[str, str]:
     """The values of the given articles' and their claims files' inputs, and of "*"
     if `whole` (to update input_values() after content/load.py's reload_articles)."""
-    sources = archive.sources
+    hashes = archive.file_hashes
     values = {"*": whole_archive_value(archive)} if whole else {}
     for slug in slugs:
-        values[f"article:{slug}"] = sources.get(f"content/articles/{slug}.md", "")
-        values[f"claims:{slug}"] = sources.get(f"content/claims/{slug}.yaml", "")
+        values[f"article:{slug}"] = hashes.get(f"content/articles/{slug}.md", "")
+        values[f"claims:{slug}"] = hashes.get(f"content/claims/{slug}.yaml", "")
     return values
 
 

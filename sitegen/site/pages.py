@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from sitegen.content.reader import ENTITY_TYPES
 from sitegen.content.model import Archive, Article, Claim, Entity, Source
+from sitegen.content.reader import ENTITY_TYPES
 from sitegen.site import urls
 from sitegen.site.i18n import UIText, load_ui_text
 from sitegen.site.search import SearchPage, bundle_language, bundles

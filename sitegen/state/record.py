@@ -280,7 +280,7 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
             db.executemany("INSERT INTO meta VALUES (?, ?, ?)", _signed_rows(
                 signer, ((f"meta:{name}", _dumps(value)) for name, value in meta.items())))
             tables = {
-                "sources": record.record.files, "inputs": record.record.values,
+                "files": record.record.files, "inputs": record.record.values,
                 "claims": {claim_id: c.article for claim_id, c in archive.claims.items()},
                 "by_article": _ids(archive.claims_by_article),
                 "by_claimant": _ids(archive.claims_by_claimant),
@@ -479,7 +479,7 @@ class BuildState:
         return {**self.meta("stats"), **self.meta("stats-changed")}
 
     def rows(self, name: str, decode: Callable[[str], Any] | None = None) -> Rows[Any]:
-        """One of the tables of text saved row by row (sources, inputs, lookups)."""
+        """One of the tables of text saved row by row (files, inputs, lookups)."""
         return Rows(self.db, name, decode)
 
     def preload(self, articles: Iterable[str] = (), claims: Iterable[str] = ()) -> None:
@@ -560,9 +560,9 @@ class BuildState:
             articles=Lazy(dict.fromkeys(self.meta("articles")), self.article),
             claims=Lazy(self.rows("claims"), self.claim),
             entities=self.meta("entities"), pages=self.meta("pages"),
-            sources=self.rows("sources"), store=self)  # type: ignore[arg-type]
+            file_hashes=self.rows("files"), store=self)  # type: ignore[arg-type]
 
-    def update(self, *, stats: Stats, sources: dict[str, str] | None = None,
+    def update(self, *, stats: Stats, files: dict[str, str] | None = None,
                values: dict[str, str] | None = None, diagnostics: list[Any] | None = None,
                articles: dict[str, Article] | None = None, claims: Iterable[Claim] = (),
                fingerprints: dict[str, str] | None = None,
@@ -571,7 +571,7 @@ class BuildState:
                out: Path = Path(), written: Iterable[str] = (),
                indexed: Iterable[str] = ()) -> None:
         """Record a quick rebuild: the input files' size and time, the hashes of the
-        files read again (`sources`) and the input values that changed (`values`),
+        files read again (`files`) and the input values that changed (`values`),
         and the pages planned (`plans`: those planned again; the stored ones among
         them are saved) with what the rendered ones read (`reads`), the size and
         time of the files `written` into `out`, and the search bundles `indexed`
@@ -581,7 +581,7 @@ class BuildState:
         changed = {rel: stat for rel, stat in stats.items() if full.get(rel) != stat}
         meta = {"stats-changed": changed, "diagnostics": diagnostics}
         with self.db:
-            for name, table in (("sources", sources), ("inputs", values)):
+            for name, table in (("files", files), ("inputs", values)):
                 self.db.executemany(
                     "UPDATE rows SET value = ? WHERE name = ? AND key = ?",
                     [(value, name, key) for key, value in (table or {}).items()])

@@ -170,13 +170,14 @@ class StoredArchive(Archive):
     store: Store | None = field(default=None, repr=False)
 
     def replacing(self, articles: dict[str, Article], claims: dict[str, Claim],
-                  sources: dict[str, str]) -> tuple[Archive, dict[int, object]]:
+                  file_hashes: dict[str, str]) -> tuple[Archive, dict[int, object]]:
         swap = self.swap_table(articles, claims)
         assert isinstance(self.articles, Lazy) and isinstance(self.claims, Lazy)
-        assert isinstance(self.sources, Rows)
+        assert isinstance(self.file_hashes, Rows)
         copy = StoredArchive(config=self.config, articles=self.articles.with_values(articles),
                              claims=self.claims.with_values(claims), entities=self.entities,
-                             pages=self.pages, sources=self.sources.with_values(sources),  # type: ignore[arg-type]
+                             pages=self.pages,
+                             file_hashes=self.file_hashes.with_values(file_hashes),  # type: ignore[arg-type]
                              store=self.store)
         return copy, swap
 

@@ -189,7 +189,7 @@ def test_the_state_gives_back_the_archive_as_built(site: Path, tmp_path: Path) -
         assert [(stored.articles[s].document.text, stored.articles[s].document.links)
                 for s in built.articles] == [
             (a.document.text, a.document.links) for a in built.articles.values()]  # parsed again
-        assert dict(stored.sources) == built.sources
+        assert dict(stored.file_hashes) == built.file_hashes
         for lookup in ("claims_by_article", "claims_by_claimant", "claims_about"):
             mine, theirs = getattr(stored, lookup), getattr(built, lookup)
             assert {k: [c.id for c in mine[k]] for k in mine} == {
@@ -199,6 +199,6 @@ def test_the_state_gives_back_the_archive_as_built(site: Path, tmp_path: Path) -
             k: [a.slug for a in v] for k, v in built.articles_mentioning.items()}
         assert [c.id for c in stored.claims_newest_first] == [
             c.id for c in built.claims_newest_first]
-        assert "no-such-claim" not in stored.claims and 3 not in stored.sources
+        assert "no-such-claim" not in stored.claims and 3 not in stored.file_hashes
     finally:
         state.close()
