@@ -125,7 +125,8 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
     archive = state.archive()
     text = state.meta("ui_text")
     try:
-        done = in_place(src, archive, LoadCache(keep_anchorers=False), slugs, StatePlans(state),
+        plans_source = StatePlans(state)
+        done = in_place(src, archive, LoadCache(keep_anchorers=False), slugs, plans_source,
                         lambda new: make_environment(src, new, compiled=True, text=text))
     except ContentError:
         return None  # the full build reports it, with every other error
@@ -168,6 +169,7 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
                  diagnostics=diagnostics, articles={slug: new.articles[slug] for slug in slugs},
                  claims=done.edited_claims, fingerprints=done.fingerprints, plans=done.plans,
                  reads={plan.path: done.reads[plan.path] for plan in done.todo},
+                 reads_before={path: page.reads for path, page in plans_source.stored.items()},
                  out=out, written=done.files, indexed=search[0].pages if search else ())
     return BuildResult(out=out, pages=kinds, claims=len(new.claims), entities=len(new.entities),
                        seconds=time.perf_counter() - started, stats=written,

@@ -23,7 +23,7 @@ from sitegen.content.config import CONFIG_FILE
 from sitegen.content.model import Archive
 from sitegen.site.i18n import UI_TEXT_FILE
 from sitegen.site.pages import PagePlan
-from sitegen.site.reads import lookup_value
+from sitegen.site.reads import field_value, lookup_value
 
 EVERY_PAGE = ("config", "nav")
 
@@ -97,8 +97,8 @@ def template_hashes(env: jinja2.Environment, names: Iterable[str]) -> dict[str, 
 
 
 class InputValues(dict[str, str]):
-    """Input name → its current value; the values of archive lookups that a
-    template read (site/reads.py) are computed when first asked for."""
+    """Input name → its current value; the values of archive lookups and entity
+    fields that a template read (site/reads.py) are computed when first asked for."""
 
     def __init__(self, archive: Archive) -> None:
         super().__init__()
@@ -106,8 +106,11 @@ class InputValues(dict[str, str]):
 
     def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
         value = super().get(name)
-        if value is None and name.startswith("lookup:"):
-            value = lookup_value(self.archive, name)
+        if value is None:
+            if name.startswith("lookup:"):
+                value = lookup_value(self.archive, name)
+            elif "#" in name:
+                value = field_value(self.archive, name)
             if value is not None:
                 self[name] = value
         return default if value is None else value

@@ -8,8 +8,10 @@ environment records every content object a template reads an attribute or
 item of, and every lookup of the archive it consults, as input names:
 
 - an article → "article:<slug>"; a claim → "claims:<slug>" and "article:<slug>"
-  (its anchor and number come from the article's text); an entity →
-  "entity:<id>"; a free page → "page:<slug>"; the site settings → "config";
+  (its anchor and number come from the article's text); a field of an entity →
+  "entity:<id>#<field>", whose value is that field's (links show an entity's
+  name on thousands of pages; its description is shown on one); a free page →
+  "page:<slug>"; the site settings → "config";
 - `archive.<lookup>[key]`, `.get(key)`, `key in archive.<lookup>` →
   "lookup:<lookup>:<key>", whose value is which objects the lookup holds there
   (ids and numbers, not their content: reading those records their files);
@@ -89,19 +91,36 @@ class RecordingEnvironment(jinja2.Environment):
         if _stack:
             if isinstance(obj, Archive):
                 return _archive_attribute(obj, attribute)
-            names = object_inputs(obj)
-            if names:
-                _stack[-1].update(names)
+            _record_read(obj, attribute)
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if _stack:
             if isinstance(obj, Archive) and isinstance(argument, str):
                 return _archive_attribute(obj, argument)
-            names = object_inputs(obj)
-            if names:
-                _stack[-1].update(names)
+            _record_read(obj, argument)
         return super().getitem(obj, argument)
+
+
+def _record_read(obj: object, attribute: object) -> None:
+    if type(obj) is Entity and isinstance(attribute, str) and not attribute.startswith("_"):
+        _stack[-1].add(f"entity:{obj.id}#{attribute}")  # type: ignore[attr-defined]
+        return
+    names = object_inputs(obj)
+    if names:
+        _stack[-1].update(names)
+
+
+def field_value(archive: Archive, name: str) -> str | None:
+    """The value of an "entity:<id>#<field>" input: a digest of that field as the
+    entity now has it ("-" for a missing entity or field). None for other names."""
+    kind, _, rest = name.partition(":")
+    entity_id, hash_sign, attribute = rest.partition("#")
+    if kind != "entity" or not hash_sign:
+        return None
+    entity = archive.entities.get(entity_id)
+    value = getattr(entity, attribute, _MISSING) if entity is not None else _MISSING
+    return "-" if value is _MISSING else _digest(repr(value))
 
 
 def _archive_attribute(archive: Archive, name: str) -> Any:

@@ -568,6 +568,7 @@ class BuildState:
                fingerprints: dict[str, str] | None = None,
                plans: Iterable[PagePlan] = (),
                reads: dict[str, tuple[str, ...]] | None = None,
+               reads_before: Mapping[str, tuple[str, ...]] | None = None,
                out: Path = Path(), written: Iterable[str] = (),
                indexed: Iterable[str] = ()) -> None:
         """Record a quick rebuild: the input files' size and time, the hashes of the
@@ -598,7 +599,7 @@ class BuildState:
                  for name, blob in _records((articles or {}).values(), claims)])
             self.db.executemany("UPDATE pages SET fingerprint = ? WHERE path = ?",
                                 [(fp, path) for path, fp in (fingerprints or {}).items()])
-            self._add_reads(reads or {})
+            self._add_reads(reads or {}, reads_before or {})
             _record_output(self.db, out, written)
             if indexed:
                 keys = dict(self.meta("bundle-keys"))
@@ -620,15 +621,19 @@ class BuildState:
                                     (blob, sign(f"plan:{plan.path}", blob), plan.path))
 
 
-    def _add_reads(self, reads: dict[str, tuple[str, ...]]) -> None:
-        """Record what re-rendered pages read now: their rows, and the users of
-        each input (a page no longer reading an input stays listed as its user,
+    def _add_reads(self, reads: dict[str, tuple[str, ...]],
+                   before: Mapping[str, tuple[str, ...]]) -> None:
+        """Record what re-rendered pages read now (`before`: what they read when
+        last rendered): their rows, and the users of each input they read now and
+        did not before (a page no longer reading an input stays listed as its user,
         which costs a fingerprint comparison, never a stale page)."""
+        changed = {path: names for path, names in reads.items()
+                   if names != before.get(path, ())}
         self.db.executemany("UPDATE pages SET reads = ? WHERE path = ?",
-                            [("\n".join(names), path) for path, names in reads.items()])
+                            [("\n".join(names), path) for path, names in changed.items()])
         added: dict[str, set[str]] = {}
-        for path, names in reads.items():
-            for name in names:
+        for path, names in changed.items():
+            for name in set(names) - set(before.get(path, ())):
                 added.setdefault(name, set()).add(path)
         for name, paths in added.items():
             known = self.users([name])
