@@ -103,3 +103,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A 'did you mean ...?' phrase for the closest choice, or ''."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
+
+
+def byte_position(raw: bytes, offset: int) -> tuple[int, int]:
+    """The 1-based (line, column) of a byte offset in a file's bytes."""
+    before = raw[:offset]
+    return before.count(b"\n") + 1, offset - (before.rfind(b"\n") + 1) + 1

@@ -44,7 +44,7 @@ from sitegen.content.model import (
     Update,
 )
 from sitegen.content.yamlfile import Pos, YamlError, YamlList, YamlMap, load_yaml
-from sitegen.diagnostics import Diagnostics, did_you_mean
+from sitegen.diagnostics import Diagnostics, byte_position, did_you_mean
 
 ENTITY_TYPES = ("person", "organization", "product", "place", "event", "policy",
                 "publication", "other")
@@ -111,10 +111,7 @@ class Reader:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            before = raw[: exc.start]
-            line = before.count(b"\n") + 1
-            col = exc.start - (before.rfind(b"\n") + 1) + 1
-            self.diags.error(rel, (line, col), "the file is not UTF-8 text",
+            self.diags.error(rel, byte_position(raw, exc.start), "the file is not UTF-8 text",
                              "save it as UTF-8 (most editors: 'Save with encoding')")
             return None
         if not text.strip():

@@ -19,7 +19,7 @@ import yaml
 
 from sitegen.content.document import ascii_slug
 from sitegen.content.limits import MAX_MARKDOWN_BYTES, oversize
-from sitegen.diagnostics import Diagnostic
+from sitegen.diagnostics import Diagnostic, byte_position
 
 HEADING_MAX = 80
 _CLOSERS = "\"'»«“”„‘’‚)]"
@@ -46,9 +46,7 @@ def decode_seed(raw: bytes, path: str) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        line, col = byte_position(raw, exc.start)
         raise SeedError(Diagnostic(path, line, col, "error",
                                    f"the seed is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
                                    "convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8"),
