@@ -207,3 +207,24 @@ def test_a_substring_of_the_text_always_anchors(text: str, data: st.DataObject) 
         assert "occurs" in result.problem, result.problem  # ambiguous, never "not found"
     else:
         assert fold(result.anchor.exact)[0].strip() == needle
+
+
+def test_markdown_of_plain_text_in_a_sites_template_is_escaped(tmp_path: Path) -> None:
+    """A theme that passes a plain string (not a compiled review) to markdown()
+    gets it rendered as Markdown with raw HTML off, never as markup."""
+    site = tmp_path / "site"
+    shutil.copytree(MINI, site)
+    entity = site / "content" / "entities" / "tobias-wren.yaml"
+    _edit(entity, 'description: "Mayor of the fictional town of Port Ellery."',
+          'description: "<script>alert(1)</script> *Mayor* of Port Ellery."')
+    (site / "templates").mkdir()
+    (site / "templates" / "entity.html").write_text(
+        '{% extends "base.html" %}{% block main %}'
+        '<div class="bio">{{ markdown(entity.description) }}</div>{% endblock %}',
+        encoding="utf-8")
+    out = tmp_path / "out"
+    build(BuildOptions(src=site, out=out, search=False, cache=False))
+    bio = soup(out / "entities" / "tobias-wren" / "index.html").select_one(".bio")
+    assert bio is not None and bio.find("script") is None
+    assert bio.find("em").get_text() == "Mayor"
+    assert "<script>alert(1)</script>" in bio.get_text()

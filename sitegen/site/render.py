@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from sitegen.content.markup import Compiled, fill
+from sitegen.content.markup import Compiled, compile_markdown, fill
 from sitegen.content.model import Archive
 from sitegen.diagnostics import Diagnostic
 from sitegen.site import charts, urls
@@ -203,11 +203,15 @@ def _abs_url(ctx: jinja2.runtime.Context, target: str) -> str:
 
 
 @jinja2.pass_context
-def _markdown(ctx: jinja2.runtime.Context, compiled: Compiled | None,
+def _markdown(ctx: jinja2.runtime.Context, compiled: Compiled | str | None,
               cite_prefix: str | None = None, sources: int = 0) -> Markup:
-    """A compiled review or page body, its links and citations filled in for this page."""
+    """A compiled review or page body, its links and citations filled in for this
+    page; plain text (a description, a field under `extra:`) is compiled first, as
+    content is: Markdown with raw HTML off, never trusted as markup."""
     if compiled is None:
         return Markup("")
+    if isinstance(compiled, str):
+        compiled = compile_markdown(compiled)
     page = ctx["page"]
     record("ids")  # its claim:, entity:, article: and page: links
     return fill(compiled, link_resolver(ctx["archive"], page.url, page.root),
