@@ -37,7 +37,7 @@ from sitegen.content.cache import LoadCache
 from sitegen.content.config import normalise_base_url
 from sitegen.content.load import Reloaded, load_archive, reload_articles
 from sitegen.content.model import Archive, Claim
-from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
+from sitegen.diagnostics import Diagnostic, Diagnostics
 from sitegen.site.deps import article_values, extra_reads, fingerprint
 from sitegen.site.files import render_pages
 from sitegen.site.output import WriteStats
@@ -286,6 +286,6 @@ def merged_diagnostics(before: list[Diagnostic], reloaded: Reloaded) -> list[Dia
                   key=Diagnostic.sort_key)
 
 
-__all__ = ["BuildOptions", "BuildResult", "ContentError", "InPlace", "PlanSource", "Target",
+__all__ = ["BuildOptions", "BuildResult", "InPlace", "PlanSource", "Target",
            "changed_files", "edited_articles", "file_hash", "fingerprints_against", "in_place",
            "merged_diagnostics", "read_site", "run", "settle"]

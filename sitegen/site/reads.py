@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import jinja2
@@ -236,10 +236,3 @@ def _identity(value: object) -> str:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def recorded(render: Callable[[], str]) -> tuple[str, frozenset[str]]:
-    """Run one page's render, returning its text and what it read."""
-    with recording() as reads:
-        text = render()
-    return text, frozenset(reads)

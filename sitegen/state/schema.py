@@ -65,8 +65,5 @@ class Record:
         """The pages that declare or read any of these inputs."""
         return set().union(*(self.uses.get(name, ()) for name in inputs))
 
-    def reads(self) -> dict[str, tuple[str, ...]]:
-        return {path: page.reads for path, page in self.pages.items()}
-
     def fingerprints(self) -> dict[str, str]:
         return {path: page.fingerprint for path, page in self.pages.items()}
