@@ -28,6 +28,7 @@ from sitegen.site.deps import extra_reads, input_values, template_hashes
 from sitegen.site.files import site_files, stage_pages
 from sitegen.site.output import JOURNAL, MARKER, Stager, check_output_dir, write_site
 from sitegen.site.pages import plan_site, search_pages
+from sitegen.site.publish import bundle_keys, stale_bundles
 from sitegen.site.render import (
     make_environment,
     template_dirs,
@@ -41,7 +42,6 @@ from sitegen.state.record import (
     PageEntry,
     StateError,
     StateSaver,
-    bundle_key,
     discard_state,
     input_stats,
     state_path,
@@ -135,11 +135,7 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
     indexed = search_pages(plans)
     search_layout = bundles(indexed)
     bundle_of = {path: name for name, paths in search_layout.items() for path in paths}
-    layout = search_layout if options.search else {}
-    # one cache entry per search bundle: a bundle is indexed again only when one of
-    # its pages changed, or its set of pages did
-    bundle_keys = {f"{SEARCH_DIR}/{name}": bundle_key(paths, fingerprints)
-                   for name, paths in layout.items()}
+    keys = bundle_keys(search_layout if options.search else {})
     search: list[SearchStats] = []
     pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
     savers: list[StateSaver] = []  # the record's writer, once the pages are rendered
@@ -156,10 +152,7 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
             savers.append(StateSaver(options.src, out, BuildRecord(
                 options.shape(), stats, archive, plans, Record.of(
                     plans, fingerprints, reads, bundle_of, archive.file_hashes, values,
-                    diags.sorted(),
-                    # as the next build will compute them, from what the pages read now
-                    {tree: bundle_key(layout[tree.split("/", 1)[1]], fingerprints)
-                     for tree in bundle_keys}),
+                    diags.sorted(), keys),
                 search_layout, {"kinds": pages, "ui_text": text, "whole_used": any(
                     "*" in p.inputs or "*" in reads[p.path] for p in plans)})))
         for path, data in sorted(site_files(env, options.src, archive, plans).items()):
@@ -169,14 +162,15 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
     def finish(stager: Stager) -> None:
         for saver in savers:
             saver.start()  # the render workers are done: no fork from here on
-        todo = [tree for tree, key in bundle_keys.items()
-                if not (indexed_before.get(tree) == key and stager.keep_tree(tree))]
-        for tree in todo:
-            stager.replace_tree(tree)
+        # site/publish.py's rule; a bundle left as it is is carried over as a whole
+        stale = set(stale_bundles(keys, indexed_before, stager.changed, bundle_of))
+        todo = [name for name in keys
+                if name in stale or not stager.keep_tree(f"{SEARCH_DIR}/{name}")]
+        for name in todo:
+            stager.replace_tree(f"{SEARCH_DIR}/{name}")
         if todo:
-            only = {tree.split("/", 1)[1] for tree in todo}
             search.append(index_site(stager.roots, indexed, stager.staging / SEARCH_DIR,
-                                     only=only))
+                                     only=set(todo)))
 
     discard_state(options.src, out)  # it describes the output about to change
     try:
@@ -199,7 +193,7 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
 def last_build(options: BuildOptions, out: Path,
                notes: list[str]) -> tuple[dict[str, PageEntry], dict[str, str]]:
     """What the last build into `out` made each page from, and the keys of its
-    search bundles (build state, site/state.py); nothing without the cache, when
+    search bundles (build state, state/record.py); nothing without the cache, when
     the output is not sitegen's or a patch of it was interrupted."""
     if not options.cache or not (out / MARKER).is_file() or (out / JOURNAL).exists():
         return {}, {}

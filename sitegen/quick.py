@@ -7,21 +7,19 @@ An in-place edit reads only those files, and the articles and claims the
 pages to render show from the state (state/stored.py); only the pages whose
 fingerprint changed are rendered, only files whose bytes changed are written
 (a patch of OUT), claims.json is spliced line by line, and only the search
-bundles of changed pages are indexed again. Anything else, or any doubt (no
+bundles of changed pages are indexed again (site/publish.py). Anything else, or any doubt (no
 state, a damaged one, an error in a file, a warning under --strict), takes
 the full build (build.py), whose output is the same.
 """
 
 from __future__ import annotations
 
-import mmap
-import os
 import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 from sitegen.content.cache import LoadCache
 from sitegen.content.config import load_config
@@ -35,9 +33,9 @@ from sitegen.rebuild import (
     in_place,
     merged_diagnostics,
 )
-from sitegen.site.exports import claim_line
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, patch_files
 from sitegen.site.pages import PagePlan, plan_item, replan
+from sitegen.site.publish import claims_splice, stale_bundles, write_spliced
 from sitegen.site.render import make_environment, template_dirs
 from sitegen.site.search import SEARCH_DIR, SearchStats, index_site
 from sitegen.state.record import (
@@ -53,7 +51,7 @@ from sitegen.state.record import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from sitegen.content.model import Archive, Claim
+    from sitegen.content.model import Archive
 
 
 class QuickBuild:
@@ -136,7 +134,7 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
     diagnostics = merged_diagnostics(diagnostics, done.reloaded)
     if options.strict and any(d.severity == "warning" for d in diagnostics):
         return None
-    splice = (_claims_json_splice(out, archive, new, done.edited_claims)
+    splice = (claims_splice(out / "claims.json", archive, new, done.edited_claims)
               if done.edited_claims else [])
     if splice is None:
         return None
@@ -146,14 +144,16 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
         for path, data in done.files.items():
             stager.add(path, data)
         if splice:
-            _write_spliced(out / "claims.json", stager.add_file("claims.json"), splice)
+            write_spliced(out / "claims.json", stager.add_file("claims.json"), splice)
 
     searched_from: list[float] = []
     bundle = {path: page.bundle for path, page in state.pages(done.files).items()}
 
     def finish(stager: Stager) -> None:
         searched_from.append(time.perf_counter())
-        names = sorted({bundle[path] for path in done.files if path not in stager.kept} - {""})
+        # site/publish.py's rule; an in-place edit keeps every bundle's set of pages
+        keys = state.meta("bundle-keys")
+        names = stale_bundles(keys, keys, stager.changed, bundle)
         for name in names:
             stager.replace_tree(f"{SEARCH_DIR}/{name}")
         if names:
@@ -170,7 +170,7 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
                  claims=done.edited_claims, fingerprints=done.fingerprints, plans=done.plans,
                  reads={plan.path: done.reads[plan.path] for plan in done.todo},
                  reads_before={path: page.reads for path, page in plans_source.stored.items()},
-                 out=out, written=done.files, indexed=search[0].pages if search else ())
+                 out=out, written=done.files)
     return BuildResult(out=out, pages=kinds, claims=len(new.claims), entities=len(new.entities),
                        seconds=time.perf_counter() - started, stats=written,
                        search=search[0] if search else None, diagnostics=diagnostics,
@@ -223,59 +223,3 @@ class StatePlans(PlanSource):
             self._values = self.state.rows("inputs").with_values(updated)
         self._values.fetch(names)
         return self._values
-
-
-Splice = list[tuple[int, int, bytes]]  # (offset, length of the old line, new line)
-
-
-def _claims_json_splice(out: Path, old: Archive, new: Archive,
-                        claims: list[Claim]) -> Splice | None:
-    """Where the edited claims' lines are in claims.json (one claim per line, in the
-    archive's order, which an in-place edit keeps), and their new text; None if a
-    line is not found as the last build wrote it."""
-    try:
-        with open(out / "claims.json", "rb") as stream, mmap.mmap(
-                stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            found = []
-            for claim in claims:
-                line = b"\n" + claim_line(old, old.claims[claim.id])
-                fresh = b"\n" + claim_line(new, claim)
-                if fresh == line:
-                    continue
-                at = data.find(line + b",\n")
-                if at < 0:
-                    at = data.find(line + b"\n]}")  # the last claim
-                if at < 0:
-                    return None
-                found.append((at, len(line), fresh))
-    except (OSError, ValueError):
-        return None
-    return sorted(found)
-
-
-def _write_spliced(source: Path, target: str, splice: Splice) -> None:
-    """Write `source` with the spliced lines replaced into `target`; the unchanged
-    parts (all but a few lines of 100 MB) are copied by the kernel."""
-    with open(source, "rb") as old, open(target, "wb") as new:
-        size = os.fstat(old.fileno()).st_size
-        start = 0
-        for at, length, line in [*splice, (size, 0, b"")]:
-            _copy_range(old, new, start, at - start)
-            new.write(line)
-            new.flush()
-            start = at + length
-
-
-def _copy_range(source: BinaryIO, target: BinaryIO, offset: int, count: int) -> None:
-    while count > 0:
-        try:
-            done = os.copy_file_range(source.fileno(), target.fileno(), count, offset)
-        except (OSError, AttributeError):  # another filesystem or system: by hand
-            source.seek(offset)
-            target.write(source.read(count))
-            target.flush()
-            return
-        if done == 0:
-            raise OSError("claims.json changed while it was being copied")
-        offset += done
-        count -= done

@@ -25,7 +25,7 @@ import jinja2
 
 from sitegen.content.cache import LoadCache
 from sitegen.content.config import normalise_base_url
-from sitegen.content.model import Archive
+from sitegen.content.model import Archive, Claim
 from sitegen.diagnostics import ContentError, Diagnostic
 from sitegen.memory import long_lived
 from sitegen.rebuild import (
@@ -44,9 +44,10 @@ from sitegen.site.deps import (
     template_hashes,
     tree_hash,
 )
-from sitegen.site.exports import claim_line, claim_lines, claims_json_from
+from sitegen.site.exports import claims_json
 from sitegen.site.files import render_pages, site_files
 from sitegen.site.pages import PagePlan, plan_site, replan, search_pages
+from sitegen.site.publish import claims_splice, write_spliced
 from sitegen.site.render import (
     make_environment,
     rebind,
@@ -86,12 +87,12 @@ class IncrementalBuilder:
         self.record = Record()
         self.written: dict[str, str] = {}  # output path → sha256 of the bytes on disk
         self.index: dict[str, int] = {}  # output path → position in self.plans
-        self.claim_lines: dict[str, bytes] = {}  # claims.json's, by claim id
         self.ok = False  # whether the last rebuild succeeded
-        # claims.json (100 MB at 10,000 articles) after an in-place edit: written by
-        # write_exports(), which `serve` calls once the page has been reloaded
+        # claims.json (100 MB at 10,000 articles) after an in-place edit: the edited
+        # claims spliced in (site/publish.py) by write_exports(), which `serve`
+        # calls once the page has been reloaded
         self.defer_exports = False
-        self._pending_export: tuple[Archive, dict[str, bytes]] | None = None
+        self._pending_export: tuple[Archive, Archive, list[Claim]] | None = None
         self._exports_lock = threading.Lock()
         self._env = None
         self._templates = ""
@@ -104,6 +105,7 @@ class IncrementalBuilder:
         """Bring the output folder up to date with the sources. `changed`: the files
         changed since the last rebuild (paths relative to the site, folders ending
         in '/'), if known; edits to articles and claims then take the short way."""
+        self.write_exports()  # an in-place edit's splice applies to the file as it was
         report = run(_Serve(self, changed, time.perf_counter()))
         self.ok = report.ok
         return report
@@ -131,12 +133,9 @@ class IncrementalBuilder:
         archive = done.archive
         changed = [path for path, data in sorted(done.files.items()) if self._write(path, data)]
         written = len(changed)
-        edited = {c.id: claim_line(archive, c) for c in done.edited_claims}
-        lines = self.claim_lines
-        if any(lines[claim_id] != line for claim_id, line in edited.items()):
-            lines = {**lines, **edited}
+        if done.edited_claims:
             with self._exports_lock:
-                self._pending_export = (archive, lines)
+                self._pending_export = (self.archive, archive, done.edited_claims)
             if not self.defer_exports:
                 written += self.write_exports()
         self.plans = list(self.plans)
@@ -149,7 +148,7 @@ class IncrementalBuilder:
             kept.pages[path] = replace(kept.pages[path], fingerprint=done.fingerprints[path],
                                        reads=done.reads[path])
             kept.use(path, (*plan.inputs, *done.reads[path]))
-        self.archive, self.claim_lines = archive, lines
+        self.archive = archive
         kept.values = record.values(done.updated, archive, ())
         kept.files = archive.file_hashes
         kept.diagnostics = merged_diagnostics(kept.diagnostics, done.reloaded)
@@ -197,8 +196,7 @@ class IncrementalBuilder:
             files, rendered = render_pages(self._env, self.src, archive, todo)
             settle(todo, {plan.path: extra_reads(plan, rendered[plan.path]) for plan in todo},
                    values, reads, fingerprints)
-            lines = claim_lines(archive)
-            files.update(site_files(self._env, self.src, archive, plans, lines))
+            files.update(site_files(self._env, self.src, archive, plans))
         except ContentError as exc:
             self._env = None  # a template error: start afresh after the fix
             return RebuildReport(False, sorted(exc.diagnostics, key=Diagnostic.sort_key),
@@ -214,7 +212,7 @@ class IncrementalBuilder:
         old_search = {p.path for p in self.plans if p.searchable}
         new_search = {p.path for p in plans if p.searchable}
         search_changed = old_search != new_search or any(p.searchable for p in todo)
-        self.archive, self.plans, self.claim_lines = archive, plans, lines
+        self.archive, self.plans = archive, plans
         self.index = {plan.path: number for number, plan in enumerate(plans)}
         bundle_of = {path: name for name, paths in bundles(search_pages(plans)).items()
                      for path in paths}
@@ -234,8 +232,18 @@ class IncrementalBuilder:
             pending, self._pending_export = self._pending_export, None
             if pending is None:
                 return 0
-            archive, lines = pending
-            return int(self._write("claims.json", claims_json_from(archive, lines.values()), ""))
+            old, new, claims = pending
+            current = self.out / "claims.json"
+            splice = claims_splice(current, old, new, claims)
+            if splice is None:  # not as the last rebuild wrote it: whole
+                return int(self._write("claims.json", claims_json(new)))
+            if not splice:
+                return 0
+            temporary = current.with_name(f".{current.name}.sitegen-tmp")
+            write_spliced(current, temporary, splice)
+            os.replace(temporary, current)
+            self.written["claims.json"] = ""
+            return 1
 
     def _write(self, path: str, data: bytes, digest: str | None = None) -> bool:
         """Write the file unless it holds these bytes already. `digest`: the

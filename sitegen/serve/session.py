@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, format_report
 from sitegen.serve.builder import IncrementalBuilder, RebuildReport
+from sitegen.site.publish import bundle_keys, stale_bundles
 from sitegen.site.search import SEARCH_DIR, SearchError, bundles, run_pagefind, stage_pages
 
 
@@ -97,9 +98,9 @@ def _describe(changes: Iterable[str]) -> str:
 class SearchRefresher:
     """Refreshes the Pagefind index in the background after rebuilds: at most
     one refresh runs, and requests made meanwhile coalesce into one more. Only
-    the bundles (site/search.py) holding a page whose file changed since the
-    last refresh, or whose set of pages changed, are indexed again: at 10,000
-    articles a review edit touches one or two of a dozen bundles."""
+    the bundles that site/publish.py's rule finds stale are indexed again (a
+    page written anew since the last refresh, or another set of pages): at
+    10,000 articles a review edit touches one or two of a dozen bundles."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -109,7 +110,7 @@ class SearchRefresher:
         self.done = threading.Condition()
         self.completed = 0  # refreshes finished (tests wait on it)
         self.dirty: set[str] = set()  # output files changed since the last refresh began
-        self.indexed: dict[str, frozenset[str]] = {}  # bundle → its pages when last indexed
+        self.indexed: dict[str, str] = {}  # bundle → the key of its pages when last indexed
         self.last: list[str] = []  # the bundles the last refresh indexed
         self.thread = threading.Thread(target=self._run, name="sitegen-search", daemon=True)
         self.thread.start()
@@ -148,11 +149,11 @@ class SearchRefresher:
             dirty, self.dirty = self.dirty, set()
         try:
             with session.lock:  # a consistent snapshot of the pages, by hard links
-                pages = session.builder.searchable
-                current = {name: frozenset(paths) for name, paths in bundles(pages).items()}
-                todo = [name for name, paths in current.items()
-                        if paths != self.indexed.get(name) or not dirty.isdisjoint(paths)]
-                counts = stage_pages(out, pages, scratch, only=set(todo))
+                layout = bundles(session.builder.searchable)
+                current = bundle_keys(layout)
+                bundle_of = {path: name for name, paths in layout.items() for path in paths}
+                todo = stale_bundles(current, self.indexed, dirty, bundle_of)
+                counts = stage_pages(out, layout, scratch, only=set(todo))
             stats = run_pagefind(scratch, counts, fresh)
             with session.lock:
                 target.mkdir(exist_ok=True)

@@ -8,7 +8,6 @@ text (see content/document.py) and is described by schemas/claims.schema.json.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from sitegen.content.model import Archive, Article, Claim, Entity
@@ -95,31 +94,24 @@ def claim_review(archive: Archive, claim: Claim) -> dict[str, Any] | None:
 
 
 def claims_json(archive: Archive) -> bytes:
-    """Every claim with its fields, anchor selectors and absolute URLs."""
-    return claims_json_from(archive, claim_lines(archive).values())
-
-
-def claim_lines(archive: Archive) -> dict[str, bytes]:
-    """claims.json's line of every claim, by id, in the file's order (`serve` keeps
-    them and makes again only the lines of edited claims, with claim_line)."""
-    return {claim.id: claim_line(archive, claim) for claim in archive.claims.values()}
-
-
-def claim_line(archive: Archive, claim: Claim) -> bytes:
-    record = _claim_record(archive, claim, archive.articles[claim.article])
-    return script_safe_json(record).encode("utf-8")
-
-
-def claims_json_from(archive: Archive, lines: Iterable[bytes]) -> bytes:
-    """claims.json made of its claims' lines (claim_lines)."""
+    """Every claim with its fields, anchor selectors and absolute URLs: one claim
+    per line (claim_line), which keeps the file readable in a diff and lets an
+    in-place edit splice its claims' lines in (site/publish.py)."""
     head = {
         "$schema": _abs(archive, "claims.schema.json"),
         "version": CLAIMS_JSON_VERSION,
         "site": {"title": archive.config.title, "url": archive.config.base_url},
     }
-    # one claim per line: readable in a diff, and json's fast encoder (no indent)
+    lines = (claim_line(archive, claim) for claim in archive.claims.values())
+    # json's fast encoder (no indent), line by line
     return b"".join([script_safe_json(head)[:-1].encode("utf-8"), b',"claims":[\n',
                      b",\n".join(lines), b"\n]}\n"])
+
+
+def claim_line(archive: Archive, claim: Claim) -> bytes:
+    """claims.json's line of a claim."""
+    record = _claim_record(archive, claim, archive.articles[claim.article])
+    return script_safe_json(record).encode("utf-8")
 
 
 def _claim_record(archive: Archive, claim: Claim, article: Article) -> dict[str, Any]:

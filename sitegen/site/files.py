@@ -18,7 +18,7 @@ from sitegen.memory import affordable, own_rss_bytes, usable_cpus
 from sitegen.schemas import schema_dir
 from sitegen.site import urls
 from sitegen.site.annotate import render_article_body, render_passage
-from sitegen.site.exports import claim_review, claims_json, claims_json_from
+from sitegen.site.exports import claim_review, claims_json
 from sitegen.site.output import Stager
 from sitegen.site.pages import PagePlan
 from sitegen.site.reads import recording
@@ -71,12 +71,13 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
             results = list(shares)
     finally:
         _JOB = None
-    for written, unchanged, kept, diagnostics, share_reads in results:
+    for written, unchanged, kept, changed, diagnostics, share_reads in results:
         if diagnostics:
             raise ContentError(diagnostics)
         stager.written += written
         stager.unchanged += unchanged
         stager.kept |= kept  # a patching build must know every file it keeps
+        stager.changed |= changed  # and which it wrote anew (their search bundles)
         reads.update(share_reads)
     return reads
 
@@ -97,30 +98,31 @@ def default_workers(pages: int) -> int:
     return count if count > 1 else 1
 
 
-def _render_share(index: int) -> tuple[int, int, set[str], list[Diagnostic], Reads]:
+def _render_share(index: int) -> tuple[int, int, set[str], set[str], list[Diagnostic], Reads]:
     """In a worker: render every count-th page, starting at `index`; the counts,
-    the files kept, errors, and what each page read go back to the parent."""
+    the files kept and changed, errors, and what each page read go back to the
+    parent."""
     assert _JOB is not None
     stager, env, src, archive, plans, count = _JOB
     stager.written = stager.unchanged = 0
-    stager.kept = set()
+    stager.kept, stager.changed = set(), set()
     reads: Reads = {}
     try:
         for plan in plans[index::count]:
             data, reads[plan.path] = render_recorded(env, src, archive, plan)
             stager.add(plan.path, data)
     except ContentError as exc:
-        return stager.written, stager.unchanged, stager.kept, exc.diagnostics, reads
-    return stager.written, stager.unchanged, stager.kept, [], reads
+        return (stager.written, stager.unchanged, stager.kept, stager.changed,
+                exc.diagnostics, reads)
+    return stager.written, stager.unchanged, stager.kept, stager.changed, [], reads
 
 
-def site_files(env: jinja2.Environment, src: Path, archive: Archive, plans: list[PagePlan],
-               lines: dict[str, bytes] | None = None) -> dict[str, bytes]:
-    """The files that are not pages: claims.json (from its `lines`, if made
-    already) and its schema, sitemap, static files."""
+def site_files(env: jinja2.Environment, src: Path, archive: Archive,
+               plans: list[PagePlan]) -> dict[str, bytes]:
+    """The files that are not pages: claims.json and its schema, sitemap, static
+    files."""
     files = {
-        "claims.json": claims_json(archive) if lines is None
-        else claims_json_from(archive, lines.values()),
+        "claims.json": claims_json(archive),
         "claims.schema.json": (schema_dir() / "claims.schema.json").read_bytes(),
     }
     files.update(sitemap_files(archive, plans))

@@ -98,6 +98,7 @@ class Stager:
         self.unchanged = 0
         self.kept: set[str] = set()  # patch mode: files of the new site left as they are
         self.trees: set[str] = set()  # patch mode: folders kept or replaced as a whole
+        self.changed: set[str] = set()  # files written with other bytes than OUT's
         # plain strings: hundreds of thousands of pathlib objects cost seconds
         self._staging, self._previous = str(staging), str(previous)
         self._dirs: set[str] = {self._staging}
@@ -154,7 +155,9 @@ class Stager:
         """Where to write a file known to have changed (a large one written piece by
         piece: claims.json)."""
         self.written += 1
-        return self._target(safe_relative(path))
+        rel = safe_relative(path)
+        self.changed.add(rel)
+        return self._target(rel)
 
     def add(self, path: str, data: bytes) -> None:
         rel = safe_relative(path)
@@ -170,6 +173,7 @@ class Stager:
             with open(target, "wb") as stream:
                 stream.write(data)
             self.written += 1
+            self.changed.add(rel)
 
 
 def write_site(out: Path, produce: Callable[[Stager], None],

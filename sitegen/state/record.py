@@ -43,12 +43,11 @@ from sitegen import __version__
 from sitegen.content.model import Archive, Article, Claim, Entity, Source
 from sitegen.signing import Signer, code_digest, machine_key
 from sitegen.site.pages import PagePlan, item_key
-from sitegen.site.search import SEARCH_DIR
 from sitegen.state.schema import Record
 from sitegen.state.stored import Lazy, ParsedLater, Rows, StoredArchive, select_in, split_ids
 
 CACHE_DIR = ".sitegen-cache"
-FORMAT = 4
+FORMAT = 5
 ITEM_KINDS = ("article", "claim", "entity")  # planned again from their key
 STORED_KINDS = ("home", "list", "feed")  # planned again from their stored plan
 Stats = dict[str, tuple[int, int]]  # file relative to the site → (size, mtime_ns)
@@ -329,7 +328,6 @@ CREATE TABLE records (name TEXT PRIMARY KEY, blob BLOB, signature BLOB);
 CREATE TABLE pages (path TEXT PRIMARY KEY, kind TEXT, key TEXT, fingerprint TEXT,
                     bundle TEXT, plan BLOB, signature BLOB, reads TEXT,
                     size INTEGER, mtime INTEGER);
-CREATE INDEX pages_by_bundle ON pages (bundle);
 CREATE TABLE users (input TEXT PRIMARY KEY, paths TEXT);
 CREATE TABLE rows (name TEXT, key TEXT, n INTEGER, value TEXT, PRIMARY KEY (name, key))
     WITHOUT ROWID;
@@ -391,14 +389,6 @@ def _record_output(db: sqlite3.Connection, out: Path, pages: Iterable[str]) -> N
             continue
         rows.append((stat.st_size, stat.st_mtime_ns, path))
     db.executemany("UPDATE pages SET size = ?, mtime = ? WHERE path = ?", rows)
-
-
-def bundle_key(paths: Iterable[str], fingerprints: Mapping[str, str]) -> str:
-    """What a search bundle's index is made from: its pages and their fingerprints."""
-    h = hashlib.sha256()
-    for path in sorted(paths):
-        h.update(f"{path}\0{fingerprints[path]}\0".encode())
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -530,11 +520,6 @@ class BuildState:
             found[path] = StoredPage(*row[:5], tuple(split_ids(row[6])))
         return found
 
-    def fingerprints(self, bundle: str) -> dict[str, str]:
-        """path → fingerprint of the pages of a search bundle."""
-        return dict(self.db.execute("SELECT path, fingerprint FROM pages WHERE bundle = ?",
-                                    (bundle,)))
-
     def plan(self, blob: bytes, archive: Archive) -> PagePlan:
         """A stored plan, its references resolved in `archive`."""
         def resolve(kind: str, key: str, number: str = "") -> Any:
@@ -569,14 +554,13 @@ class BuildState:
                plans: Iterable[PagePlan] = (),
                reads: dict[str, tuple[str, ...]] | None = None,
                reads_before: Mapping[str, tuple[str, ...]] | None = None,
-               out: Path = Path(), written: Iterable[str] = (),
-               indexed: Iterable[str] = ()) -> None:
+               out: Path = Path(), written: Iterable[str] = ()) -> None:
         """Record a quick rebuild: the input files' size and time, the hashes of the
         files read again (`files`) and the input values that changed (`values`),
         and the pages planned (`plans`: those planned again; the stored ones among
         them are saved) with what the rendered ones read (`reads`), the size and
-        time of the files `written` into `out`, and the search bundles `indexed`
-        again (their keys, as a full build computes them)."""
+        time of the files `written` into `out`. (The search bundles' keys stay: an
+        in-place edit keeps their sets of pages, site/publish.py.)"""
         sign = self.signer.sign
         full = self.meta("stats")  # the full build's, kept; what changed since is small
         changed = {rel: stat for rel, stat in stats.items() if full.get(rel) != stat}
@@ -601,15 +585,6 @@ class BuildState:
                                 [(fp, path) for path, fp in (fingerprints or {}).items()])
             self._add_reads(reads or {}, reads_before or {})
             _record_output(self.db, out, written)
-            if indexed:
-                keys = dict(self.meta("bundle-keys"))
-                for name in indexed:
-                    pages = self.fingerprints(name)
-                    keys[f"{SEARCH_DIR}/{name}"] = bundle_key(pages, pages)
-                blob = _dumps(keys)
-                self.db.execute("UPDATE meta SET blob = ?, signature = ? WHERE name = ?",
-                                (blob, sign("meta:bundle-keys", blob), "meta:bundle-keys"))
-                self._meta["bundle-keys"] = keys
             stored = [plan for plan in plans if plan.kind in STORED_KINDS]
             if stored:
                 # every content object read so far, and the new versions

@@ -32,7 +32,7 @@ class Record:
     values: Mapping[str, str] = field(default_factory=dict)  # input → its value (site/deps.py)
     pages: dict[str, PageRecord] = field(default_factory=dict)  # output path → record
     uses: dict[str, set[str]] = field(default_factory=dict)  # input → pages declaring/reading it
-    bundles: dict[str, str] = field(default_factory=dict)  # search bundle folder → its key
+    bundles: dict[str, str] = field(default_factory=dict)  # search bundle → key of its pages
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @classmethod

@@ -367,3 +367,28 @@ def test_search_refresh_indexes_again_only_the_bundles_an_edit_touched(tmp_path:
         assert any("in 1 of 2 bundle(s)" in line for line in logged), logged
     finally:
         session.close()
+
+
+def test_claims_json_after_in_place_edits_equals_a_clean_builds(tmp_path: Path) -> None:
+    """An in-place edit splices the edited claims' lines into claims.json after the
+    reload (site/publish.py); two edits in a row splice into the spliced file."""
+    from sitegen.serve.session import Session
+
+    site = tmp_path / "site"
+    shutil.copytree(MINI, site)
+    out = tmp_path / "out"
+    session = Session(site, out, search=False, log=lambda line: None)
+    try:
+        assert session.rebuild().ok
+        for old, new in (('"Fairest" is a judgement', '"Fairest" is an opinion'),
+                         ('"Fairest" is an opinion', '"Fairest" is a view')):
+            _edit(site, BUDGET, old, new)
+            report = session.rebuild({BUDGET})
+            assert report.ok and not report.whole
+            clean = tmp_path / "clean"
+            shutil.rmtree(clean, ignore_errors=True)
+            build(BuildOptions(src=site, out=clean, cache=False, search=False, drafts=True))
+            assert (out / "claims.json").read_bytes() == (clean / "claims.json").read_bytes()
+        assert b"is a view" in (out / "claims.json").read_bytes()
+    finally:
+        session.close()

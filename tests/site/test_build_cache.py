@@ -154,3 +154,20 @@ def test_only_the_search_bundles_with_changed_pages_are_indexed_again(
         assert (bundle.stat().st_ino == inodes[bundle.name]) == (bundle.name not in again)
     assert build(BuildOptions(src=site, out=out)).search is None  # nothing changed: none
     assert_equals_clean_build(site, out, tmp_path)
+
+
+def test_pages_rendered_again_to_the_same_bytes_leave_the_search_index_as_it_is(
+        site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(BuildOptions(src=site, out=out))
+    index = {p: p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
+    # a comment in the article template: every article page renders again, to the
+    # same bytes
+    theme = REPO / "templates" / "article.html"
+    (site / "templates").mkdir()
+    (site / "templates" / "article.html").write_text(
+        "{# a comment #}" + theme.read_text(encoding="utf-8"), encoding="utf-8")
+    result = build(BuildOptions(src=site, out=out))
+    assert result.rendered > 0 and result.stats.written == 0 and result.search is None
+    assert {p: p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()} == index
+    assert_equals_clean_build(site, out, tmp_path)
