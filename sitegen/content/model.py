@@ -110,6 +110,27 @@ class Claim:
         """Date of the latest update, else the review date."""
         return self.updates[-1].date if self.updates else self.reviewed
 
+    @property
+    def speaker(self) -> str:
+        """Who made the claim as far as the review established: the claimant when
+        the attribution is confirmed, the actual claimant of a misattributed claim
+        (if known), else "" (nobody is established)."""
+        if self.attribution == "confirmed":
+            return self.claimant
+        if self.attribution == "misattributed":
+            return self.actual_claimant
+        return ""
+
+    def relation(self, entity_id: str) -> str:
+        """How the claim stands to an entity named as its claimant: "made" (it is
+        the speaker), "unconfirmed" or "misattributed" (attributed to it, not
+        established or wrongly), or "" (neither)."""
+        if entity_id and entity_id == self.speaker:
+            return "made"
+        if entity_id == self.claimant:
+            return self.attribution
+        return ""
+
 
 @dataclass(frozen=True, eq=False)
 class Entity:

@@ -40,8 +40,6 @@ def claim_review(archive: Archive, claim: Claim) -> dict[str, Any] | None:
         return None
     article = archive.articles[claim.article]
     page = _abs(archive, urls.claim_url(claim.id))
-    author_id = (claim.actual_claimant if claim.attribution == "misattributed"
-                 and claim.actual_claimant else claim.claimant)
     review_rating: dict[str, Any] = {"@type": "Rating", "alternateName": rating.label}
     if rating.value is not None:
         values = [r.value for r in config.ratings if r.value is not None]
@@ -58,9 +56,12 @@ def claim_review(archive: Archive, claim: Claim) -> dict[str, Any] | None:
     item: dict[str, Any] = {
         "@type": "Claim",
         "@id": page + "#claim",
-        "author": _entity_ld(archive.entities.get(author_id), author_id),
         "appearance": appearances,
     }
+    # the claim's author is whoever the review established made it: nobody for an
+    # unconfirmed attribution, or a misattributed claim whose source is unknown
+    if claim.speaker:
+        item["author"] = _entity_ld(archive.entities.get(claim.speaker), claim.speaker)
     if claim.appearance and claim.appearance.url:
         first: dict[str, Any] = {"@type": "CreativeWork", "url": claim.appearance.url}
         if claim.appearance.title:

@@ -96,15 +96,24 @@ def _article_search(archive: Archive, article: Article) -> SearchFields:
 
 def _claim_search(archive: Archive, claim: Claim) -> SearchFields:
     article = archive.articles[claim.article]
-    entity_ids = {*claim.about, claim.claimant} - {""}
-    filters = [("kind", "claim"), ("rating", claim.rating), ("language", claim.lang)]
+    # a claim counts for whoever made it as far as the review established, and for
+    # an unconfirmed claimant (the attribution facet tells them apart); never for
+    # the person it is wrongly attributed to
+    named = claim.claimant if claim.attribution == "unconfirmed" else claim.speaker
+    entity_ids = {*claim.about, named} - {""}
+    filters = [("kind", "claim"), ("rating", claim.rating), ("attribution", claim.attribution),
+               ("language", claim.lang)]
     filters += [("entity", name) for name in sorted({_entity_name(archive, e) for e in entity_ids})]
     if article.publisher:
         filters.append(("publisher", _entity_name(archive, article.publisher)))
     if claim.reviewed:
         filters.append(("year", str(claim.reviewed.year)))
     meta = (("kind", "claim"), ("rating", claim.rating),
-            ("claimant", _entity_name(archive, claim.claimant)), ("summary", article.title))
+            ("claimant", _entity_name(archive, claim.claimant)),
+            ("attribution", claim.attribution),
+            ("actual_claimant", _entity_name(archive, claim.actual_claimant)
+             if claim.actual_claimant else ""),
+            ("summary", article.title))
     return SearchFields(tuple(filters), meta, claim.reviewed)
 
 
@@ -171,7 +180,8 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
                               "search_bundles": json.dumps(search_bundles),
                               "search_text": json.dumps(
                                   {k: v for k, v in text.entries.items()
-                                   if k.startswith(("search_", "facet_", "kind_"))},
+                                   if k.startswith(("search_", "facet_", "kind_", "attribution_",
+                                                   "claimant_"))},
                                   ensure_ascii=False, sort_keys=True),
                               "search_ratings": json.dumps(
                                   {r.id: {"label": r.label, "final": r.final}
@@ -327,13 +337,29 @@ def _dates(archive: Archive) -> list[dt.date]:
     return dates
 
 
+ENTITY_GROUPS = ("made", "unconfirmed", "misattributed", "about")
+
+
 def _entity_page(archive: Archive, entity: Entity) -> PagePlan:
-    by = archive.claims_by_claimant.get(entity.id, [])
-    about = archive.claims_about.get(entity.id, [])
+    named = archive.claims_by_claimant.get(entity.id, [])
+    # claims named with the entity as claimant, by what the review established:
+    # made by it (confirmed, or its the actual claimant of a misattributed one),
+    # attributed to it without confirmation, or wrongly attributed to it
+    groups = {relation: [c for c in named if c.relation(entity.id) == relation]
+              for relation in ENTITY_GROUPS[:3]}
+    groups["about"] = archive.claims_about.get(entity.id, [])
     mentioned_in = archive.articles_mentioning.get(entity.id, [])
-    tally = Counter(c.rating for c in {c.id: c for c in (*by, *about)}.values())
-    dates = [c.modified for c in (*by, *about) if c.modified]
-    related_articles = {c.article for c in (*by, *about)} | {a.slug for a in mentioned_in}
+    every = {c.id: c for claims in groups.values() for c in claims}.values()
+    dates = [c.modified for c in every if c.modified]
+    related_articles = {c.article for c in every} | {a.slug for a in mentioned_in}
+    tallies = []
+    for relation, claims in groups.items():
+        tally = Counter(c.rating for c in claims)
+        counts = [(r, tally[r.id]) for r in archive.config.ratings if tally[r.id]]
+        if counts:
+            tallies.append((relation, counts))
+    # the claims it made, or (an organisation, a product) those about it
+    charted = groups["made"] or groups["about"]
     return PagePlan(
         url=urls.entity_url(entity.id), template="entity.html", kind="entity", title=entity.name,
         lang=archive.config.language, lastmod=max(dates, default=None),
@@ -344,11 +370,13 @@ def _entity_page(archive: Archive, entity: Entity) -> PagePlan:
                          ("language", archive.config.language)),
                 meta=(("kind", "entity"), ("summary", entity.description)),
                 date=max(dates, default=None)),
-            "entity": entity, "claims_by": by, "claims_about": about,
+            "entity": entity, "claims_by": groups["made"],
+            "claims_unconfirmed": groups["unconfirmed"],
+            "claims_misattributed": groups["misattributed"], "claims_about": groups["about"],
             "articles": mentioned_in,
-            "timeline": sorted((c.reviewed, c.rating) for c in
-                               {c.id: c for c in (*by, *about)}.values() if c.reviewed),
-            "tally": [(r, tally[r.id]) for r in archive.config.ratings if tally[r.id]],
+            "timeline": sorted((c.reviewed, c.rating) for c in charted if c.reviewed),
+            "timeline_of": "made" if groups["made"] else "about",
+            "tallies": tallies,
         },
         inputs=frozenset({f"entity:{entity.id}", "entity-names", "ids"}
                          | {f"claims:{slug}" for slug in related_articles}
@@ -457,9 +485,10 @@ class FeedEntry:
     title: str
     published: dt.date
     updated: dt.date
-    summary: str
+    summary: str  # an article's; a claim's is written by the template (its rating, attribution)
     lang: str
     input: str  # the file it comes from ("article:<slug>", "claims:<slug>")
+    claim: Claim | None = None
 
 
 def _feed_entries(archive: Archive) -> list[FeedEntry]:
@@ -475,9 +504,7 @@ def _feed_entry(archive: Archive, item: object) -> FeedEntry | None:
         return FeedEntry("article", urls.article_url(item.slug), item.title,
                          item.date, item.date, item.summary, item.lang, f"article:{item.slug}")
     if isinstance(item, Claim) and item.reviewed:
-        rating = archive.config.rating(item.rating)
-        label = rating.label if rating else item.rating
         return FeedEntry("claim", urls.claim_url(item.id), item.claim,
                          item.reviewed, item.modified or item.reviewed,
-                         f"Rating: {label}.", item.lang, f"claims:{item.article}")
+                         "", item.lang, f"claims:{item.article}", item)
     return None

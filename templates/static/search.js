@@ -16,7 +16,7 @@ const say = (key, values = {}) =>
 const uiLang = document.documentElement.lang || "en";
 const PAGE_SIZE = 20;
 const DATE_SORT_DEPTH = 100; // results per language loaded to order by date
-const FACET_KEYS = ["kind", "rating", "language", "entity", "publisher", "year"];
+const FACET_KEYS = ["kind", "rating", "attribution", "language", "entity", "publisher", "year"];
 const FACETS = FACET_KEYS.map((key) => [key, say(`facet_${key}`)]);
 const KIND_LABELS = { article: say("kind_article"), claim: say("kind_claim"), entity: say("kind_entity") };
 const TOP_VALUES = 12;
@@ -41,6 +41,7 @@ const languageNames = (() => {
 function valueLabel(key, value) {
   if (key === "kind") return KIND_LABELS[value] || value;
   if (key === "rating") return ratings[value]?.label || value;
+  if (key === "attribution") return say(`attribution_${value}`);
   if (key === "language") return languageNames?.of(value) || value;
   return value;
 }
@@ -185,6 +186,7 @@ function renderResult({ data, lang }) {
     const cls = `rating rating-${meta.rating}${rating && !rating.final ? " rating-open" : ""}`;
     head.append(" ", element("span", { class: cls }, rating?.label || meta.rating));
   }
+  if (meta.claimant) head.append(" ", element("span", { class: `result-claimant attribution-${meta.attribution || "confirmed"}` }, claimantLine(meta)));
   if (meta.date) head.append(" ", element("time", { datetime: meta.date }, meta.date));
   head.append(" ", element("span", { class: "result-lang" }, valueLabel("language", lang)));
   const title = element("h2", { class: "result-title", lang }, element("a", { href: data.url }, meta.title || data.url));
@@ -193,6 +195,18 @@ function renderResult({ data, lang }) {
   const item = element("li", { class: `result result-${kind}` }, head, title, excerpt);
   if (meta.summary) item.append(element("p", { class: "result-summary" }, meta.summary));
   return item;
+}
+
+// Who a claim is from: a bare name only when the attribution is confirmed.
+function claimantLine(meta) {
+  const claimant = meta.claimant;
+  if (meta.attribution === "unconfirmed") return say("claimant_unconfirmed", { claimant });
+  if (meta.attribution === "misattributed") {
+    return meta.actual_claimant
+      ? say("claimant_misattributed_actual", { claimant, actual: meta.actual_claimant })
+      : say("claimant_misattributed", { claimant });
+  }
+  return claimant;
 }
 
 function renderFacets(counts, state) {

@@ -73,6 +73,25 @@ def test_rating_filter_shows_only_that_rating(page: Page, site_url: str) -> None
         assert badge.inner_text() == "Misleading"
 
 
+def test_attribution_facet_and_result_lines(page: Page, site_url: str) -> None:
+    claims = yaml.safe_load((REPO / "content/claims" / f"{SLUG}.yaml").read_text())["claims"]
+    wang = "Alexandr Wang"
+    wrong = {c["id"] for c in claims
+             if c["claimant"] == "alexandr-wang" and c["attribution"] == "misattributed"}
+    assert wrong
+    search(page, site_url, attribution="misattributed")
+    found = {url.rstrip("/").split("/")[-1] for url in result_urls(page)}
+    assert found == wrong
+    # each result says who the claim was wrongly attributed to, never a bare name
+    for line in page.locator(".result-claimant").all():
+        assert f"wrongly attributed to {wang}" in line.inner_text()
+    # the entity facet does not count the claims wrongly attributed to Wang for him
+    search(page, site_url, entity=wang, kind="claim")
+    found = {url.rstrip("/").split("/")[-1] for url in result_urls(page)}
+    assert found and found.isdisjoint(wrong)
+    expect(page.locator(".facet-attribution")).to_be_visible()
+
+
 def test_query_and_filters_round_trip_through_the_url(page: Page, site_url: str) -> None:
     search(page, site_url, "DeepSeek")
     all_count = len(result_urls(page))

@@ -92,18 +92,61 @@ def test_article_page_language_and_notes(demo_site: Path) -> None:
     assert entity_links["NVIDIAs"] == "../../entities/nvidia/"
 
 
-def test_entity_pages_list_claims_by_and_about(demo_site: Path) -> None:
+def _speaker(claim: dict) -> str | None:
+    """Who made the claim, as the review established (None: nobody)."""
+    attribution = claim.get("attribution", "confirmed")
+    if attribution == "confirmed":
+        return claim["claimant"]
+    if attribution == "misattributed":
+        return claim.get("actual_claimant")
+    return None
+
+
+def _section_claims(page, section_id: str) -> set[str] | None:
+    heading = page.find(id=section_id)
+    if heading is None:
+        return None
+    return {a["href"].split("/")[-2] for a in heading.find_parent("section").find_all("a")
+            if a["href"].startswith("../../claims/")}
+
+
+def test_entity_pages_separate_claims_made_attributed_and_misattributed(
+        demo_site: Path) -> None:
     entity_ids = [p.stem for p in (REPO / "content" / "entities").glob("*.yaml")]
     for entity_id in entity_ids:
         page = soup(demo_site / "entities" / entity_id / "index.html")
-        expected_by = {c["id"] for c in CLAIMS
-                       if entity_id in (c["claimant"], c.get("actual_claimant"))}
-        expected_about = {c["id"] for c in CLAIMS if entity_id in c.get("about", [])}
-        for section_id, expected in (("by-title", expected_by), ("about-title", expected_about)):
-            section = page.find(id=section_id).find_parent("section")
-            found = {a["href"].split("/")[-2] for a in section.find_all("a")
-                     if a["href"].startswith("../../claims/")}
-            assert found == expected, (entity_id, section_id)
+        made = {c["id"] for c in CLAIMS if _speaker(c) == entity_id}
+        attributed = {
+            kind: {c["id"] for c in CLAIMS if c["claimant"] == entity_id
+                   and c.get("attribution", "confirmed") == kind}
+            for kind in ("unconfirmed", "misattributed")}
+        about = {c["id"] for c in CLAIMS if entity_id in c.get("about", [])}
+        assert _section_claims(page, "by-title") == made, entity_id
+        assert _section_claims(page, "about-title") == about, entity_id
+        for kind, expected in attributed.items():
+            # the section exists only when it has claims
+            assert _section_claims(page, f"{kind}-title") == (expected or None), (entity_id, kind)
+
+
+def test_a_misattributed_claim_is_never_listed_as_made_by_the_wrong_person(
+        demo_site: Path) -> None:
+    wrong = [c for c in CLAIMS if c.get("attribution") == "misattributed"]
+    assert wrong
+    for claim in wrong:
+        page = soup(demo_site / "entities" / claim["claimant"] / "index.html")
+        assert claim["id"] not in _section_claims(page, "by-title")
+        # in every list, the item says it was wrongly attributed
+        for path in (demo_site / "index.html", demo_site / "entities" / claim["claimant"]
+                     / "index.html", *sorted((demo_site / "claims").glob("index.html"))):
+            suffix = f"/{claim['id']}/"
+            for item in soup(path).find_all("li", class_="claim-item"):
+                if any(a["href"].endswith(suffix) for a in item.find_all("a", href=True)):
+                    assert "attribution-misattributed" in item["class"]
+                    text = item.find(class_="claimant").get_text(" ", strip=True)
+                    assert "wrongly attributed" in text, (path, text)
+        if claim.get("actual_claimant"):
+            actual = soup(demo_site / "entities" / claim["actual_claimant"] / "index.html")
+            assert claim["id"] in _section_claims(actual, "by-title")
 
 
 def _json_ld(path: Path) -> list[dict]:
@@ -131,10 +174,12 @@ def test_claim_review_json_ld(demo_site: Path) -> None:
         assert review["dateModified"] == modified.isoformat()
         item = review["itemReviewed"]
         assert item["@type"] == "Claim"
-        author_id = (claim.get("actual_claimant") if claim["attribution"] == "misattributed"
-                     else None) or claim["claimant"]
-        entity = yaml.safe_load((REPO / "content/entities" / f"{author_id}.yaml").read_text())
-        assert item["author"]["name"] == entity["name"]
+        author_id = _speaker(claim)
+        if author_id is None:  # unconfirmed, or misattributed to an unknown source
+            assert "author" not in item, claim["id"]
+        else:
+            entity = yaml.safe_load((REPO / "content/entities" / f"{author_id}.yaml").read_text())
+            assert item["author"]["name"] == entity["name"]
         assert item["appearance"]
 
 
