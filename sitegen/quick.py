@@ -6,7 +6,7 @@ that keep the archive's arrangement.
 An in-place edit reads only those files, and the articles and claims the
 pages to render show from the state (state/stored.py); only the pages whose
 fingerprint changed are rendered, only files whose bytes changed are written
-(a patch of OUT), claims.json is spliced line by line, and only the search
+(a patch of OUT), claims.json and claims.csv are spliced line by line, and only the search
 bundles of changed pages are indexed again (site/publish.py). Anything else, or any doubt (no
 state, a damaged one, an error in a file, a warning under --strict), takes
 the full build (build.py), whose output is the same.
@@ -35,7 +35,7 @@ from sitegen.rebuild import (
 )
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, patch_files
 from sitegen.site.pages import PagePlan, plan_item, replan
-from sitegen.site.publish import claims_splice, stale_bundles, write_spliced
+from sitegen.site.publish import export_splices, stale_bundles, write_spliced
 from sitegen.site.render import make_environment, template_dirs
 from sitegen.site.search import SEARCH_DIR, SearchStats, index_site
 from sitegen.state.record import (
@@ -134,17 +134,17 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
     diagnostics = merged_diagnostics(diagnostics, done.reloaded)
     if options.strict and any(d.severity == "warning" for d in diagnostics):
         return None
-    splice = (claims_splice(out / "claims.json", archive, new, done.edited_claims)
-              if done.edited_claims else [])
-    if splice is None:
+    splices = (export_splices(out, archive, new, done.edited_claims)
+               if done.edited_claims else {})
+    if splices is None:
         return None
     search: list[SearchStats] = []
 
     def produce(stager: Stager) -> None:
         for path, data in done.files.items():
             stager.add(path, data)
-        if splice:
-            write_spliced(out / "claims.json", stager.add_file("claims.json"), splice)
+        for name, splice in splices.items():
+            write_spliced(out / name, stager.add_file(name), splice)
 
     searched_from: list[float] = []
     bundle = {path: page.bundle for path, page in state.pages(done.files).items()}

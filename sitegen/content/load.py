@@ -149,7 +149,8 @@ def _article_place(article: Article) -> tuple[object, ...]:
 def _claim_place(claim: Claim) -> tuple[object, ...]:
     """What of a claim other pages and checks depend on (reload_articles)."""
     return (claim.id, claim.number, claim.claimant, claim.actual_claimant, claim.about,
-            claim.rating, claim.reviewed, claim.modified, claim.lang, claim.aliases,
+            claim.rating, claim.reviewed, claim.lang, claim.aliases,
+            tuple((u.date, u.previous_rating) for u in claim.updates), claim.same_as,
             tuple((s.url, s.title, s.publisher) for s in claim.sources),
             frozenset(href for _, href in claim.review_html.links) if claim.review_html else None)
 

@@ -58,6 +58,7 @@ class Source:
 class Update:
     date: dt.date
     note: str
+    previous_rating: str = ""  # the rating this update replaced ("" if it kept the rating)
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,33 @@ class Claim:
     extra: dict[str, Any] = field(default_factory=dict)
     anchor: Anchor | None = None
     number: int = 0  # 1-based position among its article's claims, in text order
+    same_as: tuple[str, ...] = ()  # ids of the same claim made elsewhere, as declared here
 
     @property
     def modified(self) -> dt.date | None:
         """Date of the latest update, else the review date."""
         return self.updates[-1].date if self.updates else self.reviewed
+
+    def rating_before(self, index: int) -> str:
+        """The rating the claim had just before its update at `index` (its current
+        rating if no update from there on changed it)."""
+        for update in self.updates[index:]:
+            if update.previous_rating:
+                return update.previous_rating
+        return self.rating
+
+    @property
+    def rating_history(self) -> tuple[tuple[str, dt.date | None, dt.date], ...]:
+        """Its earlier ratings, oldest first: (rating id, from, until), where `from`
+        is the review date or the update that gave it, and `until` the update
+        that replaced it."""
+        history = []
+        start = self.reviewed
+        for update in self.updates:
+            if update.previous_rating:
+                history.append((update.previous_rating, start, update.date))
+                start = update.date
+        return tuple(history)
 
     @property
     def speaker(self) -> str:
@@ -226,7 +249,9 @@ class Archive:
         for article in articles.values():
             keys.update(m.entity for m in article.mentions)
         for claim in claims.values():
-            keys.update((claim.article, claim.claimant, claim.actual_claimant, *claim.about))
+            keys.update((claim.id, claim.article, claim.claimant, claim.actual_claimant,
+                         *claim.about, *claim.same_as))
+            keys.update(c.id for c in self.same_claims.get(claim.id, ()))
         copy = Archive(config=self.config, articles={**self.articles, **articles},
                        claims={**self.claims, **claims}, entities=self.entities,
                        pages=self.pages, file_hashes={**self.file_hashes, **file_hashes})
@@ -263,6 +288,29 @@ class Archive:
             if claim.actual_claimant and claim.actual_claimant != claim.claimant:
                 result[claim.actual_claimant].append(claim)
         return dict(result)
+
+    @cached_property
+    def same_claims(self) -> dict[str, list[Claim]]:
+        """Claim id → the other appearances of the same claim, newest first:
+        claims linked by `same_as`, declared on either side, and the claims
+        linked to those (only claims with links are keys)."""
+        group = {claim_id: claim_id for claim_id in self.claims}
+
+        def root(claim_id: str) -> str:
+            while group[claim_id] != claim_id:
+                group[claim_id] = group[group[claim_id]]
+                claim_id = group[claim_id]
+            return claim_id
+
+        for claim in self.claims.values():
+            for other in claim.same_as:
+                if other in group:
+                    group[root(claim.id)] = root(other)
+        members: dict[str, list[Claim]] = defaultdict(list)
+        for claim in self.claims_newest_first:
+            members[root(claim.id)].append(claim)
+        return {claim.id: [c for c in together if c is not claim]
+                for together in members.values() if len(together) > 1 for claim in together}
 
     @cached_property
     def claims_about(self) -> dict[str, list[Claim]]:

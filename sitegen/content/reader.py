@@ -471,8 +471,9 @@ class Reader:
             af = Fields(am, rel, self.diags, "the appearance")
             appearance = Appearance(url=af.url("url"), title=af.text("title"), date=af.date("date"))
             af.finish()
-        updates = []
+        updates: list[Update] = []
         update_items = f.items("updates")
+        reviewed = f.date("reviewed", required=True)
         for index, item in enumerate(update_items):
             um = as_map(item, rel, update_items.where(index), self.diags, "an update")
             if um is None:
@@ -480,17 +481,31 @@ class Reader:
             uf = Fields(um, rel, self.diags, "an update")
             update_date = uf.date("date", required=True)
             note = uf.text("note", required=True)
+            previous = uf.text("previous_rating")
+            if previous and self.config.rating(previous) is None:
+                ids = [r.id for r in self.config.ratings]
+                uf.error("previous_rating", f"unknown rating '{previous}'",
+                         did_you_mean(previous, ids)
+                         or "use one of site.yaml's ratings: " + ", ".join(ids))
             uf.finish()
-            if update_date:
-                updates.append(Update(update_date, note))
+            if update_date is None:
+                continue
+            latest = updates[-1].date if updates else reviewed
+            if latest and update_date < latest:
+                uf.error("date", f"this update ({update_date}) is dated before the "
+                         f"{'update' if updates else 'review'} above it ({latest})",
+                         "list updates oldest first, each on or after the review date: "
+                         "the last one is the claim's date of modification")
+            updates.append(Update(update_date, note, previous))
         claim = Claim(
             id=claim_id, article=slug, quote=quote, claim=f.text("claim", required=True),
             lang=self.lang(f), claimant=f.ident("claimant", required=True),
             attribution=attribution, about=f.ids("about"), rating=rating,
-            reviewed=f.date("reviewed", required=True), review=review, review_html=review_html,
+            reviewed=reviewed, review=review, review_html=review_html,
             origin=Origin(rel, *data.pos), prefix=prefix, suffix=suffix, appearance=appearance,
             actual_claimant=actual, sources=tuple(sources), updates=tuple(updates),
             aliases=f.ids("aliases"), extra=f.extra(), anchor=anchor,
+            same_as=f.ids("same_as"),
         )
         f.finish()
         self.record_aliases(rel, data, "claim", claim_id, claim.aliases)
@@ -502,6 +517,14 @@ class Reader:
         for index, entity_id in enumerate(claim.about):
             pos = about_items.where(index) if hasattr(about_items, "where") else data.where("about")
             links.append((rel, pos, f"entity:{entity_id}", "about"))
+        same_items = data.get("same_as")
+        for index, other in enumerate(claim.same_as):
+            pos = same_items.where(index) if hasattr(same_items, "where") else data.where("same_as")
+            if other == claim_id:
+                self.diags.error(rel, pos, "a claim cannot be the same as itself",
+                                 "give the id of the same claim made elsewhere")
+            else:
+                links.append((rel, pos, f"claim:{other}", "same_as"))
         return claim
 
     def read_sources(self, f: Fields, rel: str) -> list[Source]:
@@ -611,14 +634,44 @@ class Reader:
             scheme = link_scheme(href)
             ident = href.strip()[len(scheme) + 1 :].split("#", 1)[0]
             if ident in targets[scheme]:
+                if field == "same_as":
+                    self._check_same_rating(claims, rel, pos, ident)
                 continue
             hint = did_you_mean(ident, targets[scheme])
-            if field == "link":
+            if field == "same_as":
+                self.diags.error(rel, pos, f"unknown claim '{ident}' in 'same_as'",
+                                 hint or "give the id of a claim in content/claims/")
+            elif field == "link":
                 self.diags.error(rel, pos, f"a link points to unknown {scheme} '{ident}'",
                                  hint or f"check the {scheme} id after '{scheme}:'")
             else:
                 self.diags.error(rel, pos, f"unknown entity '{ident}' in '{field}'",
                                  hint or f"create content/entities/{ident}.yaml")
+
+
+    def _check_same_rating(self, claims: dict[str, Claim], rel: str, pos: Pos,
+                           other_id: str) -> None:
+        """Warn when a claim declared the same as another is rated differently
+        and neither review links the other (readers would see two verdicts on
+        one claim, unexplained)."""
+        # the declaring claim: the last one of its file starting at or before `pos`
+        declaring = max((c for c in claims.values() if c.origin.path == rel
+                         and c.origin.line <= pos[0] and other_id in c.same_as),
+                        key=lambda c: c.origin.line, default=None)
+        other = claims[other_id]
+        if declaring is None or declaring.rating == other.rating:
+            return
+
+        def links_to(claim: Claim, target: str) -> bool:
+            return claim.review_html is not None and any(
+                href.split("#", 1)[0] == f"claim:{target}" for _, href in claim.review_html.links)
+
+        if not (links_to(declaring, other_id) or links_to(other, declaring.id)):
+            self.diags.warning(
+                rel, pos, f"'{declaring.id}' is rated '{declaring.rating}' but the same claim "
+                f"'{other_id}' is rated '{other.rating}'",
+                f"explain the difference in one review with a link to the other "
+                f"([...](claim:{other_id})), or align the ratings")
 
 
 def _numbered(claims: list[Claim]) -> list[Claim]:

@@ -44,10 +44,10 @@ from sitegen.site.deps import (
     template_hashes,
     tree_hash,
 )
-from sitegen.site.exports import claims_json
+from sitegen.site.exports import claims_csv, claims_json
 from sitegen.site.files import render_pages, site_files
 from sitegen.site.pages import PagePlan, plan_site, replan, search_pages
-from sitegen.site.publish import claims_splice, write_spliced
+from sitegen.site.publish import export_splices, write_spliced
 from sitegen.site.render import (
     make_environment,
     rebind,
@@ -225,7 +225,8 @@ class IncrementalBuilder:
                              changed_paths=(*changed, *gone))
 
     def write_exports(self) -> int:
-        """Write claims.json if a rebuild left it to write (defer_exports); returns
+        """Write claims.json and claims.csv if a rebuild left them to write
+        (defer_exports); returns
         the number of files written. Safe to call from another thread than the
         rebuilds: the newest version is written, once."""
         with self._exports_lock:
@@ -233,17 +234,17 @@ class IncrementalBuilder:
             if pending is None:
                 return 0
             old, new, claims = pending
-            current = self.out / "claims.json"
-            splice = claims_splice(current, old, new, claims)
-            if splice is None:  # not as the last rebuild wrote it: whole
-                return int(self._write("claims.json", claims_json(new)))
-            if not splice:
-                return 0
-            temporary = current.with_name(f".{current.name}.sitegen-tmp")
-            write_spliced(current, temporary, splice)
-            os.replace(temporary, current)
-            self.written["claims.json"] = ""
-            return 1
+            splices = export_splices(self.out, old, new, claims)
+            if splices is None:  # not as the last rebuild wrote them: whole
+                return (int(self._write("claims.json", claims_json(new)))
+                        + int(self._write("claims.csv", claims_csv(new))))
+            for name, splice in splices.items():
+                current = self.out / name
+                temporary = current.with_name(f".{current.name}.sitegen-tmp")
+                write_spliced(current, temporary, splice)
+                os.replace(temporary, current)
+                self.written[name] = ""
+            return len(splices)
 
     def _write(self, path: str, data: bytes, digest: str | None = None) -> bool:
         """Write the file unless it holds these bytes already. `digest`: the

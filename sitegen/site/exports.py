@@ -1,12 +1,14 @@
-"""Machine-readable exports: ClaimReview JSON-LD and claims.json.
+"""Machine-readable exports: ClaimReview JSON-LD, claims.json and claims.csv.
 
-Both use absolute URLs from base_url. claims.json gives every claim's anchor
+All use absolute URLs from base_url. claims.json gives every claim's anchor
 as W3C TextQuoteSelector and TextPositionSelector over its article's plain
 text (see content/document.py) and is described by schemas/claims.schema.json.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
@@ -73,6 +75,9 @@ def claim_review(archive: Archive, claim: Claim) -> dict[str, Any] | None:
         item["datePublished"] = claim.appearance.date.isoformat()
     if claim.about:
         item["about"] = [_entity_ld(archive.entities.get(e), e) for e in claim.about]
+    same = archive.same_claims.get(claim.id, [])
+    if same:  # the same claim made elsewhere, reviewed on its own page
+        item["sameAs"] = [_abs(archive, urls.claim_url(c.id)) + "#claim" for c in same]
     publisher: dict[str, Any] = {"@type": "Organization", "name": config.publisher.name}
     if config.publisher.url:
         publisher["url"] = config.publisher.url
@@ -142,7 +147,9 @@ def _claim_record(archive: Archive, claim: Claim, article: Article) -> dict[str,
             "accessed": s.accessed.isoformat() if s.accessed else None,
             "archive_url": s.archive_url or None, "note": s.note or None,
         } for s in claim.sources],
-        "updates": [{"date": u.date.isoformat(), "note": u.note} for u in claim.updates],
+        "updates": [{"date": u.date.isoformat(), "note": u.note,
+                     "previous_rating": u.previous_rating or None} for u in claim.updates],
+        "same_as": [c.id for c in archive.same_claims.get(claim.id, [])],
         "target": {
             "article": claim.article,
             "source": _abs(archive, urls.article_url(claim.article)),
@@ -154,6 +161,61 @@ def _claim_record(archive: Archive, claim: Claim, article: Article) -> dict[str,
             ],
         },
     }
+
+
+# claims.csv: one row per claim, in claims.json's order (README, "claims.csv").
+CSV_COLUMNS = (
+    "id", "url", "claim", "lang", "rating", "rating_label", "rating_final",
+    "attribution", "claimant", "claimant_name", "actual_claimant", "actual_claimant_name",
+    "about", "about_names", "reviewed", "modified", "quote", "article", "article_title",
+    "article_url", "appearance_url", "appearance_date", "sources", "review",
+)
+CSV_BOM = b"\xef\xbb\xbf"  # spreadsheets read the file as UTF-8 only with it
+CSV_NEWLINE = "\r\n"  # RFC 4180; a newline inside a cell stays "\n", quoted
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def claims_csv(archive: Archive) -> bytes:
+    """Every claim as a row of CSV_COLUMNS, after a header row."""
+    rows = [_csv_row(list(CSV_COLUMNS))]
+    rows += [claim_row(archive, claim) for claim in archive.claims.values()]
+    return CSV_BOM + b"".join(row + CSV_NEWLINE.encode() for row in rows)
+
+
+def claim_row(archive: Archive, claim: Claim) -> bytes:
+    """claims.csv's row of a claim (without its line end)."""
+    rating = archive.config.rating(claim.rating)
+    article = archive.articles[claim.article]
+
+    def name(entity_id: str) -> str:
+        entity = archive.entities.get(entity_id)
+        return entity.name if entity else entity_id
+
+    appearance = claim.appearance
+    return _csv_row([
+        claim.id, _abs(archive, urls.claim_url(claim.id)), claim.claim, claim.lang,
+        claim.rating, rating.label if rating else claim.rating,
+        "true" if rating and rating.final else "false",
+        claim.attribution, claim.claimant, name(claim.claimant), claim.actual_claimant,
+        name(claim.actual_claimant) if claim.actual_claimant else "",
+        "; ".join(claim.about), "; ".join(name(e) for e in claim.about),
+        claim.reviewed.isoformat() if claim.reviewed else "",
+        claim.modified.isoformat() if claim.modified else "",
+        claim.quote, claim.article, article.title,
+        _abs(archive, urls.article_url(claim.article)),
+        appearance.url if appearance else "",
+        appearance.date.isoformat() if appearance and appearance.date else "",
+        " ".join(source.url for source in claim.sources), claim.review,
+    ])
+
+
+def _csv_row(cells: list[str]) -> bytes:
+    # a cell a spreadsheet would run as a formula (content comes from outside
+    # contributors) starts with an apostrophe, which spreadsheets show as text
+    safe = [f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell for cell in cells]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=CSV_NEWLINE).writerow(safe)
+    return buffer.getvalue()[: -len(CSV_NEWLINE)].encode("utf-8")
 
 
 def script_safe_json(data: Any) -> str:

@@ -18,7 +18,7 @@ from sitegen.memory import affordable, own_rss_bytes, usable_cpus
 from sitegen.schemas import schema_dir
 from sitegen.site import urls
 from sitegen.site.annotate import render_article_body, render_passage
-from sitegen.site.exports import claim_review, claims_json
+from sitegen.site.exports import claim_review, claims_csv, claims_json
 from sitegen.site.output import Stager
 from sitegen.site.pages import PagePlan
 from sitegen.site.reads import recording
@@ -119,10 +119,11 @@ def _render_share(index: int) -> tuple[int, int, set[str], set[str], list[Diagno
 
 def site_files(env: jinja2.Environment, src: Path, archive: Archive,
                plans: list[PagePlan]) -> dict[str, bytes]:
-    """The files that are not pages: claims.json and its schema, sitemap, static
-    files."""
+    """The files that are not pages: claims.json and its schema, claims.csv,
+    sitemap, static files."""
     files = {
         "claims.json": claims_json(archive),
+        "claims.csv": claims_csv(archive),
         "claims.schema.json": (schema_dir() / "claims.schema.json").read_bytes(),
     }
     files.update(sitemap_files(archive, plans))

@@ -158,6 +158,7 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
     plans += [_claim_page(archive, claim) for claim in archive.claims.values()]
     for entity in sorted(archive.entities.values(), key=lambda e: e.id):
         plans.append(_entity_page(archive, entity))
+        plans.append(_entity_feed(archive, entity))
     for page in archive.pages.values():
         plans.append(PagePlan(
             url=urls.page_url(page.slug), template="page.html", kind="page", title=page.title,
@@ -191,12 +192,13 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
                           title=text("not_found_title"), lang=config.language,
                           root=config.base_path,
                           in_sitemap=False, inputs=frozenset()))
-    entries = _feed_entries(archive)
-    plans.append(PagePlan(url="feed.xml", template="feed.xml", kind="feed", title=config.title,
-                          lang=config.language, in_sitemap=False,
-                          context={"entries": entries},
-                          inputs=frozenset(entry.input for entry in entries),
-                          listing="\n".join(f"{e.url} {e.updated}" for e in entries)))
+    plans.append(_feed(archive, "feed.xml", config.title, _feed_entries(
+        archive, (*archive.articles.values(), *archive.claims.values()))))
+    log = corrections(archive)
+    plans += _paginated(archive, text, "corrections/", "corrections.html",
+                        text("title_corrections"), _by_year(log))
+    plans.append(_feed(archive, "corrections/feed.xml", text("title_corrections"),
+                       [_correction_entry(c) for c in log[:FEED_ENTRIES]], log=True))
     plans.append(PagePlan(url="robots.txt", template="robots.txt", kind="robots",
                           title="robots.txt", lang=config.language, in_sitemap=False,
                           inputs=frozenset()))
@@ -218,8 +220,13 @@ def replan(archive: Archive, plans: Iterable[PagePlan],
         elif plan.kind in ("list", "home"):
             replanned.append(replace(plan, context=_swapped(context, swap)))
         elif plan.kind == "feed":
-            fresh = {e.url: e for e in (_feed_entry(archive, new) for new in swap.values()) if e}
-            entries = [fresh.get(entry.url, entry) for entry in context["entries"]]
+            entries = []
+            for entry in context["entries"]:
+                new = swap.get(id(entry.item))
+                again = entry if new is None else _entry_again(archive, entry, new)
+                if again is None:
+                    return None
+                entries.append(again)
             replanned.append(replace(plan, context={**context, "entries": entries}))
         else:
             return None
@@ -256,7 +263,7 @@ def _swapped(value: Any, swap: Mapping[int, object]) -> Any:
         return tuple(_swapped(item, swap) for item in value)
     if isinstance(value, dict):
         return {key: _swapped(item, swap) for key, item in value.items()}
-    if isinstance(value, (Pager, SourceUse)):
+    if isinstance(value, (Pager, SourceUse, Correction)):
         return replace(value, **{f.name: _swapped(getattr(value, f.name), swap)
                                  for f in fields(value)})
     return value
@@ -275,13 +282,16 @@ def _article_page(archive: Archive, article: Article) -> PagePlan:
 
 
 def _claim_page(archive: Archive, claim: Claim) -> PagePlan:
+    same = archive.same_claims.get(claim.id, [])
     return PagePlan(
         url=urls.claim_url(claim.id), template="claim.html", kind="claim", title=claim.claim,
         lang=claim.lang, lastmod=claim.modified, description=claim.claim,
         context={"claim": claim, "article": archive.articles[claim.article],
-                 "search": _claim_search(archive, claim)},
+                 "search": _claim_search(archive, claim), "same_claims": same},
         inputs=frozenset({f"article:{claim.article}", f"claims:{claim.article}",
-                          "entity-names", "ids"}),
+                          "entity-names", "ids"}
+                         | {f"claims:{c.article}" for c in same}
+                         | {f"article:{c.article}" for c in same}),
     )
 
 
@@ -384,6 +394,13 @@ def _entity_page(archive: Archive, entity: Entity) -> PagePlan:
     )
 
 
+def _by_year(log: list[Correction]) -> list[tuple[str, list[Correction]]]:
+    groups: dict[str, list[Correction]] = {}
+    for correction in log:
+        groups.setdefault(str(correction.date.year), []).append(correction)
+    return list(groups.items())
+
+
 def _claims_by_rating(archive: Archive) -> list[tuple[str, list[Claim]]]:
     groups: dict[str, list[Claim]] = {rating.id: [] for rating in archive.config.ratings}
     for claim in archive.claims_newest_first:
@@ -441,6 +458,9 @@ def _item_inputs(archive: Archive, item: Any) -> tuple[str, set[str]]:
         return f"{item.slug}={claims}", {f"article:{item.slug}"}
     if isinstance(item, Entity):
         return f"{item.id}={archive.claim_counts.get(item.id, 0)}", {f"entity:{item.id}"}
+    if isinstance(item, Correction):
+        return (f"{item.claim.id}#{item.index}",
+                {f"claims:{item.claim.article}", f"article:{item.claim.article}"})
     if isinstance(item, SourceUse):
         return (f"{item.source.url}={','.join(c.id for c in item.claims)}",
                 {f"claims:{c.article}" for c in item.claims})
@@ -480,7 +500,7 @@ def _paginated(archive: Archive, text: UIText, base: str, template: str, title: 
 
 @dataclass(frozen=True)
 class FeedEntry:
-    kind: str  # "article" | "claim"
+    kind: str  # "article" | "claim" | "correction"
     url: str
     title: str
     published: dt.date
@@ -488,12 +508,81 @@ class FeedEntry:
     summary: str  # an article's; a claim's is written by the template (its rating, attribution)
     lang: str
     input: str  # the file it comes from ("article:<slug>", "claims:<slug>")
-    claim: Claim | None = None
+    item: Article | Claim | None = None  # what the entry is made from
+    update: int = -1  # a correction: its place in the claim's updates
+
+    @property
+    def claim(self) -> Claim | None:
+        return self.item if isinstance(self.item, Claim) else None
+
+    @property
+    def correction(self) -> Correction | None:
+        claim = self.claim
+        return Correction(claim, self.update) if claim is not None and self.update >= 0 else None
 
 
-def _feed_entries(archive: Archive) -> list[FeedEntry]:
-    entries = (_feed_entry(archive, item)
-               for item in (*archive.articles.values(), *archive.claims.values()))
+@dataclass(frozen=True)
+class Correction:
+    """One dated change to a published review (an update of a claim), which may
+    change its rating. A list item of the corrections log."""
+
+    claim: Claim
+    index: int  # its place in claim.updates
+
+    @property
+    def date(self) -> dt.date:
+        return self.claim.updates[self.index].date
+
+    @property
+    def note(self) -> str:
+        return self.claim.updates[self.index].note
+
+    @property
+    def previous_rating(self) -> str:
+        """The rating this update replaced ("" if it kept the rating)."""
+        return self.claim.updates[self.index].previous_rating
+
+    @property
+    def rating(self) -> str:
+        """The claim's rating from this update on."""
+        return self.claim.rating_before(self.index + 1)
+
+    @property
+    def url(self) -> str:
+        return f"{urls.claim_url(self.claim.id)}#update-{self.index + 1}"
+
+
+def corrections(archive: Archive) -> list[Correction]:
+    """Every update of every claim, newest first."""
+    found = [Correction(claim, index) for claim in archive.claims.values()
+             for index in range(len(claim.updates))]
+    return sorted(found, key=lambda c: (c.date, c.claim.id, c.index), reverse=True)
+
+
+def _feed(archive: Archive, url: str, title: str, entries: list[FeedEntry],
+          entity: Entity | None = None, log: bool = False) -> PagePlan:
+    """An Atom feed: the site's, an entity's (its claims, by and about it), or the
+    corrections log's (`log`)."""
+    inputs = {entry.input for entry in entries}
+    if entity is not None:
+        inputs.add(f"entity:{entity.id}")
+    return PagePlan(url=url, template="feed.xml", kind="feed", title=title,
+                    lang=archive.config.language, in_sitemap=False,
+                    context={"entries": entries, "entity": entity, "log": log},
+                    inputs=frozenset(inputs),
+                    listing="\n".join(f"{e.url} {e.updated}" for e in entries))
+
+
+def _entity_feed(archive: Archive, entity: Entity) -> PagePlan:
+    claims = {c.id: c for c in (*archive.claims_by_claimant.get(entity.id, []),
+                                *archive.claims_about.get(entity.id, []))}
+    return _feed(archive, urls.entity_feed_url(entity.id), entity.name,
+                 _feed_entries(archive, claims.values()), entity)
+
+
+def _feed_entries(archive: Archive, items: Iterable[object]) -> list[FeedEntry]:
+    """The newest entries of these articles and claims, most recently updated first."""
+    entries = (_feed_entry(archive, item) for item in items)
     return heapq.nlargest(FEED_ENTRIES, (e for e in entries if e is not None),
                           key=lambda e: (e.updated, e.url))
 
@@ -502,9 +591,24 @@ def _feed_entry(archive: Archive, item: object) -> FeedEntry | None:
     """An article's or claim's entry in the feed (None without a date)."""
     if isinstance(item, Article) and item.date:
         return FeedEntry("article", urls.article_url(item.slug), item.title,
-                         item.date, item.date, item.summary, item.lang, f"article:{item.slug}")
+                         item.date, item.date, item.summary, item.lang, f"article:{item.slug}",
+                         item)
     if isinstance(item, Claim) and item.reviewed:
         return FeedEntry("claim", urls.claim_url(item.id), item.claim,
                          item.reviewed, item.modified or item.reviewed,
                          "", item.lang, f"claims:{item.article}", item)
     return None
+
+
+def _correction_entry(correction: Correction) -> FeedEntry:
+    claim = correction.claim
+    return FeedEntry("correction", correction.url, claim.claim, correction.date,
+                     correction.date, "", claim.lang, f"claims:{claim.article}", claim,
+                     correction.index)
+
+
+def _entry_again(archive: Archive, entry: FeedEntry, item: object) -> FeedEntry | None:
+    """A feed entry made again from the new version of its article or claim."""
+    if entry.kind == "correction" and isinstance(item, Claim):
+        return _correction_entry(Correction(item, entry.update))
+    return _feed_entry(archive, item)

@@ -8,11 +8,11 @@ rendered again to the same bytes leaves its bundle as it is. `build` indexes
 in the same step as it writes (the previous index stays if anything fails);
 `serve` collects the changed pages until its background refresh succeeds.
 
-claims.json: a rebuild that read the whole site writes it whole. An in-place
-edit (rebuild.in_place) keeps every claim's place in it, so the edited
-claims' lines are spliced into the file as it is (`claims_splice`,
-`write_spliced`): at 10,000 articles the file is 100 MB, and the unchanged
-parts are copied by the kernel.
+claims.json and claims.csv: a rebuild that read the whole site writes them
+whole. An in-place edit (rebuild.in_place) keeps every claim's place in
+them, so the edited claims' lines are spliced into the files as they are
+(`export_splices`, `write_spliced`): at 10,000 articles claims.json is
+100 MB, and the unchanged parts are copied by the kernel.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from sitegen.content.model import Archive, Claim
-from sitegen.site.exports import claim_line
+from sitegen.site.exports import CSV_NEWLINE, claim_line, claim_row
 
 
 def pages_key(paths: Iterable[str]) -> str:
@@ -54,25 +55,56 @@ def stale_bundles(keys: Mapping[str, str], indexed: Mapping[str, str],
 Splice = list[tuple[int, int, bytes]]  # (offset, length of the old line, new line)
 
 
-def claims_splice(current: Path, old: Archive, new: Archive,
-                  claims: Iterable[Claim]) -> Splice | None:
-    """Where these edited claims' lines are in `current` (claims.json as the last
-    rebuild wrote it from `old`: one claim per line, in the archive's order,
-    which an in-place edit keeps), and their new text from `new`; None if a line
-    is not found as it was written."""
+@dataclass(frozen=True)
+class LineExport:
+    """An export with one line (or row) per claim, in the archive's order."""
+
+    name: str  # its file in the output
+    line: Callable[[Archive, Claim], bytes]  # a claim's line, with the separator before it
+    ends: tuple[bytes, ...]  # what can follow a line: the next separator, or the end
+
+
+LINE_EXPORTS = (
+    LineExport("claims.json", lambda archive, claim: b"\n" + claim_line(archive, claim),
+               (b",\n", b"\n]}")),
+    LineExport("claims.csv", lambda archive, claim: CSV_NEWLINE.encode() + claim_row(
+        archive, claim), (CSV_NEWLINE.encode(),)),
+)
+
+
+def export_splices(out: Path, old: Archive, new: Archive,
+                   claims: Iterable[Claim]) -> dict[str, Splice] | None:
+    """For each line export that an edit to these claims changes, where their
+    lines are in the file the last rebuild wrote (from `old`) and their new
+    text (from `new`); None if a line is not found as it was written (the
+    caller then writes the exports whole)."""
+    claims = list(claims)
+    found = {}
+    for export in LINE_EXPORTS:
+        splice = _splice(out / export.name, export, old, new, claims)
+        if splice is None:
+            return None
+        if splice:
+            found[export.name] = splice
+    return found
+
+
+def _splice(current: Path, export: LineExport, old: Archive, new: Archive,
+            claims: list[Claim]) -> Splice | None:
     try:
         with open(current, "rb") as stream, mmap.mmap(
                 stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
             found = []
             for claim in claims:
-                line = b"\n" + claim_line(old, old.claims[claim.id])
-                fresh = b"\n" + claim_line(new, claim)
+                line = export.line(old, old.claims[claim.id])
+                fresh = export.line(new, claim)
                 if fresh == line:
                     continue
-                at = data.find(line + b",\n")
-                if at < 0:
-                    at = data.find(line + b"\n]}")  # the last claim
-                if at < 0:
+                for end in export.ends:
+                    at = data.find(line + end)
+                    if at >= 0:
+                        break
+                else:
                     return None
                 found.append((at, len(line), fresh))
     except (OSError, ValueError):

@@ -40,7 +40,7 @@ from sitegen.content.model import Archive, Article, Claim, Entity, FreePage
 LOOKUPS = frozenset({
     "articles", "claims", "entities", "pages", "claims_by_article", "claims_by_claimant",
     "claims_about", "claim_counts", "articles_mentioning", "articles_newest_first",
-    "claims_newest_first",
+    "claims_newest_first", "same_claims",
 })
 WHOLE = "*"
 

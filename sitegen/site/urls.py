@@ -22,6 +22,10 @@ def entity_url(entity_id: str) -> str:
     return f"entities/{entity_id}/"
 
 
+def entity_feed_url(entity_id: str) -> str:
+    return f"entities/{entity_id}/feed.xml"
+
+
 def page_url(slug: str) -> str:
     return f"{slug}/"
 

@@ -47,7 +47,7 @@ from sitegen.state.schema import Record
 from sitegen.state.stored import Lazy, ParsedLater, Rows, StoredArchive, select_in, split_ids
 
 CACHE_DIR = ".sitegen-cache"
-FORMAT = 5
+FORMAT = 6
 ITEM_KINDS = ("article", "claim", "entity")  # planned again from their key
 STORED_KINDS = ("home", "list", "feed")  # planned again from their stored plan
 Stats = dict[str, tuple[int, int]]  # file relative to the site → (size, mtime_ns)
@@ -285,6 +285,7 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
                 "by_claimant": _ids(archive.claims_by_claimant),
                 "about": _ids(archive.claims_about),
                 "mentioning": _ids(archive.articles_mentioning, "slug"),
+                "same": _ids(archive.same_claims),
             }
             db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?)", (
                 (name, key, n, value) for name, table in tables.items()

@@ -208,6 +208,11 @@ class StoredArchive(Archive):
         return Lazy(ids, lambda e: self._claims_of(ids[e]))  # type: ignore[return-value]
 
     @cached_property
+    def same_claims(self) -> dict[str, list[Claim]]:
+        ids = self._lookup("same")
+        return Lazy(ids, lambda c: self._claims_of(ids[c]))  # type: ignore[return-value]
+
+    @cached_property
     def claims_about(self) -> dict[str, list[Claim]]:
         ids = self._lookup("about")
         return Lazy(ids, lambda e: self._claims_of(ids[e]))  # type: ignore[return-value]

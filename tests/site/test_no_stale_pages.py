@@ -189,6 +189,12 @@ EDITS = [
     Edit("claim-reviewed", replace(HARBOUR, "reviewed: 2024-03-12", "reviewed: 2024-03-14")),
     Edit("claim-update", replace(HARBOUR, "rating still pending.", "rating still pending.\"}\n"
                                  "      - {date: 2024-06-01, note: \"Dredging began.")),
+    Edit("claim-update-note", replace(HARBOUR, "rating still pending.", "rating still open.")),
+    Edit("claim-update-rating", replace(HARBOUR, "- {date: 2024-05-20, note:",
+                                        "- {date: 2024-05-20, previous_rating: wrong, note:")),
+    Edit("claim-misattributed", replace(BUDGET, "attribution: unconfirmed",
+                                        "attribution: misattributed\n"
+                                        "    actual_claimant: ellery-gazette")),
     Edit("source-title", replace(HARBOUR, 'title: "Dredging contract, schedule annex"',
                                  'title: "Dredging contract: schedule"')),
     Edit("claim-new", append(BUDGET, NEW_CLAIM)),
@@ -230,7 +236,7 @@ EDITS = [
 
 # the edits every test run tries (the reported case among them); the rest under `slow`
 QUICK_SET = {"claim-review", "claim-rating", "article-text", "entity-description",
-             "entity-name", "claim-new", "ui-text"}
+             "entity-name", "claim-new", "ui-text", "claim-update-note"}
 MODES = ["build", "serve-told", "serve-untold"]
 THEMES = ["default", "dump"]
 
