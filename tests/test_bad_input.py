@@ -148,6 +148,13 @@ CASES = [
          "same_as: [expansion-creates-300-jobs]",
          "rated 'no-verdict' but the same claim 'expansion-creates-300-jobs' is rated "
          "'half-right'", "explain the difference in one review", severity="warning"),
+    Case("date-note-without-date", BUDGET_ARTICLE,
+         replace(BUDGET_ARTICLE, "date: 2024-04-10\n", "date_note: from the print edition\n"),
+         "date_note: from the print edition", "'date_note' without 'date'", "add 'date:'"),
+    Case("partial-date-impossible-month", BUDGET_ARTICLE,
+         replace(BUDGET_ARTICLE, "date: 2024-04-10\n", 'date: "2024-13"\n'),
+         'date: "2024-13"', "'date' must be a date (YYYY-MM-DD, YYYY-MM or YYYY)",
+         "when only the month or year is known"),
     Case("bad-id", BUDGET, replace(BUDGET, "id: budget-fairest-in-a-generation", "id: Budget_Fair"),
          "id: Budget_Fair", "'id' is not a valid id", "lowercase letters"),
     # the second definition read (files in name order) is reported, naming the first

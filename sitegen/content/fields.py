@@ -11,11 +11,14 @@ import datetime as dt
 import re
 from typing import Any
 
+from sitegen.content.dates import PartialDate
 from sitegen.content.yamlfile import Pos, YamlList, YamlMap
 from sitegen.diagnostics import Diagnostics, did_you_mean
 
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
+YEAR_RE = re.compile(r"\d{4}")
 HTTP_URL_RE = re.compile(r"https?://[^\s/?#]+\.[^\s]*|https?://[^\s/?#]+(?:[/?#][^\s]*)?")
 
 
@@ -126,6 +129,33 @@ class Fields:
             "write it as 2025-01-23",
         )
         return None
+
+    def partial_date(self, key: str, *, required: bool = False) -> dt.date | None:
+        """A date that may be known to the day (2025-01-24), the month ("2025-01")
+        or the year (2025), with optional `<key>_estimated: true` and
+        `<key>_note` beside it: a plain date when known to the day without
+        either, else a PartialDate."""
+        value = self._get(key, required)
+        estimated = self.boolean(f"{key}_estimated")
+        note = self.text(f"{key}_note")
+        if value is None:
+            if estimated or note:
+                self.error(f"{key}_estimated" if estimated else f"{key}_note",
+                           f"'{key}_{'estimated' if estimated else 'note'}' without '{key}'",
+                           f"add '{key}:' (2025-01-24, \"2025-01\" or 2025) or remove it")
+            return None
+        found = _partial(value)
+        if found is None:
+            self.error(
+                key, f"'{key}' must be a date (YYYY-MM-DD, YYYY-MM or YYYY), "
+                f"not {type_name(value)} {value!r}",
+                "write it as 2025-01-23, or \"2025-01\" or 2025 when only the month or "
+                "year is known")
+            return None
+        year, month, day, precision = found
+        if precision == "day" and not estimated and not note:
+            return dt.date(year, month, day)
+        return PartialDate(year, month, day, precision, estimated, note)
 
     def ident(self, key: str, *, required: bool = False) -> str:
         value = self.text(key, required=required)
@@ -251,4 +281,29 @@ def as_map(value: Any, path: str, pos: Pos, diags: Diagnostics, what: str) -> Ya
         path, pos, f"{what} must be a mapping (key: value lines), not {type_name(value)}",
         "indent the fields of each entry under a '- ' line",
     )
+    return None
+
+
+def _partial(value: Any) -> tuple[int, int, int, str] | None:
+    """(year, month, day, precision) of a full or partial date, or None."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.year, value.month, value.day, "day"
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 9999:
+        return value, 1, 1, "year"
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if YEAR_RE.fullmatch(text) and int(text) >= 1:
+        return int(text), 1, 1, "year"
+    month = MONTH_RE.fullmatch(text)
+    if month and 1 <= int(month.group(2)) <= 12 and int(month.group(1)) >= 1:
+        return int(month.group(1)), int(month.group(2)), 1, "month"
+    if DATE_RE.fullmatch(text):
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            return None
+        return day.year, day.month, day.day, "day"
     return None

@@ -41,12 +41,14 @@ class TranslationStep:
     lang: str
     publisher: str = ""  # entity id
     title: str = ""
+    title_supplied: bool = False  # the title is the editor's description, not quoted
 
 
 @dataclass(frozen=True)
 class Source:
     url: str
     title: str = ""
+    title_supplied: bool = False  # the title is the editor's description, not quoted
     publisher: str = ""
     date: dt.date | None = None
     accessed: dt.date | None = None

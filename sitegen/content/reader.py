@@ -283,11 +283,12 @@ class Reader:
                 continue
             sf = Fields(sm, rel, self.diags, "a translation_of entry")
             step = TranslationStep(url=sf.url("url", required=True), lang=self.lang(sf),
-                                   publisher=sf.ident("publisher"), title=sf.text("title"))
+                                   publisher=sf.ident("publisher"), title=sf.text("title"),
+                                   title_supplied=sf.boolean("title_supplied"))
             sf.finish()
             steps.append((step, sm.where("publisher")))
         article = Article(
-            slug=slug, title=title, date=f.date("date"), lang=lang, body=body,
+            slug=slug, title=title, date=f.partial_date("date"), lang=lang, body=body,
             document=document, origin=Origin(rel, 1, 1), seed=seed,
             url=f.url("url"), publisher=f.ident("publisher"),
             translation_of=tuple(s for s, _ in steps), authors=f.strings("authors"),
@@ -469,7 +470,8 @@ class Reader:
         am = f.mapping("appearance")
         if am is not None:
             af = Fields(am, rel, self.diags, "the appearance")
-            appearance = Appearance(url=af.url("url"), title=af.text("title"), date=af.date("date"))
+            appearance = Appearance(url=af.url("url"), title=af.text("title"),
+                                    date=af.partial_date("date"))
             af.finish()
         updates: list[Update] = []
         update_items = f.items("updates")
@@ -537,7 +539,8 @@ class Reader:
             sf = Fields(sm, rel, self.diags, "a source")
             sources.append(Source(
                 url=sf.url("url", required=True), title=sf.text("title"),
-                publisher=sf.text("publisher"), date=sf.date("date"),
+                title_supplied=sf.boolean("title_supplied"),
+                publisher=sf.text("publisher"), date=sf.partial_date("date"),
                 accessed=sf.date("accessed"), archive_url=sf.url("archive_url"),
                 note=sf.text("note"),
             ))

@@ -8,6 +8,7 @@ text (see content/document.py) and is described by schemas/claims.schema.json.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from typing import Any
@@ -139,11 +140,11 @@ def _claim_record(archive: Archive, claim: Claim, article: Article) -> dict[str,
         "review": claim.review,
         "appearance": None if claim.appearance is None else {
             "url": claim.appearance.url or None, "title": claim.appearance.title or None,
-            "date": claim.appearance.date.isoformat() if claim.appearance.date else None,
+            **_date_fields(claim.appearance.date),
         },
         "sources": [{
-            "url": s.url, "title": s.title or None, "publisher": s.publisher or None,
-            "date": s.date.isoformat() if s.date else None,
+            "url": s.url, "title": s.title or None, "title_supplied": s.title_supplied,
+            "publisher": s.publisher or None, **_date_fields(s.date),
             "accessed": s.accessed.isoformat() if s.accessed else None,
             "archive_url": s.archive_url or None, "note": s.note or None,
         } for s in claim.sources],
@@ -216,6 +217,13 @@ def _csv_row(cells: list[str]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator=CSV_NEWLINE).writerow(safe)
     return buffer.getvalue()[: -len(CSV_NEWLINE)].encode("utf-8")
+
+
+def _date_fields(value: dt.date | None) -> dict[str, Any]:
+    """A date to the precision known, whether it is estimated, and its note."""
+    return {"date": value.isoformat() if value else None,
+            "date_estimated": bool(getattr(value, "estimated", False)),
+            "date_note": getattr(value, "note", "") or None}
 
 
 def script_safe_json(data: Any) -> str:

@@ -58,6 +58,11 @@ class UIText:
             month = SHORT_MONTHS[lang][value.month - 1]
         else:
             month = MONTHS[lang][value.month - 1]
+        precision = getattr(value, "precision", "day")  # a PartialDate's (content/dates.py)
+        if precision == "year":
+            return str(value.year)
+        if precision == "month":
+            return f"{month} {value.year}"
         if lang == "de":
             return f"{value.day}. {month} {value.year}"
         return f"{value.day} {month} {value.year}"

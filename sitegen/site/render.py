@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from sitegen.content.dates import first_day
 from sitegen.content.markup import Compiled, compile_markdown, fill
 from sitegen.content.model import Archive
 from sitegen.diagnostics import Diagnostic
@@ -91,6 +92,7 @@ def make_environment(src: Path, archive: Archive, compiled: bool = False,
     text = text or load_ui_text(template_dirs(src), archive.config.language)
     env.filters["date"] = text.date
     env.filters["isodate"] = iso_date
+    env.filters["first_day"] = first_day_iso
     env.filters["tojson_ld"] = json_ld
     positions = {rating.id: index for index, rating in enumerate(archive.config.ratings)}
     env.globals["memo"] = Memo()
@@ -219,7 +221,13 @@ def _markdown(ctx: jinja2.runtime.Context, compiled: Compiled | str | None,
 
 
 def iso_date(value: dt.date | None) -> str:
+    """ISO 8601 to the precision known: "2025", "2025-01" or "2025-01-24"."""
     return value.isoformat() if value else ""
+
+
+def first_day_iso(value: dt.date | None) -> str:
+    """ISO 8601 of the first day a date may stand for (feeds, sort keys)."""
+    return first_day(value).isoformat() if value else ""
 
 
 def json_ld(data: Any) -> Markup:
