@@ -76,17 +76,25 @@ class AnchorResult:
 
 
 class Anchorer:
-    """Locates quotes in one document; folds the document text once."""
+    """Locates quotes in one article: its body and its title (the title counts
+    as one more paragraph, so a quote found in both is ambiguous like any
+    quote found twice). Folds each text once."""
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, title: str = "") -> None:
         self.document = document
+        self.title = title
         self.folded, self.where = fold(document.text)
+        self.title_folded, self.title_where = fold(title)
+
+    def _folded(self, part: str) -> str:
+        return self.title_folded if part == "title" else self.folded
 
     def locate(self, quote: str, prefix: str = "", suffix: str = "") -> AnchorResult:
         needle = fold(quote)[0].strip()
         if not needle:
             return AnchorResult(None, "the quote is empty", "copy the claimed passage into 'quote'")
-        hits = _find_all(self.folded, needle)
+        hits = [("title", at) for at in _find_all(self.title_folded, needle)]
+        hits += [("body", at) for at in _find_all(self.folded, needle)]
         if not hits:
             return AnchorResult(None, *self._not_found(needle))
         if prefix or suffix:
@@ -104,24 +112,40 @@ class Anchorer:
                 )
             hits = chosen
         if len(hits) > 1:
+            in_title = " (once in its title)" if hits[0][0] == "title" else ""
             return AnchorResult(
                 None,
-                f"the quote occurs {len(hits)} times in the article",
+                f"the quote occurs {len(hits)} times in the article{in_title}",
                 "add 'prefix' (words right before) or 'suffix' (words right after) "
                 "to choose one occurrence",
             )
-        return self._anchor(hits[0], len(needle))
+        part, at = hits[0]
+        if part == "title":
+            return self._title_anchor(at, len(needle))
+        return self._anchor(at, len(needle))
 
-    def _context_matches(self, hit: int, length: int, prefix: str, suffix: str) -> bool:
+    def _context_matches(self, hit: tuple[str, int], length: int, prefix: str,
+                         suffix: str) -> bool:
+        part, at = hit
+        folded = self._folded(part)
         if prefix:
             want = fold(prefix)[0].strip()
-            if not self.folded[:hit].rstrip().endswith(want):
+            if not folded[:at].rstrip().endswith(want):
                 return False
         if suffix:
             want = fold(suffix)[0].strip()
-            if not self.folded[hit + length :].lstrip().startswith(want):
+            if not folded[at + length :].lstrip().startswith(want):
                 return False
         return True
+
+    def _title_anchor(self, hit: int, length: int) -> AnchorResult:
+        start = self.title_where[hit]
+        end = self.title_where[hit + length - 1] + 1
+        text = self.title
+        return AnchorResult(Anchor(
+            start=start, end=end, exact=text[start:end],
+            prefix=text[max(0, start - CONTEXT_CHARS) : start],
+            suffix=text[end : end + CONTEXT_CHARS], block=-1, part="title"))
 
     def _anchor(self, hit: int, length: int) -> AnchorResult:
         start = self.where[hit]
@@ -149,7 +173,7 @@ class Anchorer:
     def _not_found(self, needle: str) -> tuple[str, str]:
         best = closest_passage(self.document, needle)
         if best is None:
-            return ("the quote matches nowhere in the article",
+            return ("the quote matches nowhere in the article (its title and text)",
                     "copy the passage from the article text exactly")
         ratio, passage, block_index = best
         return (

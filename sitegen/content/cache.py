@@ -125,14 +125,15 @@ class LoadCache:
     def compiled(self, text: str) -> Compiled:
         return self._get(self.markup, digest(text), lambda: compile_markdown(text))
 
-    def anchorer(self, document: Document) -> Anchorer:
-        """The quote matcher of a document."""
+    def anchorer(self, document: Document, title: str = "") -> Anchorer:
+        """The quote matcher of an article's body and title."""
         if not self.keep_anchorers:
-            return Anchorer(document)
+            return Anchorer(document, title)
         key = id(document)
-        if key not in self.anchorers or self.anchorers[key].document is not document:
-            self.anchorers[key] = Anchorer(document)
-        return self.anchorers[key]
+        found = self.anchorers.get(key)
+        if found is None or found.document is not document or found.title != title:
+            self.anchorers[key] = found = Anchorer(document, title)
+        return found
 
     def claims_file(self, key: Key) -> ClaimsFile | None:
         found = self.claims_files.get(key)

@@ -79,7 +79,8 @@ class Anchor:
     exact: str
     prefix: str
     suffix: str
-    block: int  # index of the paragraph or heading in Document.blocks
+    block: int  # index of the paragraph or heading in Document.blocks (-1: the title)
+    part: str = "body"  # "body": offsets in Document.text; "title": in the article's title
 
 
 @dataclass(frozen=True, eq=False)

@@ -379,7 +379,8 @@ class Reader:
         article = articles.get(slug)
         # what a claims file yields depends on itself, its article and the site's
         # language and ratings (a file without its article is never cached)
-        key = digest(rel, text, article.body if article else "", *self.config_key)
+        key = digest(rel, text, article.body if article else "",
+                     article.title if article else "", *self.config_key)
         found = self.cache.claims_file(key) if article else None
         if found is None:
             try:
@@ -420,7 +421,8 @@ class Reader:
                                  f"create content/articles/{slug}.md or rename this file")
             items = f.items("claims", required=True)
             f.finish()
-            anchorer = self.cache.anchorer(article.document) if article else None
+            anchorer = (self.cache.anchorer(article.document, article.title)
+                        if article else None)
             for index, item in enumerate(items):
                 cm = as_map(item, rel, items.where(index), self.diags, "a claim")
                 if cm is None:
@@ -679,6 +681,8 @@ class Reader:
 
 def _numbered(claims: list[Claim]) -> list[Claim]:
     """One article's claims numbered 1, 2, ... in text order."""
-    ordered = sorted(claims, key=lambda c: (c.anchor.start if c.anchor else 1 << 60,
+    # the title's first, then the body's in text order
+    ordered = sorted(claims, key=lambda c: (c.anchor.part != "title" if c.anchor else True,
+                                            c.anchor.start if c.anchor else 1 << 60,
                                             c.anchor.end if c.anchor else 0, c.origin.line))
     return [replace(claim, number=number) for number, claim in enumerate(ordered, start=1)]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from sitegen.content.document import Block, Document
+from sitegen.content.document import Block
 from sitegen.content.markup import fill, render_tokens
 from sitegen.content.model import Article, Claim
 
@@ -52,7 +52,7 @@ def render_article_body(
     document = article.document
     by_block: dict[int, list[Claim]] = {}
     for claim in claims:
-        if claim.anchor is not None:
+        if claim.anchor is not None and claim.anchor.part == "body":
             by_block.setdefault(claim.anchor.block, []).append(claim)
     mentions: dict[int, list[tuple[int, int, str]]] = {}
     for mention in article.mentions:
@@ -79,6 +79,9 @@ def render_article_body(
             out.append(token)
         html = fill(render_tokens(out), resolve)
         chunks.append(BodyChunk(html, tuple(sorted(chunk_claims, key=lambda c: c.number))))
+    in_title = title_claims(claims)
+    if in_title:  # their notes come first, before the text
+        chunks.insert(0, BodyChunk(Markup(""), tuple(sorted(in_title, key=lambda c: c.number))))
     return chunks
 
 
@@ -93,12 +96,34 @@ def top_level_ranges(tokens: Sequence[Token]) -> list[tuple[int, int]]:
     return ranges
 
 
-def render_passage(document: Document, claim: Claim,
+def title_claims(claims: Sequence[Claim]) -> list[Claim]:
+    """The claims whose quote is in the article's title."""
+    return [c for c in claims if c.anchor is not None and c.anchor.part == "title"]
+
+
+def render_title(article: Article, claims: Sequence[Claim], *, with_refs: bool = True) -> Markup:
+    """The article's title (plain text) with the quotes of its title claims
+    highlighted and numbered like the body's."""
+    text = article.title
+    token = Token("inline", "", 0)
+    child = Token("text", "", 0)
+    child.content = text
+    token.children = [child]
+    block = Block(index=-1, token=-1, kind="title", level=1, text=text, offset=0, section=0,
+                  top_end=-1, child_spans=((0, len(text)),), unlinkable=())
+    annotated = annotate_inline(token, block, title_claims(claims), [], with_refs=with_refs)
+    return Markup(render_tokens([annotated]))
+
+
+def render_passage(article: Article, claim: Claim,
                    resolve: Callable[[str], str | None]) -> Markup:
-    """The paragraph that holds the claim's quote, with only that quote marked
-    (no note numbers: the claim's page is its note)."""
+    """The paragraph (or the title) that holds the claim's quote, with only that
+    quote marked (no note numbers: the claim's page is its note)."""
     if claim.anchor is None:
         return Markup("")
+    if claim.anchor.part == "title":
+        return render_title(article, [claim], with_refs=False)
+    document = article.document
     block = document.blocks[claim.anchor.block]
     token = annotate_inline(document.tokens[block.token], block, [claim], [], with_refs=False)
     return fill(render_tokens([token]), resolve)

@@ -13,10 +13,10 @@ import io
 import json
 from typing import Any
 
-from sitegen.content.model import Archive, Article, Claim, Entity
+from sitegen.content.model import Anchor, Archive, Article, Claim, Entity
 from sitegen.site import urls
 
-CLAIMS_JSON_VERSION = 1
+CLAIMS_JSON_VERSION = 2  # 2: target.part (title anchors), partial dates, same_as
 
 
 def _abs(archive: Archive, path: str) -> str:
@@ -155,11 +155,8 @@ def _claim_record(archive: Archive, claim: Claim, article: Article) -> dict[str,
             "article": claim.article,
             "source": _abs(archive, urls.article_url(claim.article)),
             "lang": article.lang,
-            "selector": [] if anchor is None else [
-                {"type": "TextQuoteSelector", "exact": anchor.exact,
-                 "prefix": anchor.prefix, "suffix": anchor.suffix},
-                {"type": "TextPositionSelector", "start": anchor.start, "end": anchor.end},
-            ],
+            "part": anchor.part if anchor else "body",
+            "selector": [] if anchor is None else _selectors(anchor),
         },
     }
 
@@ -217,6 +214,18 @@ def _csv_row(cells: list[str]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator=CSV_NEWLINE).writerow(safe)
     return buffer.getvalue()[: -len(CSV_NEWLINE)].encode("utf-8")
+
+
+def _selectors(anchor: Anchor) -> list[dict[str, Any]]:
+    """W3C selectors of an anchor: over the article's plain text, or (a title
+    anchor) over its title, named by a CssSelector of the page's h1."""
+    text = [{"type": "TextQuoteSelector", "exact": anchor.exact, "prefix": anchor.prefix,
+             "suffix": anchor.suffix},
+            {"type": "TextPositionSelector", "start": anchor.start, "end": anchor.end}]
+    if anchor.part == "title":
+        return [{"type": "CssSelector", "value": "h1", "refinedBy": selector}
+                for selector in text]
+    return text
 
 
 def _date_fields(value: dt.date | None) -> dict[str, Any]:

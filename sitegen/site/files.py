@@ -17,7 +17,7 @@ from sitegen.diagnostics import ContentError, Diagnostic
 from sitegen.memory import affordable, own_rss_bytes, usable_cpus
 from sitegen.schemas import schema_dir
 from sitegen.site import urls
-from sitegen.site.annotate import render_article_body, render_passage
+from sitegen.site.annotate import render_article_body, render_passage, render_title
 from sitegen.site.exports import claim_review, claims_csv, claims_json
 from sitegen.site.output import Stager
 from sitegen.site.pages import PagePlan
@@ -140,10 +140,11 @@ def render_page(env: jinja2.Environment, src: Path, archive: Archive, plan: Page
             lambda entity_id: urls.relative_url(plan.url, urls.entity_url(entity_id)),
             resolve,
         )
+        context["title_html"] = render_title(context["article"], context["claims"])
     elif plan.kind == "claim":
         claim = context["claim"]
         context["passage"] = render_passage(
-            context["article"].document, claim, link_resolver(archive, plan.url))
+            context["article"], claim, link_resolver(archive, plan.url))
         context["review_ld"] = claim_review(archive, claim)
     try:
         return env.get_template(plan.template).render(page=plan, **context)

@@ -101,3 +101,4 @@ def test_a_wrong_partial_date_is_a_located_error(tmp_path: Path, value: str, mes
         build(BuildOptions(src=site, out=tmp_path / "out", search=False))
     (diagnostic,) = failure.value.diagnostics
     assert diagnostic.path == ARTICLE and diagnostic.line == 3 and message in diagnostic.message
+
