@@ -22,6 +22,7 @@ from tests.conftest import MINI
 BUDGET = "content/claims/council-budget-vote.yaml"
 HARBOUR = "content/claims/harbour-expansion-will-double-cargo.yaml"
 BUDGET_ARTICLE = "content/articles/council-budget-vote.md"
+HARBOUR_ARTICLE = "content/articles/harbour-expansion-will-double-cargo.md"
 WREN = "content/entities/tobias-wren.yaml"
 
 
@@ -240,9 +241,13 @@ CASES = [
     Case("unsafe-link-in-article", BUDGET_ARTICLE,
          replace(BUDGET_ARTICLE, "(https://example.com/budget)", "(vbscript:msgbox)"),
          "[published budget]", "a link uses the 'vbscript:' scheme", "https://"),
-    Case("shared-alias", WREN, replace(WREN, '"Wren"]', '"Wren", "Port Ellery"]'),
-         '"Port Ellery"]', "the alias 'Port Ellery' also belongs to entity 'port-ellery'",
-         "an alias must name one entity only"),
+    # a surname two people share: the harbour article names neither in full
+    Case("shared-alias-undecided", HARBOUR_ARTICLE,
+         both(write("content/entities/nell-wren.yaml",
+                    'name: Nell Wren\ntype: person\naliases: ["Wren"]\n'),
+              replace(HARBOUR_ARTICLE, "Mayor Tobias Wren", "The mayor")),
+         "Wren", "'Wren' may name 'Nell Wren' (nell-wren) or 'Tobias Wren' (tobias-wren)",
+         "name one of them in full somewhere in the article", severity="warning"),
     Case("no-front-matter", BUDGET_ARTICLE,
          write(BUDGET_ARTICLE, "The Port Ellery town council voted on Tuesday.\n"),
          1, "the file has no front matter", "start it with a '---' line"),

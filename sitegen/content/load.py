@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import ChainMap
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -58,6 +58,8 @@ def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = N
         slug: replace(article, mentions=cache.mentions(finder, article.body))
         for slug, article in articles.items()
     }
+    for article in articles.values():
+        _warn_undecided(src, article, entities, diags)
     _warn_unused(src, entities, articles, claims, diags)
     if not drafts:
         articles = {s: a for s, a in articles.items() if not a.draft}
@@ -116,6 +118,7 @@ def reload_articles(src: Path, archive: Archive, cache: LoadCache,
         if article is None:
             return None
         article = replace(article, mentions=cache.mentions(finder, article.body))
+        _warn_undecided(src, article, archive.entities, diags)
         new_claims: tuple[Claim, ...] = ()
         if had_claims:
             found = reader.read_claims_path(
@@ -155,10 +158,39 @@ def _claim_place(claim: Claim) -> tuple[object, ...]:
             frozenset(href for _, href in claim.review_html.links) if claim.review_html else None)
 
 
+def _warn_undecided(src: Path, article: Article, entities: Mapping[str, Entity],
+                    diags: Diagnostics) -> None:
+    """Warn, once per alias, about an alias several entities share that the
+    article does not decide between (none or several of them are named in it
+    by another name); it stays unlinked."""
+    undecided = {}
+    for mention in article.mentions:
+        if mention.candidates:
+            alias = article.document.blocks[mention.block].text[mention.start : mention.end]
+            undecided.setdefault(alias, mention.candidates)
+    if not undecided:
+        return
+    rel = article.origin.path
+    text = (src / rel).read_text(encoding="utf-8")
+    body_start = len(text) - len(article.body)
+    for alias, candidates in undecided.items():
+        at = text.find(alias, body_start)
+        line = text.count("\n", 0, at) + 1 if at >= 0 else 1
+        col = at - text.rfind("\n", 0, at) if at >= 0 else 1
+        names = " or ".join(f"'{entities[c].name}' ({c})" for c in candidates)
+        first = entities[candidates[0]]
+        diags.warning(rel, (line, col),
+                      f"'{alias}' may name {names}; the article does not say which, so it is "
+                      "left unlinked",
+                      f"name one of them in full somewhere in the article (e.g. '{first.name}'), "
+                      f"or link it: [{alias}](entity:{first.id})")
+
+
 def _warn_unused(src: Path, entities: dict[str, Entity], articles: dict[str, Article],
                  claims: dict[str, Claim], diags: Diagnostics) -> None:
     """Warnings for entities nothing points to and seeds no article imports."""
     used = {m.entity for a in articles.values() for m in a.mentions}
+    used |= {c for a in articles.values() for m in a.mentions for c in m.candidates}
     used |= {a.publisher for a in articles.values()}
     used |= {s.publisher for a in articles.values() for s in a.translation_of}
     for claim in claims.values():

@@ -5,7 +5,12 @@ under its first word, and each word of the text is looked up in that table
 (aliases that begin with punctuation, such as „Die letzte Prüfung“, go in a
 small table by first character). Aliases match case-sensitively as whole
 words, longest first; a hyphen or an apostrophe ends a word, so "NVIDIA" is
-found in "NVIDIA-GPUs" while "NVIDIAs" needs its own alias. (A regular
+found in "NVIDIA-GPUs" while "NVIDIAs" needs its own alias.
+
+An alias several entities share ("Wang" for two people) names, in an
+article, the one of them whose other names occur in the same article; when
+none or several do, the mention stays unlinked and names its candidates
+(load.py warns about it). (A regular
 expression alternation of thousands of aliases is tried alternative by
 alternative at every position: 127 s for 10,000 articles, against about 4 s.)
 """
@@ -25,13 +30,15 @@ _WORD = re.compile(r"\w+")
 
 class MentionFinder:
     def __init__(self, entities: Iterable[Entity]) -> None:
-        self.entity_of: dict[str, str] = {}
+        owners: dict[str, set[str]] = {}
         for entity in entities:
             for alias in entity.all_aliases:
-                self.entity_of.setdefault(alias, entity.id)
+                owners.setdefault(alias, set()).add(entity.id)
+        # alias → the entities it names (more than one: a shared alias)
+        self.entities_of = {alias: tuple(sorted(ids)) for alias, ids in owners.items()}
         self.by_word: dict[str, list[str]] = {}  # first word → aliases, longest first
         self.by_char: dict[str, list[str]] = {}  # first character (not a word character)
-        for alias in sorted(self.entity_of, key=lambda a: (-len(a), a)):
+        for alias in sorted(self.entities_of, key=lambda a: (-len(a), a)):
             head = _WORD.match(alias)
             if head:
                 self.by_word.setdefault(head.group(), []).append(alias)
@@ -41,7 +48,7 @@ class MentionFinder:
                             if self.by_char else None)
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
-        """(entity id, start, end) for each mention in `text`, left to right,
+        """(alias, start, end) for each mention in `text`, left to right,
         leftmost-longest, never overlapping."""
         candidates: list[tuple[int, int, str]] = []
         for word in _WORD.finditer(text):
@@ -64,7 +71,7 @@ class MentionFinder:
         for start, negative_length, alias in candidates:
             if start >= end:
                 end = start - negative_length
-                found.append((self.entity_of[alias], start, end))
+                found.append((alias, start, end))
         return found
 
     @staticmethod
@@ -76,17 +83,31 @@ class MentionFinder:
     def in_document(self, document: Document) -> tuple[Mention, ...]:
         """Every mention in the document; the first of each entity per section,
         outside headings, links and code, is marked `linked`."""
+        found = [(block, hit) for block in document.blocks for hit in self.find(block.text)]
+        # the entities the article names by an alias of their own
+        certain = {self.entities_of[alias][0] for _, (alias, _, _) in found
+                   if len(self.entities_of[alias]) == 1}
         mentions: list[Mention] = []
         linked_in_section: set[tuple[int, str]] = set()
-        for block in document.blocks:
-            unlinkable = _overlap_test(block.unlinkable)
-            for entity_id, start, end in self.find(block.text):
-                linkable = block.kind != "heading" and not unlinkable(start, end)
-                key = (block.section, entity_id)
-                linked = linkable and key not in linked_in_section
-                if linked:
-                    linked_in_section.add(key)
-                mentions.append(Mention(entity_id, block.index, start, end, linked))
+        unlinkable = {block.index: _overlap_test(block.unlinkable) for block in document.blocks}
+        for block, (alias, start, end) in found:
+            candidates = self.entities_of[alias]
+            linkable = block.kind != "heading" and not unlinkable[block.index](start, end)
+            if len(candidates) > 1:
+                present = [c for c in candidates if c in certain]
+                if len(present) != 1:
+                    # undecided; inside a link (the editor's choice), code or a heading
+                    # it would not be linked anyway, so it names no candidates
+                    mentions.append(Mention("", block.index, start, end, False,
+                                            candidates if linkable else ()))
+                    continue
+                candidates = (present[0],)
+            entity_id = candidates[0]
+            key = (block.section, entity_id)
+            linked = linkable and key not in linked_in_section
+            if linked:
+                linked_in_section.add(key)
+            mentions.append(Mention(entity_id, block.index, start, end, linked))
         return tuple(mentions)
 
 

@@ -180,11 +180,12 @@ class Entity:
 class Mention:
     """An entity alias found in an article block; `linked` marks the first per section."""
 
-    entity: str
+    entity: str  # "" when the alias names several entities and the article does not decide
     block: int
     start: int  # offsets in the block's text
     end: int
     linked: bool
+    candidates: tuple[str, ...] = ()  # the entities an undecided alias may name
 
 
 @dataclass(frozen=True, eq=False)
@@ -336,7 +337,7 @@ class Archive:
     def articles_mentioning(self) -> dict[str, list[Article]]:
         result: dict[str, list[Article]] = defaultdict(list)
         for article in self.articles_newest_first:
-            for entity_id in dict.fromkeys(m.entity for m in article.mentions):
+            for entity_id in dict.fromkeys(m.entity for m in article.mentions if m.entity):
                 result[entity_id].append(article)
         return dict(result)
 

@@ -190,7 +190,6 @@ class Reader:
 
     def read_entities(self) -> dict[str, Entity]:
         entities: dict[str, Entity] = {}
-        alias_owner: dict[str, tuple[str, str, Pos]] = {}
         for path in self.files("entities", ".yaml"):
             entity_id = self.file_id(path, "entity id")
             text = self.read_text(path)
@@ -229,19 +228,6 @@ class Reader:
                 wikidata=wikidata, links=tuple(links), extra=f.extra(),
             )
             f.finish()
-            alias_items = data.get("aliases") if isinstance(data.get("aliases"), list) else []
-            for alias in entity.all_aliases:
-                pos = data.where("name")
-                if alias in (alias_items or []):
-                    pos = data["aliases"].where(list(alias_items).index(alias))
-                owner = alias_owner.get(alias)
-                if owner and owner[0] != entity_id:
-                    self.diags.error(rel, pos,
-                                     f"the alias '{alias}' also belongs to entity '{owner[0]}' "
-                                     f"({owner[1]}:{owner[2][0]})",
-                                     "an alias must name one entity only; remove it from one file")
-                else:
-                    alias_owner[alias] = (entity_id, rel, pos)
             entities[entity_id] = entity
         return entities
 

@@ -81,7 +81,7 @@ def _entity_name(archive: Archive, entity_id: str) -> str:
 
 
 def _article_search(archive: Archive, article: Article) -> SearchFields:
-    entity_ids = {m.entity for m in article.mentions}
+    entity_ids = {m.entity for m in article.mentions if m.entity}
     for claim in archive.claims_by_article.get(article.slug, []):
         entity_ids |= set(claim.about)
     filters = [("kind", "article"), ("language", article.lang)]

@@ -20,7 +20,7 @@ FINDER = MentionFinder([
 
 
 def _found(text: str) -> list[tuple[str, str]]:
-    return [(entity_id, text[s:e]) for entity_id, s, e in FINDER.find(text)]
+    return [(FINDER.entities_of[alias][0], text[s:e]) for alias, s, e in FINDER.find(text)]
 
 
 def test_inflected_alias_and_longest_first() -> None:
@@ -47,3 +47,32 @@ def test_first_mention_per_section_is_linked() -> None:
     # and a mention inside a link is not linked
     assert linked == [("NVIDIA", 0), ("NVIDIA", 3)]
     assert len(mentions) == 6
+
+
+WANGS = MentionFinder([
+    _entity("alexandr-wang", "Alexandr Wang", "Wang"),
+    _entity("wang-wei", "Wang Wei", "Wang"),
+    _entity("scale-ai", "Scale AI"),
+])
+
+
+def _resolved(text: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    doc = parse_document(text)
+    return [(m.entity, doc.blocks[m.block].text[m.start:m.end], m.candidates)
+            for m in WANGS.in_document(doc)]
+
+
+def test_a_shared_alias_names_the_entity_the_article_names_otherwise() -> None:
+    assert _resolved("Alexandr Wang leads Scale AI.\n\nWang said so on CNBC.\n") == [
+        ("alexandr-wang", "Alexandr Wang", ()), ("scale-ai", "Scale AI", ()),
+        ("alexandr-wang", "Wang", ())]
+
+
+def test_a_shared_alias_the_text_does_not_decide_stays_unlinked_with_candidates() -> None:
+    undecided = ("", "Wang", ("alexandr-wang", "wang-wei"))
+    assert _resolved("Wang said so on CNBC.\n") == [undecided]
+    # both named in full: still undecided
+    both = _resolved("Alexandr Wang and Wang Wei met. Wang spoke first.\n")
+    assert both[-1] == undecided
+    # inside a link the editor chose: unlinked, and no candidates to warn about
+    assert _resolved("[Wang](entity:alexandr-wang) said so.\n") == [("", "Wang", ())]
