@@ -38,6 +38,57 @@ def test_demo_has_real_annotations() -> None:
     assert {"unverified", "opinion"} <= {c["rating"] for c in CLAIMS}
 
 
+# What the fact sheet (shared/research/seed-factsheet.md) supports for each demo
+# claim: (rating, attribution, claimant, actual claimant).
+EXPECTED = {
+    "deepseek-50000-h100": ("disputed", "confirmed", "alexandr-wang", None),  # C1
+    "headline-50000-h100": ("disputed", "confirmed", "alexandr-wang", None),  # C1, headline
+    "deepseek-tens-of-thousands-gpus": ("mostly-accurate", "confirmed", "wccftech", None),  # C2
+    "r1-alongside-o1-and-llama": ("mostly-accurate", "confirmed", "wccftech", None),  # C3
+    "r1-surpassed-top-models": ("misleading", "misattributed", "alexandr-wang",
+                                "the-filibuster-blog"),  # C4 as the German text words it
+    "r1-best-or-on-par-in-hle": ("mostly-accurate", "confirmed", "alexandr-wang", None),  # C4
+    "hle-professor-questions": ("mostly-accurate", "unconfirmed", "alexandr-wang", None),  # C5
+    "christmas-release": ("misleading", "unconfirmed", "alexandr-wang", None),  # C6
+    "hopper-current-generation": ("accurate", "misattributed", "alexandr-wang",
+                                  "wccftech"),  # C7
+    "biden-2022-chip-restrictions": ("accurate", "confirmed", "the-filibuster-blog", None),  # C8
+    "nvidia-h800-a800-for-china": ("accurate", "confirmed", "the-filibuster-blog", None),  # C9
+    "h800-a800-restricted-october-2023": ("accurate", "confirmed", "the-filibuster-blog",
+                                          None),  # C10
+    "future-limited-by-export-controls": ("opinion", "confirmed", "alexandr-wang", None),  # C11
+    "wang-praised-deepseek-on-cnbc": ("mostly-accurate", "confirmed", "wccftech", None),  # C12
+    "sorkin-conducted-interview": ("unverified", "confirmed", "wccftech", None),  # C12
+    "wang-deepseek-signals-shift": ("opinion", "confirmed", "alexandr-wang", None),
+    "wang-on-global-gpu-demand": ("unverified", "unconfirmed", "alexandr-wang", None),
+    "chinese-labs-capacity-nuanced": ("opinion", "unconfirmed", "alexandr-wang", None),
+}
+
+
+def test_demo_ratings_and_attributions_follow_the_fact_sheet(demo_site: Path) -> None:
+    exported = json.loads((demo_site / "claims.json").read_text(encoding="utf-8"))["claims"]
+    found = {c["id"]: (c["rating"]["id"], c["attribution"], c["claimant"], c["actual_claimant"])
+             for c in exported}
+    assert found == EXPECTED
+
+
+def test_demo_reviews_are_dated_when_they_were_written(demo_site: Path) -> None:
+    """The reviews were written in November 2026 (the commit that added them);
+    no review or update may pretend to an earlier editorial history."""
+    import datetime as dt
+
+    for claim in CLAIMS:
+        assert claim["reviewed"] >= dt.date(2026, 11, 28), claim["id"]
+        for update in claim.get("updates") or []:
+            assert update["date"] >= claim["reviewed"], claim["id"]
+
+
+def test_the_headline_is_annotated(demo_site: Path) -> None:
+    page = soup(demo_site / "articles" / CLAIMS[0]["article"] / "index.html")
+    marks = page.find("h1").find_all("mark")
+    assert [m["data-claims"] for m in marks] == ["headline-50000-h100"]
+
+
 def test_every_claim_is_highlighted_and_linked_both_ways(demo_site: Path) -> None:
     for claim in CLAIMS:
         cid = claim["id"]
@@ -219,9 +270,13 @@ def test_claims_json_validates_and_its_selectors_match(demo_site: Path) -> None:
     by_id = {c["id"]: c for c in CLAIMS}
     for claim in data["claims"]:
         quote, position = claim["target"]["selector"]
+        if claim["target"]["part"] == "title":  # the text selectors refine the page's h1
+            assert quote["type"] == position["type"] == "CssSelector"
+            quote, position = quote["refinedBy"], position["refinedBy"]
         assert " ".join(quote["exact"].split()) == " ".join(by_id[claim["id"]]["quote"].split())
         assert position["end"] - position["start"] == len(quote["exact"])
         assert claim["url"] == f"{BASE_URL}claims/{claim['id']}/"
+    assert {c["target"]["part"] for c in data["claims"]} == {"title", "body"}
 
 
 ABSOLUTE_OK = {("link", "canonical"), ("link", "alternate")}
