@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from sitegen.cli import main
 from tests.conftest import REPO, output_tree, soup
 
@@ -31,7 +33,10 @@ def test_summary_line(site_copy: Path, tmp_path: Path, capsys) -> None:
     assert main(["build", "-s", str(site_copy), "-o", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("built ")
-    assert "1 article" in out and "14 claim" in out and "claims," in out and " s → " in out
+    claims = sum(len(yaml.safe_load(path.read_text(encoding="utf-8"))["claims"])
+                 for path in (site_copy / "content" / "claims").glob("*.yaml"))
+    assert f"1 article, {claims} claim," in out and f"; {claims} claims," in out
+    assert " s → " in out
 
 
 def test_output_holds_exactly_the_current_pages(site_copy: Path, tmp_path: Path) -> None:
