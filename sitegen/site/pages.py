@@ -90,7 +90,10 @@ def _article_search(archive: Archive, article: Article) -> SearchFields:
         filters.append(("publisher", _entity_name(archive, article.publisher)))
     if article.date:
         filters.append(("year", str(article.date.year)))
-    meta = (("kind", "article"), ("summary", article.summary))
+    meta = (("kind", "article"), ("summary", article.summary),
+            # a date known only in part, or estimated: results say so (search.js)
+            ("date_estimated", "true" if getattr(article.date, "estimated", False) else ""),
+            ("date_note", getattr(article.date, "note", "")))
     return SearchFields(tuple(filters), meta, article.date)
 
 
@@ -182,7 +185,7 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
                               "search_text": json.dumps(
                                   {k: v for k, v in text.entries.items()
                                    if k.startswith(("search_", "facet_", "kind_", "attribution_",
-                                                   "claimant_"))},
+                                                   "claimant_", "date_"))},
                                   ensure_ascii=False, sort_keys=True),
                               "search_ratings": json.dumps(
                                   {r.id: {"label": r.label, "final": r.final}

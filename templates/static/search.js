@@ -188,6 +188,8 @@ function renderResult({ data, lang }) {
   }
   if (meta.claimant) head.append(" ", element("span", { class: `result-claimant attribution-${meta.attribution || "confirmed"}` }, claimantLine(meta)));
   if (meta.date) head.append(" ", element("time", { datetime: meta.date }, meta.date));
+  if (meta.date_estimated) head.append(" ", element("span", { class: "date-estimated" }, `(${say("date_estimated")})`));
+  if (meta.date_note) head.append(" ", element("span", { class: "date-note" }, `(${meta.date_note})`));
   head.append(" ", element("span", { class: "result-lang" }, valueLabel("language", lang)));
   const title = element("h2", { class: "result-title", lang }, element("a", { href: data.url }, meta.title || data.url));
   const excerpt = element("p", { class: "result-excerpt", lang });

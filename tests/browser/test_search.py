@@ -43,6 +43,14 @@ def test_h100_finds_the_article_and_claim_pages(page: Page, site_url: str) -> No
     expect(page.locator("h1")).to_have_text("DeepSeek has about 50,000 NVIDIA H100 GPUs")
 
 
+def test_an_estimated_date_says_so_in_the_results(page: Page, site_url: str) -> None:
+    search(page, site_url, "H100")
+    article = results(page).filter(has=page.locator(f'a[href$="articles/{SLUG}/"]'))
+    expect(article.locator("time")).to_have_text("2025-01")  # no day: none is known
+    expect(article.locator(".date-estimated")).to_have_text("(estimated)")
+    expect(article.locator(".date-note")).to_contain_text("the German page shows no date")
+
+
 def test_german_stemming_from_the_english_search_page(page: Page, site_url: str) -> None:
     # "Prüfungen" (plural) appears nowhere; the article has "Prüfung" in a heading
     search(page, site_url, "Prüfungen")

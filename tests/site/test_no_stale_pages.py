@@ -156,6 +156,19 @@ NEW_CLAIM = """
         title: "Budget 2025"
 """
 
+TITLE_CLAIM = """
+  - id: harbour-doubles-cargo-headline
+    quote: "Harbour expansion will double cargo"
+    claim: "The harbour expansion will double Port Ellery's cargo"
+    claimant: ellery-port-authority
+    about: [north-quay-plan]
+    rating: pending
+    reviewed: 2024-03-12
+    review: The headline repeats the Authority's forecast [1].
+    sources:
+      - url: "https://port-authority.example.org/north-quay/timetable"
+"""
+
 NEW_ARTICLE = """---
 title: Ferry timetable changes in June
 date: 2024-05-01
@@ -195,8 +208,13 @@ EDITS = [
     Edit("claim-misattributed", replace(BUDGET, "attribution: unconfirmed",
                                         "attribution: misattributed\n"
                                         "    actual_claimant: ellery-gazette")),
+    Edit("claim-same-as", replace(BUDGET, "    claimant: ellery-gazette\n",
+                                  "    claimant: ellery-gazette\n    same_as: [berths-open-by-2026]\n")),
     Edit("source-title", replace(HARBOUR, 'title: "Dredging contract, schedule annex"',
                                  'title: "Dredging contract: schedule"')),
+    Edit("source-title-supplied", replace(HARBOUR, 'title: "Dredging contract: schedule"',
+                                          'title: "Dredging contract: schedule"\n'
+                                          '        title_supplied: true')),
     Edit("claim-new", append(BUDGET, NEW_CLAIM)),
     Edit("claim-aliased", replace(BUDGET, "  - id: wren-third-year\n",
                                   "  - id: wren-tax-third-year\n    aliases: [wren-third-year]\n")),
@@ -206,6 +224,10 @@ EDITS = [
                                   "title: Council approves budget with more money")),
     Edit("article-summary", replace(BUDGET_ARTICLE, "by seven votes to four;", "by 7 votes to 4;")),
     Edit("article-date", replace(HARBOUR_ARTICLE, "date: 2024-03-05", "date: 2024-03-06")),
+    Edit("article-partial-date", replace(HARBOUR_ARTICLE, "date: 2024-03-06",
+                                         'date: "2024-03"\ndate_estimated: true\n'
+                                         "date_note: print edition only")),
+    Edit("claim-in-title", append(HARBOUR, TITLE_CLAIM)),
     Edit("article-extra", replace(BUDGET_ARTICLE, "authors: [Nell Ashby]",
                                   "authors: [Nell Ashby]\nextra: {section: politics}")),
     Edit("article-new", append("content/articles/ferry-timetable.md", NEW_ARTICLE)),
@@ -223,6 +245,8 @@ EDITS = [
     Edit("entity-new", append("content/entities/nell-ashby.yaml",
                               "name: Nell Ashby\ntype: person\ndescription: Reporter.\n")),
     Edit("entity-deleted", delete("content/entities/nell-ashby.yaml")),
+    Edit("entity-shared-alias", append("content/entities/nell-wren.yaml",
+                                       'name: Nell Wren\ntype: person\naliases: ["Wren"]\n')),
     # free pages, settings, theme
     Edit("page-body", replace(ABOUT, "it exists only to test", "it exists to test")),
     Edit("page-title", replace(ABOUT, "title: About Port Ellery Checks", "title: About these checks")),
