@@ -20,10 +20,12 @@ from sitegen.rebuild import (
     BuildOptions,
     BuildResult,
     fingerprints_against,
+    input_hashes,
     read_site,
     run,
     settle,
 )
+from sitegen.signing import key_problem
 from sitegen.site.deps import extra_reads, input_values, template_hashes
 from sitegen.site.files import site_files, stage_pages
 from sitegen.site.output import JOURNAL, MARKER, Stager, check_output_dir, write_site
@@ -57,6 +59,9 @@ def load_checked(options: BuildOptions, notes: list[str] | None = None
     (content/cache.py); a warning about a discarded cache goes to `notes`."""
     folder = options.src / CACHE_DIR
     cache = LoadCache(keep_anchorers=False)
+    problem = key_problem() if options.cache else ""
+    if problem and notes is not None:
+        notes.append(problem)
     if options.cache:
         cache, note = LoadCache.open(folder)
         if note and notes is not None:
@@ -151,7 +156,9 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
         if options.cache:
             savers.append(StateSaver(options.src, out, BuildRecord(
                 options.shape(), stats, archive, plans, Record.of(
-                    plans, fingerprints, reads, bundle_of, archive.file_hashes, values,
+                    plans, fingerprints, reads, bundle_of,
+                    {**archive.file_hashes, **input_hashes(options.src, stats,
+                                                           archive.file_hashes)}, values,
                     diags.sorted(), keys),
                 search_layout, {"kinds": pages, "ui_text": text, "whole_used": any(
                     "*" in p.inputs or "*" in reads[p.path] for p in plans)})))

@@ -136,15 +136,28 @@ def changed_files(src: Path, stats: Stats, before: Stats,
                   hashes: Mapping[str, str]) -> set[str]:
     """The input files that changed since the record's `before` stats: added,
     removed, or of other size or time and other content (a file only touched,
-    its hash as `hashes` holds it, did not change)."""
+    its hash as `hashes` holds it, did not change: a fresh checkout in CI gives
+    every file a new time). Of a seed, only its presence counts: its bytes are
+    read by `sitegen import`, never by a build."""
     edited = set()
     for rel in stats.keys() | before.keys():
         if stats.get(rel) == before.get(rel):
+            continue
+        if rel.startswith("seeds/") and rel in stats and rel in before:
             continue
         if rel in stats and rel in hashes and file_hash(src / rel) == hashes[rel]:
             continue
         edited.add(rel)
     return edited
+
+
+def input_hashes(src: Path, stats: Stats, known: Mapping[str, str]) -> dict[str, str]:
+    """The hashes of the input files a build does not read as content (the
+    site's templates and static files) and `known` lacks, so that a rebuild
+    can tell a file only touched from one edited (seeds left out, see
+    changed_files)."""
+    return {rel: file_hash(src / rel) for rel in sorted(stats)
+            if rel not in known and not rel.startswith("seeds/")}
 
 
 def file_hash(path: Path) -> str:
@@ -288,4 +301,5 @@ def merged_diagnostics(before: list[Diagnostic], reloaded: Reloaded) -> list[Dia
 
 __all__ = ["BuildOptions", "BuildResult", "InPlace", "PlanSource", "Target",
            "changed_files", "edited_articles", "file_hash", "fingerprints_against", "in_place",
+           "input_hashes",
            "merged_diagnostics", "read_site", "run", "settle"]

@@ -8,6 +8,11 @@ or under `$XDG_CACHE_HOME`, made on first use with mode 0600), over a digest
 of the code that wrote it (a `Signer`'s `code`), and its signature is checked
 before it is unpickled: a file copied from elsewhere, written by other sitegen
 code or damaged is never unpickled.
+
+In CI, where every run is a new machine, the key comes from the environment
+instead: `SITEGEN_CACHE_KEY`, set from a CI secret, so that a cache restored
+from an earlier run is trusted by the next one (and by nobody without the
+secret). It is never written anywhere.
 """
 
 from __future__ import annotations
@@ -19,13 +24,33 @@ from collections.abc import Iterable
 from pathlib import Path
 
 
+def key_problem() -> str:
+    """Why SITEGEN_CACHE_KEY cannot be used ("" when it is unset or usable)."""
+    secret = os.environ.get(KEY_VARIABLE)
+    if secret is not None and len(secret.strip()) < MIN_SECRET_CHARS:
+        return (f"{KEY_VARIABLE} is shorter than {MIN_SECRET_CHARS} characters, too weak "
+                "to trust a restored cache with: .sitegen-cache/ is not used (make it a "
+                "long random secret, e.g. `openssl rand -hex 32`, kept in your CI's secrets)")
+    return ""
+
+
 def key_file() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "sitegen" / "cache-key"
 
 
+KEY_VARIABLE = "SITEGEN_CACHE_KEY"
+MIN_SECRET_CHARS = 16
+
+
 def machine_key() -> bytes | None:
-    """This user's secret for signing caches, made on first use (None if impossible)."""
+    """The secret for signing caches: SITEGEN_CACHE_KEY's (hashed to 32 bytes)
+    when set, else this user's, made on first use (None if impossible)."""
+    secret = os.environ.get(KEY_VARIABLE)
+    if secret is not None:
+        if len(secret.strip()) < MIN_SECRET_CHARS:
+            return None  # too weak to trust what it signs: caches are not used
+        return hashlib.sha256(b"sitegen cache key\0" + secret.strip().encode()).digest()
     path = key_file()
     try:
         return _read_key(path)

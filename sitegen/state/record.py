@@ -54,9 +54,24 @@ Stats = dict[str, tuple[int, int]]  # file relative to the site → (size, mtime
 
 
 def state_path(src: Path, out: Path) -> Path:
-    """One state per output folder, like the build cache."""
-    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:12]
-    return src / CACHE_DIR / f"state-{key}.sqlite"
+    """One state per output folder, named after it: by its path inside the site
+    when it is there (so a cache restored into a checkout at another path, as
+    in CI, still finds it), else by its absolute path."""
+    return src / CACHE_DIR / f"state-{output_name(src, out)}.sqlite"
+
+
+def output_name(src: Path, out: Path) -> str:
+    """The output folder as the state records it: relative to the site when
+    inside it, else absolute; hashed to a short name."""
+    return hashlib.sha256(_output_path(src, out).encode()).hexdigest()[:12]
+
+
+def _output_path(src: Path, out: Path) -> str:
+    resolved = out.resolve()
+    try:
+        return "site:" + resolved.relative_to(src.resolve()).as_posix()
+    except ValueError:
+        return str(resolved)
 
 
 def discard_state(src: Path, out: Path) -> None:
@@ -202,6 +217,7 @@ class StateSaver:
         self.path = state_path(src, out)
         self.temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         self.out, self.record = out, record
+        self.out_name = _output_path(src, out)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="sitegen-state", daemon=True)
 
@@ -210,7 +226,7 @@ class StateSaver:
 
     def _run(self) -> None:
         try:
-            _write_state(self.temporary, self.out, self.record)
+            _write_state(self.temporary, self.out_name, self.record)
         except BaseException as exc:
             self.error = exc
 
@@ -246,7 +262,7 @@ class StateSaver:
         self.temporary.unlink(missing_ok=True)
 
 
-def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
+def _write_state(temporary: Path, out: str, record: BuildRecord) -> None:
     """Write the state of a full build into `temporary` (nothing without a key)."""
     key = machine_key()
     if key is None:
@@ -264,7 +280,7 @@ def _write_state(temporary: Path, out: Path, record: BuildRecord) -> None:
             db.execute("PRAGMA journal_mode=OFF")
             db.execute("PRAGMA synchronous=OFF")
             meta = {
-                "header": {"format": FORMAT, "out": str(out.resolve()),
+                "header": {"format": FORMAT, "out": out,
                            "options": record.options},
                 "stats": record.stats, "stats-changed": {}, "config": archive.config,
                 "entities": archive.entities, "pages": archive.pages,
@@ -432,7 +448,7 @@ class BuildState:
             db = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
             state = cls(db, Signer(key, package_key()))
             header = state.meta("header")
-            if header.get("format") != FORMAT or header.get("out") != str(out.resolve()):
+            if header.get("format") != FORMAT or header.get("out") != _output_path(src, out):
                 raise StateError("made for another output folder")
         except (sqlite3.Error, StateError, pickle.UnpicklingError, AttributeError, KeyError,
                 TypeError, ValueError, EOFError):
