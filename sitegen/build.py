@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 from sitegen.content.cache import LoadCache
@@ -45,6 +46,7 @@ from sitegen.state.record import (
     StateError,
     StateSaver,
     discard_state,
+    input_path,
     input_stats,
     state_path,
 )
@@ -116,7 +118,9 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
     """Read the whole site and build it, rendering only the pages whose
     fingerprint differs from the last build's."""
     # before anything is read: a file edited during the build is found changed next time
-    stats = input_stats(options.src, template_dirs(options.src)) if options.cache else {}
+    folders = template_dirs(options.src)
+    stats = input_stats(options.src, folders) if options.cache else {}
+    others = input_hashes(partial(input_path, options.src, folders), stats)
     notes: list[str] = []
     with long_lived():
         archive, diags = load_checked(options, notes)
@@ -156,12 +160,10 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
         if options.cache:
             savers.append(StateSaver(options.src, out, BuildRecord(
                 options.shape(), stats, archive, plans, Record.of(
-                    plans, fingerprints, reads, bundle_of,
-                    {**archive.file_hashes, **input_hashes(options.src, stats,
-                                                           archive.file_hashes)}, values,
+                    plans, fingerprints, reads, bundle_of, archive.file_hashes, values,
                     diags.sorted(), keys),
                 search_layout, {"kinds": pages, "ui_text": text, "whole_used": any(
-                    "*" in p.inputs or "*" in reads[p.path] for p in plans)})))
+                    "*" in p.inputs or "*" in reads[p.path] for p in plans)}, others)))
         for path, data in sorted(site_files(env, options.src, archive, plans).items()):
             stager.add(path, data)
         options.phase("rendered")

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections import Counter
+from collections import ChainMap, Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sitegen.content.cache import LoadCache
@@ -45,6 +46,7 @@ from sitegen.state.record import (
     Rows,
     StateError,
     StoredPage,
+    input_path,
     input_stats,
 )
 
@@ -88,8 +90,10 @@ class QuickBuild:
                                                for d in state.meta("diagnostics")))):
                 return None
             src = options.src
-            self.stats = input_stats(src, template_dirs(src))
-            return changed_files(src, self.stats, state.stats(), state.rows("files"))
+            folders = template_dirs(src)
+            self.stats = input_stats(src, folders)
+            return changed_files(partial(input_path, src, folders), self.stats, state.stats(),
+                                 ChainMap(state.rows("files"), state.rows("others")))
         except (StateError, sqlite3.Error):
             return None  # the full build writes a new state
 

@@ -132,7 +132,7 @@ def run(target: Target[R]) -> R:
     return target.whole()
 
 
-def changed_files(src: Path, stats: Stats, before: Stats,
+def changed_files(path_of: Callable[[str], Path], stats: Stats, before: Stats,
                   hashes: Mapping[str, str]) -> set[str]:
     """The input files that changed since the record's `before` stats: added,
     removed, or of other size or time and other content (a file only touched,
@@ -145,19 +145,21 @@ def changed_files(src: Path, stats: Stats, before: Stats,
             continue
         if rel.startswith("seeds/") and rel in stats and rel in before:
             continue
-        if rel in stats and rel in hashes and file_hash(src / rel) == hashes[rel]:
+        if rel in stats and hashes.get(rel) and file_hash(path_of(rel)) == hashes[rel]:
             continue
         edited.add(rel)
     return edited
 
 
-def input_hashes(src: Path, stats: Stats, known: Mapping[str, str]) -> dict[str, str]:
-    """The hashes of the input files a build does not read as content (the
-    site's templates and static files) and `known` lacks, so that a rebuild
-    can tell a file only touched from one edited (seeds left out, see
-    changed_files)."""
-    return {rel: file_hash(src / rel) for rel in sorted(stats)
-            if rel not in known and not rel.startswith("seeds/")}
+def input_hashes(path_of: Callable[[str], Path], stats: Stats) -> dict[str, str]:
+    """The hashes of the input files a build does not read as content (those
+    of the template folders: templates, static files, ui-text), so that a
+    rebuild can tell a file only touched from one edited. Content files are
+    hashed as they are read; seeds' bytes never count (changed_files). Taken
+    with the stats, before anything is read: a file edited during the build
+    is found changed next time. `path_of` gives the file of a key of `stats`."""
+    return {rel: file_hash(path_of(rel)) for rel in sorted(stats)
+            if rel != "site.yaml" and not rel.startswith(("content/", "seeds/"))}
 
 
 def file_hash(path: Path) -> str:

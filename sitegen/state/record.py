@@ -34,7 +34,7 @@ import pickle
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,15 @@ def _output_path(src: Path, out: Path) -> str:
 def discard_state(src: Path, out: Path) -> None:
     """Forget the state (before a full build changes the output)."""
     state_path(src, out).unlink(missing_ok=True)
+
+
+def input_path(src: Path, folders: Sequence[Path], rel: str) -> Path:
+    """The file an input_stats() key names: "content/…" under the site,
+    "<n>:<path>" under the n-th template folder."""
+    number, colon, rest = rel.partition(":")
+    if colon and number.isdigit() and int(number) < len(folders):
+        return folders[int(number)] / rest
+    return src / rel
 
 
 def input_stats(src: Path, folders: Iterable[Path]) -> Stats:
@@ -141,6 +150,9 @@ class BuildRecord:
     record: Record
     layout: dict[str, list[str]]  # search bundle → its pages (search.bundles())
     extra: dict[str, Any] = field(default_factory=dict)  # further metadata, pickled
+    # hashes of the input files the build does not read as content (templates,
+    # static files), so that a rebuild can tell a file only touched from one edited
+    others: dict[str, str] = field(default_factory=dict)
 
 
 class StateError(Exception):
@@ -295,7 +307,8 @@ def _write_state(temporary: Path, out: str, record: BuildRecord) -> None:
             db.executemany("INSERT INTO meta VALUES (?, ?, ?)", _signed_rows(
                 signer, ((f"meta:{name}", _dumps(value)) for name, value in meta.items())))
             tables = {
-                "files": record.record.files, "inputs": record.record.values,
+                "files": record.record.files, "others": record.others,
+                "inputs": record.record.values,
                 "claims": {claim_id: c.article for claim_id, c in archive.claims.items()},
                 "by_article": _ids(archive.claims_by_article),
                 "by_claimant": _ids(archive.claims_by_claimant),

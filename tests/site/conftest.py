@@ -12,6 +12,19 @@ from tests.conftest import MINI, output_tree
 
 BUDGET = "content/claims/council-budget-vote.yaml"  # a claims file of the mini site
 
+# a claim on the title of the mini site's harbour article (appended to its claims file)
+TITLE_CLAIM = """  - id: harbour-doubles-cargo-headline
+    quote: "Harbour expansion will double cargo"
+    claim: "The harbour expansion will double Port Ellery's cargo"
+    claimant: ellery-port-authority
+    about: [north-quay-plan]
+    rating: pending
+    reviewed: 2024-03-12
+    review: The headline repeats the Authority's forecast [1].
+    sources:
+      - url: "https://port-authority.example.org/north-quay/timetable"
+"""
+
 
 @pytest.fixture()
 def site(tmp_path: Path) -> Path:

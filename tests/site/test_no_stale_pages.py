@@ -33,6 +33,7 @@ from sitegen.build import BuildOptions, build
 from sitegen.serve.builder import IncrementalBuilder
 from sitegen.site.render import theme_dir
 from tests.conftest import MINI, REPO, output_tree
+from tests.site.conftest import TITLE_CLAIM
 
 BUDGET = "content/claims/council-budget-vote.yaml"
 HARBOUR = "content/claims/harbour-expansion-will-double-cargo.yaml"
@@ -156,19 +157,6 @@ NEW_CLAIM = """
         title: "Budget 2025"
 """
 
-TITLE_CLAIM = """
-  - id: harbour-doubles-cargo-headline
-    quote: "Harbour expansion will double cargo"
-    claim: "The harbour expansion will double Port Ellery's cargo"
-    claimant: ellery-port-authority
-    about: [north-quay-plan]
-    rating: pending
-    reviewed: 2024-03-12
-    review: The headline repeats the Authority's forecast [1].
-    sources:
-      - url: "https://port-authority.example.org/north-quay/timetable"
-"""
-
 NEW_ARTICLE = """---
 title: Ferry timetable changes in June
 date: 2024-05-01
@@ -254,13 +242,15 @@ EDITS = [
     Edit("site-rating-label", replace("site.yaml", "label: Half right", "label: Partly right")),
     Edit("ui-text", append("templates/ui-text.yaml", "en:\n  title_claims: Reviewed claims\n")),
     Edit("template", append("templates/robots.txt", "# robots\nUser-agent: *\n")),
+    Edit("template-edited", replace("templates/robots.txt", "# robots\n", "# robots.txt\n")),
     Edit("claims-file-deleted", both(delete("content/claims/draft-notes.yaml"),
                                      delete("content/articles/draft-notes.md"))),
 ]
 
 # the edits every test run tries (the reported case among them); the rest under `slow`
 QUICK_SET = {"claim-review", "claim-rating", "article-text", "entity-description",
-             "entity-name", "claim-new", "ui-text", "claim-update-note"}
+             "entity-name", "claim-new", "ui-text", "claim-update-note", "template",
+             "template-edited"}
 MODES = ["build", "serve-told", "serve-untold"]
 THEMES = ["default", "dump"]
 

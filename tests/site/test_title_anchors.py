@@ -12,21 +12,9 @@ import pytest
 
 from sitegen.build import BuildOptions, build
 from tests.conftest import MINI, soup
-from tests.site.conftest import edit
+from tests.site.conftest import TITLE_CLAIM, edit
 
 CLAIMS = "content/claims/harbour-expansion-will-double-cargo.yaml"
-
-TITLE_CLAIM = """  - id: harbour-doubles-cargo-headline
-    quote: "Harbour expansion will double cargo"
-    claim: "The harbour expansion will double Port Ellery's cargo"
-    claimant: ellery-port-authority
-    about: [north-quay-plan]
-    rating: pending
-    reviewed: 2024-03-12
-    review: The headline repeats the Authority's forecast [1].
-    sources:
-      - url: "https://port-authority.example.org/north-quay/timetable"
-"""
 
 
 def test_a_quote_in_the_title_is_highlighted_there(tmp_path: Path) -> None:

@@ -35,6 +35,10 @@ def _fresh_checkout(folder: Path, restored_from: Path | None) -> Path:
     every file with a new modification time (as a checkout gives)."""
     site = folder / "checkout" / "site"
     shutil.copytree(MINI, site)
+    # a site with templates of its own: their new times are not edits either
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>Gone</h1>{% endblock %}')
     if restored_from is not None:
         for name in (".sitegen-cache", "public"):
             shutil.copytree(restored_from / name, site / name)
@@ -62,6 +66,12 @@ def test_a_fresh_runner_with_the_secret_rebuilds_only_what_changed(
     # nothing changed: content hashes decide, not the new times
     unchanged = build(BuildOptions(src=site, out=site / "public"))
     assert unchanged.quick and unchanged.rendered == 0 and unchanged.stats.written == 0
+    # an edit to a template of the site's own is one, though
+    (site / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>Not here</h1>{% endblock %}')
+    assert "Not here" in (build(BuildOptions(src=site, out=site / "public"))
+                          and (site / "public" / "404.html").read_text())
+    assert_equals_clean_build(site, site / "public", tmp_path)
     edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
     result = build(BuildOptions(src=site, out=site / "public"))
     assert not (tmp_path / "run2" / "home" / "sitegen" / "cache-key").exists()  # never stored
