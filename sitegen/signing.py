@@ -23,11 +23,24 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+KEY_VARIABLE = "SITEGEN_CACHE_KEY"
+MIN_SECRET_CHARS = 16
+
+
+def _env_secret() -> tuple[str | None, bool]:
+    """SITEGEN_CACHE_KEY's value (None when unset), and whether it is long
+    enough to trust what it signs."""
+    secret = os.environ.get(KEY_VARIABLE)
+    if secret is None:
+        return None, False
+    secret = secret.strip()
+    return secret, len(secret) >= MIN_SECRET_CHARS
+
 
 def key_problem() -> str:
     """Why SITEGEN_CACHE_KEY cannot be used ("" when it is unset or usable)."""
-    secret = os.environ.get(KEY_VARIABLE)
-    if secret is not None and len(secret.strip()) < MIN_SECRET_CHARS:
+    secret, strong = _env_secret()
+    if secret is not None and not strong:
         return (f"{KEY_VARIABLE} is shorter than {MIN_SECRET_CHARS} characters, too weak "
                 "to trust a restored cache with: .sitegen-cache/ is not used (make it a "
                 "long random secret, e.g. `openssl rand -hex 32`, kept in your CI's secrets)")
@@ -39,18 +52,12 @@ def key_file() -> Path:
     return Path(base) / "sitegen" / "cache-key"
 
 
-KEY_VARIABLE = "SITEGEN_CACHE_KEY"
-MIN_SECRET_CHARS = 16
-
-
 def machine_key() -> bytes | None:
     """The secret for signing caches: SITEGEN_CACHE_KEY's (hashed to 32 bytes)
     when set, else this user's, made on first use (None if impossible)."""
-    secret = os.environ.get(KEY_VARIABLE)
-    if secret is not None:
-        if len(secret.strip()) < MIN_SECRET_CHARS:
-            return None  # too weak to trust what it signs: caches are not used
-        return hashlib.sha256(b"sitegen cache key\0" + secret.strip().encode()).digest()
+    secret, strong = _env_secret()
+    if secret is not None:  # too weak to trust: no key, so caches are not used
+        return hashlib.sha256(b"sitegen cache key\0" + secret.encode()).digest() if strong else None
     path = key_file()
     try:
         return _read_key(path)

@@ -54,3 +54,15 @@ class PartialDate(dt.date):
 def first_day(value: dt.date) -> dt.date:
     """The first day a date may stand for (itself when known to the day)."""
     return value.first_day if isinstance(value, PartialDate) else value
+
+
+def precision(value: dt.date) -> str:
+    """"year", "month" or "day": how much of a date is known."""
+    return value.precision if isinstance(value, PartialDate) else "day"
+
+
+def qualifiers(value: dt.date | None) -> tuple[bool, str]:
+    """Whether a date is an estimate, and the editor's note on it."""
+    if isinstance(value, PartialDate):
+        return value.estimated, value.note
+    return False, ""

@@ -264,6 +264,11 @@ class Archive:
                 copy.__dict__[name] = _swapped(value, swap, keys)
         return copy, swap
 
+    def entity_name(self, entity_id: str) -> str:
+        """An entity's name; its id when there is no such entity."""
+        entity = self.entities.get(entity_id)
+        return entity.name if entity else entity_id
+
     def swap_table(self, articles: dict[str, Article],
                    claims: dict[str, Claim]) -> dict[int, object]:
         """id() of each object that `articles` and `claims` replace → its new

@@ -621,12 +621,20 @@ class Reader:
                 self.diags.error(rel, pos, f"unknown {field} entity '{entity_id}'",
                                  did_you_mean(entity_id, entities) or
                                  f"create content/entities/{entity_id}.yaml")
+        # (file, id declared in `same_as`) → the claims of that file declaring it,
+        # for the rating check (made once: a scan of every claim per link is
+        # quadratic in a large archive)
+        declaring: dict[tuple[str, str], list[Claim]] = {}
+        for claim in claims.values():
+            for other in claim.same_as:
+                declaring.setdefault((claim.origin.path, other), []).append(claim)
         for rel, pos, href, field in links:
             scheme = link_scheme(href)
             ident = href.strip()[len(scheme) + 1 :].split("#", 1)[0]
             if ident in targets[scheme]:
                 if field == "same_as":
-                    self._check_same_rating(claims, rel, pos, ident)
+                    self._check_same_rating(declaring.get((rel, ident), []), pos,
+                                            claims[ident], rel)
                 continue
             hint = did_you_mean(ident, targets[scheme])
             if field == "same_as":
@@ -640,16 +648,15 @@ class Reader:
                                  hint or f"create content/entities/{ident}.yaml")
 
 
-    def _check_same_rating(self, claims: dict[str, Claim], rel: str, pos: Pos,
-                           other_id: str) -> None:
+    def _check_same_rating(self, candidates: list[Claim], pos: Pos, other: Claim,
+                           rel: str) -> None:
         """Warn when a claim declared the same as another is rated differently
         and neither review links the other (readers would see two verdicts on
-        one claim, unexplained)."""
-        # the declaring claim: the last one of its file starting at or before `pos`
-        declaring = max((c for c in claims.values() if c.origin.path == rel
-                         and c.origin.line <= pos[0] and other_id in c.same_as),
+        one claim, unexplained). `candidates`: the claims of the file declaring
+        `other`; the one declaring it at `pos` starts last before it."""
+        declaring = max((c for c in candidates if c.origin.line <= pos[0]),
                         key=lambda c: c.origin.line, default=None)
-        other = claims[other_id]
+        other_id = other.id
         if declaring is None or declaring.rating == other.rating:
             return
 

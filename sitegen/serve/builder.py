@@ -17,8 +17,9 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -239,11 +240,7 @@ class IncrementalBuilder:
                 return (int(self._write("claims.json", claims_json(new)))
                         + int(self._write("claims.csv", claims_csv(new))))
             for name, splice in splices.items():
-                current = self.out / name
-                temporary = current.with_name(f".{current.name}.sitegen-tmp")
-                write_spliced(current, temporary, splice)
-                os.replace(temporary, current)
-                self.written[name] = ""
+                self._replace(name, partial(write_spliced, self.out / name, splice=splice), "")
             return len(splices)
 
     def _write(self, path: str, data: bytes, digest: str | None = None) -> bool:
@@ -254,13 +251,18 @@ class IncrementalBuilder:
             digest = hashlib.sha256(data).hexdigest()
         if digest and self.written.get(path) == digest:
             return False
+        self._replace(path, lambda temporary: temporary.write_bytes(data), digest)
+        return True
+
+    def _replace(self, path: str, fill: Callable[[Path], object], digest: str) -> None:
+        """Replace the output file at `path` with what `fill` writes into a
+        temporary file beside it: readers see the old or the new file, never half."""
         target = self.out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.sitegen-tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, target)  # readers see the old or the new file, never half
+        fill(temporary)
+        os.replace(temporary, target)
         self.written[path] = digest
-        return True
 
     def _remove(self, path: str) -> None:
         target = self.out / path

@@ -13,6 +13,7 @@ import io
 import json
 from typing import Any
 
+from sitegen.content.dates import qualifiers
 from sitegen.content.model import Anchor, Archive, Article, Claim, Entity
 from sitegen.site import urls
 
@@ -184,11 +185,7 @@ def claim_row(archive: Archive, claim: Claim) -> bytes:
     """claims.csv's row of a claim (without its line end)."""
     rating = archive.config.rating(claim.rating)
     article = archive.articles[claim.article]
-
-    def name(entity_id: str) -> str:
-        entity = archive.entities.get(entity_id)
-        return entity.name if entity else entity_id
-
+    name = archive.entity_name
     appearance = claim.appearance
     return _csv_row([
         claim.id, _abs(archive, urls.claim_url(claim.id)), claim.claim, claim.lang,
@@ -230,9 +227,9 @@ def _selectors(anchor: Anchor) -> list[dict[str, Any]]:
 
 def _date_fields(value: dt.date | None) -> dict[str, Any]:
     """A date to the precision known, whether it is estimated, and its note."""
+    estimated, note = qualifiers(value)
     return {"date": value.isoformat() if value else None,
-            "date_estimated": bool(getattr(value, "estimated", False)),
-            "date_note": getattr(value, "note", "") or None}
+            "date_estimated": estimated, "date_note": note or None}
 
 
 def script_safe_json(data: Any) -> str:

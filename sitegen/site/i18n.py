@@ -14,6 +14,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from sitegen.content.dates import precision
 from sitegen.content.limits import MAX_YAML_BYTES, oversize
 from sitegen.content.yamlfile import YamlError, load_yaml
 from sitegen.diagnostics import ContentError, Diagnostic
@@ -58,10 +59,10 @@ class UIText:
             month = SHORT_MONTHS[lang][value.month - 1]
         else:
             month = MONTHS[lang][value.month - 1]
-        precision = getattr(value, "precision", "day")  # a PartialDate's (content/dates.py)
-        if precision == "year":
+        known = precision(value)
+        if known == "year":
             return str(value.year)
-        if precision == "month":
+        if known == "month":
             return f"{month} {value.year}"
         if lang == "de":
             return f"{value.day}. {month} {value.year}"

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from sitegen.content.dates import qualifiers
 from sitegen.content.model import Archive, Article, Claim, Entity, Source
 from sitegen.content.reader import ENTITY_TYPES
 from sitegen.site import urls
@@ -75,25 +76,20 @@ class SearchFields:
     date: dt.date | None
 
 
-def _entity_name(archive: Archive, entity_id: str) -> str:
-    entity = archive.entities.get(entity_id)
-    return entity.name if entity else entity_id
-
-
 def _article_search(archive: Archive, article: Article) -> SearchFields:
     entity_ids = {m.entity for m in article.mentions if m.entity}
     for claim in archive.claims_by_article.get(article.slug, []):
         entity_ids |= set(claim.about)
     filters = [("kind", "article"), ("language", article.lang)]
-    filters += [("entity", name) for name in sorted({_entity_name(archive, e) for e in entity_ids})]
+    filters += [("entity", name) for name in sorted({archive.entity_name(e) for e in entity_ids})]
     if article.publisher:
-        filters.append(("publisher", _entity_name(archive, article.publisher)))
+        filters.append(("publisher", archive.entity_name(article.publisher)))
     if article.date:
         filters.append(("year", str(article.date.year)))
+    # an estimated or annotated date: results say so (search.js)
+    estimated, note = qualifiers(article.date)
     meta = (("kind", "article"), ("summary", article.summary),
-            # a date known only in part, or estimated: results say so (search.js)
-            ("date_estimated", "true" if getattr(article.date, "estimated", False) else ""),
-            ("date_note", getattr(article.date, "note", "")))
+            ("date_estimated", "true" if estimated else ""), ("date_note", note))
     return SearchFields(tuple(filters), meta, article.date)
 
 
@@ -106,15 +102,15 @@ def _claim_search(archive: Archive, claim: Claim) -> SearchFields:
     entity_ids = {*claim.about, named} - {""}
     filters = [("kind", "claim"), ("rating", claim.rating), ("attribution", claim.attribution),
                ("language", claim.lang)]
-    filters += [("entity", name) for name in sorted({_entity_name(archive, e) for e in entity_ids})]
+    filters += [("entity", name) for name in sorted({archive.entity_name(e) for e in entity_ids})]
     if article.publisher:
-        filters.append(("publisher", _entity_name(archive, article.publisher)))
+        filters.append(("publisher", archive.entity_name(article.publisher)))
     if claim.reviewed:
         filters.append(("year", str(claim.reviewed.year)))
     meta = (("kind", "claim"), ("rating", claim.rating),
-            ("claimant", _entity_name(archive, claim.claimant)),
+            ("claimant", archive.entity_name(claim.claimant)),
             ("attribution", claim.attribution),
-            ("actual_claimant", _entity_name(archive, claim.actual_claimant)
+            ("actual_claimant", archive.entity_name(claim.actual_claimant)
              if claim.actual_claimant else ""),
             ("summary", article.title))
     return SearchFields(tuple(filters), meta, claim.reviewed)
@@ -196,7 +192,7 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
                           root=config.base_path,
                           in_sitemap=False, inputs=frozenset()))
     plans.append(_feed(archive, "feed.xml", config.title, _feed_entries(
-        archive, (*archive.articles.values(), *archive.claims.values()))))
+        (*archive.articles.values(), *archive.claims.values()))))
     log = corrections(archive)
     plans += _paginated(archive, text, "corrections/", "corrections.html",
                         text("title_corrections"), _by_year(log))
@@ -226,7 +222,7 @@ def replan(archive: Archive, plans: Iterable[PagePlan],
             entries = []
             for entry in context["entries"]:
                 new = swap.get(id(entry.item))
-                again = entry if new is None else _entry_again(archive, entry, new)
+                again = entry if new is None else _entry_again(entry, new)
                 if again is None:
                     return None
                 entries.append(again)
@@ -580,17 +576,17 @@ def _entity_feed(archive: Archive, entity: Entity) -> PagePlan:
     claims = {c.id: c for c in (*archive.claims_by_claimant.get(entity.id, []),
                                 *archive.claims_about.get(entity.id, []))}
     return _feed(archive, urls.entity_feed_url(entity.id), entity.name,
-                 _feed_entries(archive, claims.values()), entity)
+                 _feed_entries(claims.values()), entity)
 
 
-def _feed_entries(archive: Archive, items: Iterable[object]) -> list[FeedEntry]:
+def _feed_entries(items: Iterable[object]) -> list[FeedEntry]:
     """The newest entries of these articles and claims, most recently updated first."""
-    entries = (_feed_entry(archive, item) for item in items)
+    entries = (_feed_entry(item) for item in items)
     return heapq.nlargest(FEED_ENTRIES, (e for e in entries if e is not None),
                           key=lambda e: (e.updated, e.url))
 
 
-def _feed_entry(archive: Archive, item: object) -> FeedEntry | None:
+def _feed_entry(item: object) -> FeedEntry | None:
     """An article's or claim's entry in the feed (None without a date)."""
     if isinstance(item, Article) and item.date:
         return FeedEntry("article", urls.article_url(item.slug), item.title,
@@ -610,8 +606,8 @@ def _correction_entry(correction: Correction) -> FeedEntry:
                      correction.index)
 
 
-def _entry_again(archive: Archive, entry: FeedEntry, item: object) -> FeedEntry | None:
+def _entry_again(entry: FeedEntry, item: object) -> FeedEntry | None:
     """A feed entry made again from the new version of its article or claim."""
     if entry.kind == "correction" and isinstance(item, Claim):
         return _correction_entry(Correction(item, entry.update))
-    return _feed_entry(archive, item)
+    return _feed_entry(item)

@@ -57,16 +57,13 @@ def state_path(src: Path, out: Path) -> Path:
     """One state per output folder, named after it: by its path inside the site
     when it is there (so a cache restored into a checkout at another path, as
     in CI, still finds it), else by its absolute path."""
-    return src / CACHE_DIR / f"state-{output_name(src, out)}.sqlite"
-
-
-def output_name(src: Path, out: Path) -> str:
-    """The output folder as the state records it: relative to the site when
-    inside it, else absolute; hashed to a short name."""
-    return hashlib.sha256(_output_path(src, out).encode()).hexdigest()[:12]
+    key = hashlib.sha256(_output_path(src, out).encode()).hexdigest()[:12]
+    return src / CACHE_DIR / f"state-{key}.sqlite"
 
 
 def _output_path(src: Path, out: Path) -> str:
+    """The output folder as the state records it: relative to the site when
+    inside it, else absolute."""
     resolved = out.resolve()
     try:
         return "site:" + resolved.relative_to(src.resolve()).as_posix()
