@@ -168,3 +168,16 @@ def test_feed_entries_give_rating_and_attribution_in_the_site_language(
             "it comes from Ellery Port Authority.")
         assert summaries["expansion-creates-300-jobs"].endswith(
             "Attributed to Tobias Wren (confirmed).")
+
+
+def test_a_name_with_markup_characters_is_escaped_once_in_the_feed(tmp_path: Path) -> None:
+    site = _make_site(tmp_path)
+    wren = site / "content" / "entities" / "tobias-wren.yaml"
+    wren.write_text(wren.read_text().replace("name: Tobias Wren", 'name: "Wren & <Partners>"'))
+    out = tmp_path / "out"
+    build(BuildOptions(src=site, out=out, search=False, cache=False))
+    feed = ET.parse(out / "feed.xml").getroot()
+    summaries = [entry.find(f"{ATOM}summary").text for entry in feed.iter(f"{ATOM}entry")
+                 if entry.find(f"{ATOM}link").get("href").endswith(
+                     "/claims/expansion-costs-town-nothing/")]
+    assert summaries == ["Rating: Wrong. Attributed to Wren & <Partners> (not confirmed)."]
