@@ -31,13 +31,13 @@ from sitegen.site.deps import extra_reads, input_values, template_hashes
 from sitegen.site.files import site_files, stage_pages
 from sitegen.site.output import JOURNAL, MARKER, Stager, check_output_dir, write_site
 from sitegen.site.pages import plan_site, search_pages
-from sitegen.site.publish import bundle_keys, stale_bundles
 from sitegen.site.render import (
     make_environment,
     template_dirs,
     ui_text,
 )
-from sitegen.site.search import SEARCH_DIR, SearchStats, bundles, index_site
+from sitegen.site.search import SEARCH_DIR, SearchStats, bundles
+from sitegen.site.searchplan import PageIds, SearchState, plan_update, stage_search
 from sitegen.state.record import (
     CACHE_DIR,
     BuildRecord,
@@ -48,6 +48,7 @@ from sitegen.state.record import (
     discard_state,
     input_path,
     input_stats,
+    search_ids_path,
     state_path,
 )
 from sitegen.state.schema import Record
@@ -132,7 +133,7 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
         options.phase("planned")
     env = make_environment(options.src, archive, text=text)
     values = input_values(archive, template_hashes(env, (p.template for p in plans)))
-    previous, indexed_before = last_build(options, out, notes)
+    previous, search_before = last_build(options, out, notes)
     # a page is unchanged when nothing it declares nor anything its templates read
     # the last time changed: it would read the same again
     fingerprints, reads = fingerprints_against(
@@ -141,10 +142,9 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
                 and previous[p.path].reusable(out, p.path, fingerprints[p.path])}
     fresh = [p for p in plans if p.path not in reusable]
     reused = [p for p in plans if p.path in reusable]
-    indexed = search_pages(plans)
-    search_layout = bundles(indexed)
+    search_layout = bundles(search_pages(plans))
     bundle_of = {path: name for name, paths in search_layout.items() for path in paths}
-    keys = bundle_keys(search_layout if options.search else {})
+    ids = PageIds(search_ids_path(options.src, out) if options.cache else None)
     search: list[SearchStats] = []
     pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
     savers: list[StateSaver] = []  # the record's writer, once the pages are rendered
@@ -161,25 +161,26 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
             savers.append(StateSaver(options.src, out, BuildRecord(
                 options.shape(), stats, archive, plans, Record.of(
                     plans, fingerprints, reads, bundle_of, archive.file_hashes, values,
-                    diags.sorted(), keys),
+                    diags.sorted()),
                 search_layout, {"kinds": pages, "ui_text": text, "whole_used": any(
-                    "*" in p.inputs or "*" in reads[p.path] for p in plans)}, others)))
+                    "*" in p.inputs or "*" in reads[p.path] for p in plans),
+                    "search": None}, others)))
         for path, data in sorted(site_files(env, options.src, archive, plans).items()):
             stager.add(path, data)
         options.phase("rendered")
 
     def finish(stager: Stager) -> None:
+        update = None
+        if options.search:  # site/searchplan.py: the changed pages, or whole bundles
+            update = plan_update(search_before, search_layout, stager.changed,
+                                 out / SEARCH_DIR, ids, archive.config.search_recent_pages)
         for saver in savers:
+            saver.record.extra["search"] = update.state if update else None
             saver.start()  # the render workers are done: no fork from here on
-        # site/publish.py's rule; a bundle left as it is is carried over as a whole
-        stale = set(stale_bundles(keys, indexed_before, stager.changed, bundle_of))
-        todo = [name for name in keys
-                if name in stale or not stager.keep_tree(f"{SEARCH_DIR}/{name}")]
-        for name in todo:
-            stager.replace_tree(f"{SEARCH_DIR}/{name}")
-        if todo:
-            search.append(index_site(stager.roots, indexed, stager.staging / SEARCH_DIR,
-                                     only=set(todo)))
+        if update is not None:
+            stats = stage_search(stager, update, search_layout, ids)
+            if stats is not None:
+                search.append(stats)
 
     discard_state(options.src, out)  # it describes the output about to change
     try:
@@ -200,21 +201,21 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
 
 
 def last_build(options: BuildOptions, out: Path,
-               notes: list[str]) -> tuple[dict[str, PageEntry], dict[str, str]]:
-    """What the last build into `out` made each page from, and the keys of its
-    search bundles (build state, state/record.py); nothing without the cache, when
-    the output is not sitegen's or a patch of it was interrupted."""
+               notes: list[str]) -> tuple[dict[str, PageEntry], SearchState | None]:
+    """What the last build into `out` made each page from, and its search index
+    (build state, state/record.py); nothing without the cache, when the output
+    is not sitegen's or a patch of it was interrupted."""
     if not options.cache or not (out / MARKER).is_file() or (out / JOURNAL).exists():
-        return {}, {}
+        return {}, None
     state, note = BuildState.open_noting(options.src, out)
     notes += [note] if note else []
     if state is None:
-        return {}, {}
+        return {}, None
     try:
-        return state.page_entries(), state.meta("bundle-keys")
+        return state.page_entries(), state.meta("search")
     except (sqlite3.Error, StateError, ValueError, TypeError):
         notes.append(f"{state_path(options.src, out)}: the build state is damaged; ignored "
                      "(every page is rendered, and a new state written)")
-        return {}, {}
+        return {}, None
     finally:
         state.close()

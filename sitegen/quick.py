@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections import ChainMap, Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
@@ -36,9 +36,10 @@ from sitegen.rebuild import (
 )
 from sitegen.site.output import JOURNAL, MARKER, Stager, WriteStats, patch_files
 from sitegen.site.pages import PagePlan, plan_item, replan
-from sitegen.site.publish import export_splices, stale_bundles, write_spliced
+from sitegen.site.publish import export_splices, write_spliced
 from sitegen.site.render import make_environment, template_dirs
-from sitegen.site.search import SEARCH_DIR, SearchStats, index_site
+from sitegen.site.search import SEARCH_DIR, SearchStats
+from sitegen.site.searchplan import PageIds, SearchUpdate, plan_update, stage_search
 from sitegen.state.record import (
     ITEM_KINDS,
     STORED_KINDS,
@@ -48,6 +49,7 @@ from sitegen.state.record import (
     StoredPage,
     input_path,
     input_stats,
+    search_ids_path,
 )
 
 if TYPE_CHECKING:
@@ -152,17 +154,18 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
 
     searched_from: list[float] = []
     bundle = {path: page.bundle for path, page in state.pages(done.files).items()}
+    updates: list[SearchUpdate] = []
 
     def finish(stager: Stager) -> None:
         searched_from.append(time.perf_counter())
-        # site/publish.py's rule; an in-place edit keeps every bundle's set of pages
-        keys = state.meta("bundle-keys")
-        names = stale_bundles(keys, keys, stager.changed, bundle)
-        for name in names:
-            stager.replace_tree(f"{SEARCH_DIR}/{name}")
-        if names:
-            layout = {name: state.meta(f"bundle:{name}") for name in names}
-            search.append(index_site(stager.roots, layout, stager.staging / SEARCH_DIR))
+        # site/searchplan.py; an in-place edit keeps every bundle's set of pages
+        main, ids = StoredLayout(state), PageIds(search_ids_path(src, out))
+        update = plan_update(state.meta("search"), main, stager.changed, out / SEARCH_DIR,
+                             ids, new.config.search_recent_pages, bundle_of=bundle)
+        updates.append(update)
+        stats = stage_search(stager, update, main, ids)
+        if stats is not None:
+            search.append(stats)
 
     written = patch_files(out, produce, finish if options.search else None)
     if search:
@@ -174,11 +177,31 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
                  claims=done.edited_claims, fingerprints=done.fingerprints, plans=done.plans,
                  reads={plan.path: done.reads[plan.path] for plan in done.todo},
                  reads_before={path: page.reads for path, page in plans_source.stored.items()},
-                 out=out, written=done.files)
+                 out=out, written=done.files,
+                 search=updates[0].state if updates else None)
     return BuildResult(out=out, pages=kinds, claims=len(new.claims), entities=len(new.entities),
                        seconds=time.perf_counter() - started, stats=written,
                        search=search[0] if search else None, diagnostics=diagnostics,
                        rendered=len(done.todo), quick=True)
+
+
+class StoredLayout(Mapping[str, list[str]]):
+    """The search bundles' pages as the build state holds them, read when asked."""
+
+    def __init__(self, state: BuildState) -> None:
+        self.state = state
+
+    def __getitem__(self, name: str) -> list[str]:
+        try:
+            return self.state.meta(f"bundle:{name}")
+        except StateError:
+            raise KeyError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.state.meta("search").main if self.state.meta("search") else ())
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class StatePlans(PlanSource):

@@ -3,6 +3,9 @@ read what was built."""
 
 from __future__ import annotations
 
+import gzip
+import html
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -70,6 +73,38 @@ def html_pages(out: Path) -> list[Path]:
 # it writes (the word index and the page fragments) is byte-identical.
 PAGEFIND_UNSTABLE = re.compile(
     r"^pagefind/[a-z0-9-]+/(filter/.*|pagefind\.[^/]*\.pf_meta|pagefind-entry\.json)$")
+
+
+def search_view(out: Path) -> dict[str, dict[str, dict]]:
+    """What a reader can find: per language, URL → the page as Pagefind indexed
+    it (its fragment: text, filters, meta), over the bundles the search page
+    loads (its main bundles and recent.json's recent ones), without the
+    tombstones. A page indexed twice fails the test."""
+    folder = out / "pagefind"
+    recent = json.loads((folder / "recent.json").read_text(encoding="utf-8"))
+    page = (out / "search" / "index.html").read_text(encoding="utf-8")
+    listed = re.search(r'data-bundles="([^"]*)"', page)
+    assert listed
+    loaded = [*json.loads(html.unescape(listed.group(1))), *recent["recent"]]
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == sorted(n for n, _ in loaded)
+    view: dict[str, dict[str, dict]] = {}
+    for name, lang in loaded:
+        stale = recent["stale"].get(name, {})
+        ids = set()
+        for fragment in sorted((folder / name / "fragment").glob("*.pf_fragment")):
+            ids.add(fragment.name.removesuffix(".pf_fragment"))
+            if fragment.name.removesuffix(".pf_fragment") in stale:
+                continue
+            data = json.loads(gzip.decompress(fragment.read_bytes())[len(b"pagefind_dcd"):])
+            assert data["url"] not in view.setdefault(lang, {}), f"{data['url']} found twice"
+            view[lang][data["url"]] = data
+        assert set(stale) <= ids, f"{name}: tombstones of pages it does not index"
+    return view
+
+
+def site_files(out: Path) -> dict[str, bytes]:
+    """Every file of a built site but its search index (path → bytes)."""
+    return {k: v for k, v in output_tree(out).items() if not k.startswith("pagefind/")}
 
 
 def output_tree(out: Path, *, stable_only: bool = True) -> dict[str, bytes]:

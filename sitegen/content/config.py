@@ -15,6 +15,9 @@ from sitegen.content.yamlfile import YamlError, YamlMap, load_yaml
 from sitegen.diagnostics import Diagnostics
 
 CONFIG_FILE = "site.yaml"
+# site.yaml search.recent_pages: a language's recent search bundle is merged into
+# its main bundles past this many pages (site/searchplan.py)
+RECENT_PAGES = 200
 LANG_RE = re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*")
 
 
@@ -46,6 +49,7 @@ class SiteConfig:
     ratings: tuple[Rating, ...] = ()
     boilerplate: tuple[str, ...] = ()
     page_size: int = 50
+    search_recent_pages: int = RECENT_PAGES
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -137,6 +141,16 @@ def _read_config(data: YamlMap, diags: Diagnostics) -> SiteConfig:
                             f"invalid regular expression {pattern!r}: {exc}",
                             "escape special characters such as . ( ) [ ] with a backslash")
         sf.finish()
+    recent_pages = RECENT_PAGES
+    search_map = f.mapping("search")
+    if search_map is not None:
+        qf = Fields(search_map, CONFIG_FILE, diags, "search")
+        recent_pages = qf.integer("recent_pages", default=RECENT_PAGES)
+        if recent_pages is None or recent_pages < 0:
+            qf.error("recent_pages", "'recent_pages' must be 0 or more",
+                     "0 indexes every change into the main search bundles")
+            recent_pages = RECENT_PAGES
+        qf.finish()
     config = SiteConfig(
         title=title,
         base_url=normalise_base_url(base_url),
@@ -147,6 +161,7 @@ def _read_config(data: YamlMap, diags: Diagnostics) -> SiteConfig:
         ratings=ratings,
         boilerplate=boilerplate,
         page_size=page_size,
+        search_recent_pages=recent_pages,
         extra=f.extra(),
     )
     f.finish()

@@ -218,7 +218,7 @@ class IncrementalBuilder:
         bundle_of = {path: name for name, paths in bundles(search_pages(plans)).items()
                      for path in paths}
         self.record = Record.of(plans, fingerprints, reads, bundle_of, archive.file_hashes, values,
-                                diags.sorted(), {}).index_uses(plans)
+                                diags.sorted()).index_uses(plans)
         return RebuildReport(True, self.record.diagnostics, rendered=len(todo), written=written,
                              removed=len(gone), seconds=time.perf_counter() - started,
                              search_changed=search_changed,

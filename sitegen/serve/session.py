@@ -18,8 +18,8 @@ from pathlib import Path
 
 from sitegen.diagnostics import Diagnostic, format_report
 from sitegen.serve.builder import IncrementalBuilder, RebuildReport
-from sitegen.site.publish import bundle_keys, stale_bundles
 from sitegen.site.search import SEARCH_DIR, SearchError, bundles, run_pagefind, stage_pages
+from sitegen.site.searchplan import RECENT_FILE, PageIds, SearchState, plan_update
 
 
 class Session:
@@ -97,10 +97,10 @@ def _describe(changes: Iterable[str]) -> str:
 
 class SearchRefresher:
     """Refreshes the Pagefind index in the background after rebuilds: at most
-    one refresh runs, and requests made meanwhile coalesce into one more. Only
-    the bundles that site/publish.py's rule finds stale are indexed again (a
-    page written anew since the last refresh, or another set of pages): at
-    10,000 articles a review edit touches one or two of a dozen bundles."""
+    one refresh runs, and requests made meanwhile coalesce into one more. The
+    pages written anew since the last refresh go into their language's recent
+    bundle, or, past the site's limit, their main bundles are indexed again
+    whole (site/searchplan.py): the same rule as `sitegen build`."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -110,7 +110,8 @@ class SearchRefresher:
         self.done = threading.Condition()
         self.completed = 0  # refreshes finished (tests wait on it)
         self.dirty: set[str] = set()  # output files changed since the last refresh began
-        self.indexed: dict[str, str] = {}  # bundle → the key of its pages when last indexed
+        self.state: SearchState | None = None  # the index in the output (site/searchplan.py)
+        self.ids = PageIds()
         self.last: list[str] = []  # the bundles the last refresh indexed
         self.thread = threading.Thread(target=self._run, name="sitegen-search", daemon=True)
         self.thread.start()
@@ -150,26 +151,31 @@ class SearchRefresher:
         try:
             with session.lock:  # a consistent snapshot of the pages, by hard links
                 layout = bundles(session.builder.searchable)
-                current = bundle_keys(layout)
-                bundle_of = {path: name for name, paths in layout.items() for path in paths}
-                todo = stale_bundles(current, self.indexed, dirty, bundle_of)
-                counts = stage_pages(out, layout, scratch, only=set(todo))
+                limit = session.builder.archive.config.search_recent_pages
+                update = plan_update(self.state, layout, dirty, target, self.ids, limit)
+                counts = stage_pages(out, update.layout(layout), scratch)
             stats = run_pagefind(scratch, counts, fresh)
+            for name in update.merge:  # their ids, for the tombstones of later edits
+                self.ids.of(fresh / name, name)
             with session.lock:
                 target.mkdir(exist_ok=True)
-                for name in todo:  # bundle by bundle: each is searched on its own
+                for name in update.indexed:  # bundle by bundle: each is searched on its own
                     old = out.parent / f".{out.name}.search-old-{self.generation}"
                     if (target / name).exists():
                         (target / name).rename(old)
                     (fresh / name).rename(target / name)
                     shutil.rmtree(old, ignore_errors=True)
-                for name in set(self.indexed) - set(current):
+                for name in update.removed:
                     shutil.rmtree(target / name, ignore_errors=True)
-                self.indexed = current  # the bundles not in todo were as they are
-                self.last = sorted(todo)
+                recent = target / f".{RECENT_FILE}.{self.generation}"
+                recent.write_bytes(update.state.recent_json())
+                recent.replace(target / RECENT_FILE)
+                self.state = update.state
+                self.last = update.indexed
             session.log(f"[{time.strftime('%H:%M:%S')}] search index refreshed: "
-                        f"{sum(stats.pages.values())} pages in {len(todo)} of {len(current)} "
-                        f"bundle(s), {stats.seconds:.2f} s")
+                        f"{sum(stats.pages.values())} pages in {len(update.indexed)} "
+                        f"bundle(s) ({', '.join(update.indexed) or 'none'}), "
+                        f"{stats.seconds:.2f} s")
         except (SearchError, OSError) as exc:
             with self.done:
                 self.dirty |= dirty  # indexed again at the next refresh

@@ -98,6 +98,7 @@ class Stager:
         self.unchanged = 0
         self.kept: set[str] = set()  # patch mode: files of the new site left as they are
         self.trees: set[str] = set()  # patch mode: folders kept or replaced as a whole
+        self.dropped: set[str] = set()  # patch mode: folders removed as a whole
         self.changed: set[str] = set()  # files written with other bytes than OUT's
         # plain strings: hundreds of thousands of pathlib objects cost seconds
         self._staging, self._previous = str(staging), str(previous)
@@ -150,6 +151,13 @@ class Stager:
         target = self.staging / rel
         shutil.rmtree(target, ignore_errors=True)
         return target
+
+    def remove_tree(self, folder: str) -> None:
+        """Leave OUT's `folder` out of the new site (a patch removes it whole)."""
+        rel = safe_relative(folder)
+        self.trees.add(rel)
+        self.dropped.add(rel)
+        shutil.rmtree(self.staging / rel, ignore_errors=True)
 
     def add_file(self, path: str) -> str:
         """Where to write a file known to have changed (a large one written piece by
@@ -269,6 +277,9 @@ def _apply_patch(stager: Stager, out: Path, complete: bool = True) -> None:
             new_files.add(rel)
     for tree in sorted(stager.trees):
         fresh, current = stager.staging / tree, out / tree
+        if tree in stager.dropped:
+            shutil.rmtree(current, ignore_errors=True)
+            continue
         if not fresh.is_dir():
             continue  # kept as it is
         if not current.exists():

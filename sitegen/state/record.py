@@ -47,7 +47,7 @@ from sitegen.state.schema import Record
 from sitegen.state.stored import Lazy, ParsedLater, Rows, StoredArchive, select_in, split_ids
 
 CACHE_DIR = ".sitegen-cache"
-FORMAT = 6
+FORMAT = 7
 ITEM_KINDS = ("article", "claim", "entity")  # planned again from their key
 STORED_KINDS = ("home", "list", "feed")  # planned again from their stored plan
 Stats = dict[str, tuple[int, int]]  # file relative to the site → (size, mtime_ns)
@@ -59,6 +59,12 @@ def state_path(src: Path, out: Path) -> Path:
     in CI, still finds it), else by its absolute path."""
     key = hashlib.sha256(_output_path(src, out).encode()).hexdigest()[:12]
     return src / CACHE_DIR / f"state-{key}.sqlite"
+
+
+def search_ids_path(src: Path, out: Path) -> Path:
+    """Where the page ids of the output's search bundles are cached
+    (site/searchplan.py's PageIds), beside its state."""
+    return state_path(src, out).with_suffix(".search")
 
 
 def _output_path(src: Path, out: Path) -> str:
@@ -298,7 +304,6 @@ def _write_state(temporary: Path, out: str, record: BuildRecord) -> None:
                 "newest_articles": [a.slug for a in archive.articles_newest_first],
                 "newest_claims": [c.id for c in archive.claims_newest_first],
                 "diagnostics": record.record.diagnostics,
-                "bundle-keys": record.record.bundles,
                 **record.extra,
             }
             db.executemany("INSERT INTO meta VALUES (?, ?, ?)", _signed_rows(
@@ -581,17 +586,18 @@ class BuildState:
                plans: Iterable[PagePlan] = (),
                reads: dict[str, tuple[str, ...]] | None = None,
                reads_before: Mapping[str, tuple[str, ...]] | None = None,
-               out: Path = Path(), written: Iterable[str] = ()) -> None:
+               out: Path = Path(), written: Iterable[str] = (),
+               search: Any = None) -> None:
         """Record a quick rebuild: the input files' size and time, the hashes of the
         files read again (`files`) and the input values that changed (`values`),
         and the pages planned (`plans`: those planned again; the stored ones among
         them are saved) with what the rendered ones read (`reads`), the size and
-        time of the files `written` into `out`. (The search bundles' keys stay: an
-        in-place edit keeps their sets of pages, site/publish.py.)"""
+        time of the files `written` into `out`, and the search index
+        (`search`: site/searchplan.py's SearchState) when it changed."""
         sign = self.signer.sign
         full = self.meta("stats")  # the full build's, kept; what changed since is small
         changed = {rel: stat for rel, stat in stats.items() if full.get(rel) != stat}
-        meta = {"stats-changed": changed, "diagnostics": diagnostics}
+        meta = {"stats-changed": changed, "diagnostics": diagnostics, "search": search}
         with self.db:
             for name, table in (("files", files), ("inputs", values)):
                 self.db.executemany(
@@ -603,6 +609,7 @@ class BuildState:
                 blob = _dumps(value)
                 self.db.execute("UPDATE meta SET blob = ?, signature = ? WHERE name = ?",
                                 (blob, sign(f"meta:{name}", blob), f"meta:{name}"))
+                self._meta[name] = value
             claims = list(claims)
             self.db.executemany(
                 "UPDATE records SET blob = ?, signature = ? WHERE name = ?",

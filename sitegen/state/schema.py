@@ -32,19 +32,18 @@ class Record:
     values: Mapping[str, str] = field(default_factory=dict)  # input → its value (site/deps.py)
     pages: dict[str, PageRecord] = field(default_factory=dict)  # output path → record
     uses: dict[str, set[str]] = field(default_factory=dict)  # input → pages declaring/reading it
-    bundles: dict[str, str] = field(default_factory=dict)  # search bundle → key of its pages
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @classmethod
     def of(cls, plans: Iterable[PagePlan], fingerprints: Mapping[str, str],
            reads: Mapping[str, tuple[str, ...]], bundle_of: Mapping[str, str],
            files: Mapping[str, str], values: Mapping[str, str],
-           diagnostics: list[Diagnostic], bundles: dict[str, str]) -> Record:
+           diagnostics: list[Diagnostic]) -> Record:
         """The record of a build that planned these pages (`uses` left to
         `index_uses`, which a caller may run in another thread)."""
         pages = {plan.path: PageRecord(fingerprints[plan.path], reads.get(plan.path, ()),
                                        bundle_of.get(plan.path, "")) for plan in plans}
-        return cls(files, values, pages, {}, bundles, diagnostics)
+        return cls(files, values, pages, {}, diagnostics)
 
     def index_uses(self, plans: Iterable[PagePlan]) -> Record:
         """Fill `uses` from the pages' declared inputs and their reads."""

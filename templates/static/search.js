@@ -3,6 +3,12 @@
 // filters in the URL (?q=...&rating=...) so a search can be shared and the
 // back button works. All paths are relative to the site root, so the search
 // works from any folder of any static host.
+//
+// After an edit, the changed pages are indexed into a small recent bundle per
+// language (pagefind/recent.json lists them), and the main bundles' old
+// versions of those pages, and pages deleted since, are tombstones: dropped
+// from results and subtracted from facet counts, with the filter values
+// recent.json records for them (a result carries only its id and score).
 
 const root = document.getElementById("search");
 const siteRoot = new URL(root.dataset.root, location.href);
@@ -71,25 +77,43 @@ function writeState(state, push) {
 
 // -- Pagefind bundles ----------------------------------------------------------
 
+async function loadRecent() {
+  try {
+    const response = await fetch(new URL("pagefind/recent.json", siteRoot), { cache: "no-cache" });
+    if (!response.ok) return { recent: [], stale: {} };
+    const data = await response.json();
+    return { recent: data.recent || [], stale: data.stale || {} };
+  } catch {
+    return { recent: [], stale: {} };
+  }
+}
+
 let bundles = null;
 function loadBundles() {
-  bundles ??= Promise.all(
-    bundleList.map(async ([name, lang]) => {
-      const pagefind = await import(new URL(`pagefind/${name}/pagefind.js`, siteRoot).href);
-      await pagefind.options({ baseUrl: siteRoot.pathname, excerptLength: 30 });
-      await pagefind.init();
-      // Pagefind reports filter counts with results only once its filter index is loaded.
-      const totals = await pagefind.filters();
-      return { lang, pagefind, totals };
-    }),
+  bundles ??= loadRecent().then(({ recent, stale }) =>
+    Promise.all(
+      [...bundleList, ...recent].map(async ([name, lang]) => {
+        const pagefind = await import(new URL(`pagefind/${name}/pagefind.js`, siteRoot).href);
+        await pagefind.options({ baseUrl: siteRoot.pathname, excerptLength: 30 });
+        await pagefind.init();
+        // id → filter values, of the pages this bundle indexes in an older version
+        const tombstones = new Map(Object.entries(stale[name] || {}));
+        // Pagefind reports filter counts with results only once its filter index is loaded.
+        const totals = await pagefind.filters();
+        for (const filters of tombstones.values()) addCounts(totals, filters, -1);
+        return { name, lang, pagefind, totals, tombstones };
+      }),
+    ),
   );
   return bundles;
 }
 
-function addCounts(target, counts) {
+// counts: {key: {value: n}} as Pagefind gives them, or a page's {key: [values]}
+function addCounts(target, counts, sign = 1) {
   for (const [key, values] of Object.entries(counts || {})) {
     target[key] ??= {};
-    for (const [value, n] of Object.entries(values)) target[key][value] = (target[key][value] || 0) + n;
+    const entries = Array.isArray(values) ? values.map((v) => [v, 1]) : Object.entries(values);
+    for (const [value, n] of entries) target[key][value] = (target[key][value] || 0) + sign * n;
   }
 }
 
@@ -117,14 +141,19 @@ async function run(state) {
   if (token !== generation) return;
   let results = [];
   responses.forEach((response, i) => {
+    const bundle = all[i];
     addCounts(counts, response?.filters);
-    for (const result of response?.results || []) results.push({ result, lang: all[i].lang });
+    for (const result of response?.results || []) {
+      const stale = bundle.tombstones.get(result.id);
+      if (stale) addCounts(counts, stale, -1);
+      else results.push({ result, lang: bundle.lang, bundle: bundle.name });
+    }
   });
   if (state.sort === "date") {
     results = results.filter((r) => r.result.data);
     const loaded = await Promise.all(
       all.flatMap((bundle) =>
-        results.filter((r) => r.lang === bundle.lang).slice(0, DATE_SORT_DEPTH).map(load),
+        results.filter((r) => r.bundle === bundle.name).slice(0, DATE_SORT_DEPTH).map(load),
       ),
     );
     if (token !== generation) return;
@@ -214,7 +243,8 @@ function claimantLine(meta) {
 function renderFacets(counts, state) {
   const groups = [];
   for (const [key, label] of FACETS) {
-    const values = { ...(counts[key] || {}) };
+    // a value no result has is left out (Pagefind lists them at 0), unless chosen
+    const values = Object.fromEntries(Object.entries(counts[key] || {}).filter(([, n]) => n > 0));
     for (const chosen of state.filters[key] || []) values[chosen] ??= 0;
     const entries = Object.entries(values).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     if (!entries.length) continue;

@@ -3,6 +3,7 @@ byte for byte a clean build, and a doubtful cache is never trusted."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -26,7 +27,8 @@ def test_second_build_renders_only_what_changed(site: Path, tmp_path: Path) -> N
     edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
     edited = build(BuildOptions(src=site, out=out))
     assert 0 < edited.rendered < first.rendered
-    assert edited.search is not None  # a claim page changed: the index is rebuilt
+    # a claim page and its article changed: they are indexed into the recent bundle
+    assert edited.search is not None and set(edited.search.pages) == {"en-recent"}
     assert_equals_clean_build(site, out, tmp_path)
     edit(site, "content/entities/tobias-wren.yaml", "Mayor of the fictional", "Mayor of the")
     build(BuildOptions(src=site, out=out))
@@ -114,7 +116,8 @@ def test_a_rebuild_patches_the_output_in_place(site: Path, tmp_path: Path, worke
     kept = [p for p in site_files if before.get(p) == after[p] and p.name != ".sitegen-output"]
     # the untouched pages are the very same files (never rewritten, not even linked anew)
     assert result.stats.unchanged >= len(kept) > len(site_files) // 2
-    assert len(site_files) == result.stats.written + result.stats.unchanged + 1  # + the marker
+    # the stager's files: the site's, less the marker, plus pagefind/recent.json
+    assert len(site_files) == result.stats.written + result.stats.unchanged
     assert not (out / "articles" / "short-note").exists()  # folder removed with its page
     assert not list(out.rglob(".sitegen-patching"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # nothing left beside
@@ -136,7 +139,7 @@ def test_an_interrupted_patch_is_repaired_by_a_full_rebuild(site: Path, tmp_path
     assert_equals_clean_build(site, out, tmp_path)
 
 
-def test_only_the_search_bundles_with_changed_pages_are_indexed_again(
+def test_an_edit_indexes_only_the_changed_pages_and_leaves_the_main_bundles(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sitegen.site.search as search
 
@@ -144,15 +147,44 @@ def test_only_the_search_bundles_with_changed_pages_are_indexed_again(
     out = tmp_path / "out"
     first = build(BuildOptions(src=site, out=out))
     assert first.search is not None and len(first.search.pages) > 2
-    inodes = {p.name: p.stat().st_ino for p in (out / "pagefind").iterdir()}
+    inodes = {p.name: p.stat().st_ino for p in (out / "pagefind").iterdir() if p.is_dir()}
     edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
     edited = build(BuildOptions(src=site, out=out))
-    assert edited.search is not None
-    again = set(edited.search.pages)
-    assert again and again < set(first.search.pages)
-    for bundle in (out / "pagefind").iterdir():
-        assert (bundle.stat().st_ino == inodes[bundle.name]) == (bundle.name not in again)
+    assert edited.search is not None and edited.search.pages == {"en-recent": 2}
+    for name, inode in inodes.items():
+        assert (out / "pagefind" / name).stat().st_ino == inode  # carried over whole
+    recent = json.loads((out / "pagefind/recent.json").read_text(encoding="utf-8"))
+    assert recent["recent"] == [["en-recent", "en"]]
+    assert sum(len(ids) for ids in recent["stale"].values()) == 2  # their old versions
     assert build(BuildOptions(src=site, out=out)).search is None  # nothing changed: none
+    assert_equals_clean_build(site, out, tmp_path)
+
+
+def test_past_the_limit_the_recent_bundle_is_merged_into_the_main_bundles(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sitegen.site.search as search
+
+    monkeypatch.setattr(search, "SHARD_PAGES", 3)
+    config = site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "search:\n  recent_pages: 3\n",
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    build(BuildOptions(src=site, out=out))
+    inodes = {p.name: p.stat().st_ino for p in (out / "pagefind").iterdir() if p.is_dir()}
+    edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    assert build(BuildOptions(src=site, out=out)).search.pages == {"en-recent": 2}
+    # another claim of the article: its page and the article's, and the first claim's
+    # old version, are four pages to keep apart: past 3, their main bundles are merged
+    edit(site, BUDGET, "rating: no-verdict", "rating: wrong")
+    merged = build(BuildOptions(src=site, out=out))
+    assert merged.search is not None and "en-recent" not in merged.search.pages
+    assert not (out / "pagefind/en-recent").exists()
+    assert json.loads((out / "pagefind/recent.json").read_text()) == {
+        "recent": [], "stale": {}, "version": 1}
+    again = set(merged.search.pages)
+    for name, inode in inodes.items():
+        assert ((out / "pagefind" / name).stat().st_ino == inode) == (name not in again)
+    assert again < set(inodes)  # only the bundles that held changed pages
     assert_equals_clean_build(site, out, tmp_path)
 
 

@@ -26,8 +26,7 @@ def _stored(site: Path, out: Path) -> tuple[Record, dict[str, str]]:
                 for name, paths in state.db.execute("SELECT input, paths FROM users")}
         values = dict(state.rows("inputs").items())
         files = dict(state.rows("files").items())
-        record = Record(files, values, {}, uses, state.meta("bundle-keys"),
-                        state.meta("diagnostics"))
+        record = Record(files, values, {}, uses, state.meta("diagnostics"))
         return record, {path: repr(page) for path, page in pages.items()}
     finally:
         state.close()
