@@ -19,7 +19,13 @@ that builds the same page set as `sitegen build` on the sitegen copy of the arch
 - Paginated lists of 50: articles (newest first), claims (grouped by rating), entities (the
   taxonomy page, grouped by type) and sources (grouped by publisher); the home page, the
   search page, 404.html, ``feed.xml`` (RSS, 50 newest articles and claims), ``sitemap.xml``
-  (Hugo's own), ``robots.txt`` and ``claims.json``.
+  (Hugo's own), ``robots.txt``, ``claims.json`` and ``claims.csv`` (one row per claim, the
+  columns of sitegen's).
+- The corrections log: ``content/corrections/_content.gotmpl`` makes one unrendered page per
+  claim update; ``/corrections/`` lists them newest first, grouped by year and paginated,
+  with ``corrections/feed.xml``.
+- One feed per entity, ``entities/<id>/feed.xml`` (RSS: its 50 latest claims by or about
+  it), as sitegen's entity feeds.
 
 Pagefind indexes the same parts as in sitegen's pages: ``data-pagefind-body`` is on the
 article, on the claim page and on the entity page's header; notes, kickers and passages are
@@ -113,6 +119,8 @@ class HugoSite:
                "that cite it.\n---\n")
         _write(content / "entities" / "_index.md", "---\ntitle: Entities\n---\n")
         _write(content / "search.md", "---\ntitle: Search\nlayout: search\n---\n")
+        _write(content / "corrections" / "_index.md",
+               "---\ntitle: Corrections\noutputs: [html, rss]\n---\n")
         names = {}
         for entity in entities:
             self.aliases[entity.id] = list(dict.fromkeys([entity.name, *entity.aliases]))
@@ -144,11 +152,16 @@ class HugoSite:
             "    baseName: claims",
             "    isPlainText: true",
             "    notAlternative: true",
+            "  claimscsv:",
+            "    mediaType: text/csv",
+            "    baseName: claims",
+            "    isPlainText: true",
+            "    notAlternative: true",
             "outputs:",
-            "  home: [html, rss, claimsjson]",
+            "  home: [html, rss, claimsjson, claimscsv]",
             "  section: [html]",
             "  taxonomy: [html]",
-            "  term: [html]",
+            "  term: [html, rss]",
             "  page: [html]",
             "markup:",
             "  goldmark:",

@@ -1,56 +1,24 @@
-"""What a rebuild hands on once its pages are written: the search bundles to
-index again, and claims.json. Every command decides both the same way.
+"""What a rebuild hands on once its pages are written, besides the search
+index (site/searchplan.py): claims.json and claims.csv.
 
-Search: a bundle (site/search.py) is indexed again when its set of pages
-differs from the set it was last indexed with (`pages_key`, kept in the
-record), or when one of its pages was written with new bytes since. A page
-rendered again to the same bytes leaves its bundle as it is. `build` indexes
-in the same step as it writes (the previous index stays if anything fails);
-`serve` collects the changed pages until its background refresh succeeds.
-
-claims.json and claims.csv: a rebuild that read the whole site writes them
-whole. An in-place edit (rebuild.in_place) keeps every claim's place in
-them, so the edited claims' lines are spliced into the files as they are
-(`export_splices`, `write_spliced`): at 10,000 articles claims.json is
-100 MB, and the unchanged parts are copied by the kernel.
+A rebuild that read the whole site writes them whole. An in-place edit
+(rebuild.in_place) keeps every claim's place in them, so the edited claims'
+lines are spliced into the files as they are (`export_splices`,
+`write_spliced`): at 10,000 articles claims.json is 100 MB, and the unchanged
+parts are copied by the kernel.
 """
 
 from __future__ import annotations
 
-import hashlib
 import mmap
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from sitegen.content.model import Archive, Claim
 from sitegen.site.exports import CSV_NEWLINE, claim_line, claim_row
-
-
-def pages_key(paths: Iterable[str]) -> str:
-    """The key of a bundle's set of pages."""
-    h = hashlib.sha256()
-    for path in sorted(paths):
-        h.update(f"{path}\0".encode())
-    return h.hexdigest()
-
-
-def bundle_keys(layout: Mapping[str, Sequence[str]]) -> dict[str, str]:
-    """Bundle → the key of its pages (`layout`: site/search.py's bundles())."""
-    return {name: pages_key(paths) for name, paths in layout.items()}
-
-
-def stale_bundles(keys: Mapping[str, str], indexed: Mapping[str, str],
-                  changed: Iterable[str], bundle_of: Mapping[str, str]) -> list[str]:
-    """The bundles to index again: those of `keys` (the bundles now) whose pages
-    differ from when they were last indexed (`indexed`, their keys then), and
-    those holding a page of `changed` (written with new bytes since)."""
-    stale = {name for name, key in keys.items() if indexed.get(name) != key}
-    stale.update(bundle_of.get(path, "") for path in changed)
-    return sorted(stale & keys.keys())
-
 
 Splice = list[tuple[int, int, bytes]]  # (offset, length of the old line, new line)
 

@@ -32,20 +32,28 @@ fragment files (`PageIds`) and cached beside the build state.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import zlib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.content.config import RECENT_PAGES
 from sitegen.site.output import Stager
-from sitegen.site.publish import pages_key
 from sitegen.site.search import SEARCH_DIR, SearchError, SearchStats, bundle_language, index_site
 
 RECENT_FILE = "recent.json"  # in the search folder
 _SIGNATURE = b"pagefind_dcd"
+
+
+def pages_key(paths: Iterable[str]) -> str:
+    """The key of a bundle's set of pages."""
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        h.update(f"{path}\0".encode())
+    return h.hexdigest()
 
 
 def recent_bundle(language: str) -> str:
@@ -78,7 +86,7 @@ class Tombstone:
 class MainBundle:
     """What one main bundle's index holds, and which of its pages are newer."""
 
-    key: str  # publish.pages_key of the pages its index holds
+    key: str  # pages_key of the pages its index holds
     recent: frozenset[str] = frozenset()  # pages of the bundle served by the recent bundle
     stale: Mapping[str, Tombstone] = field(default_factory=dict)  # indexed pages to hide
 

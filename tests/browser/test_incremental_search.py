@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Browser, expect
 
+import sitegen.site.search as search_module
 from sitegen.build import BuildOptions, build
 from tests.browser.conftest import serve_folder
 from tests.conftest import MINI
@@ -117,8 +118,14 @@ QUERIES: list[tuple[str, dict[str, str]]] = [
 ]
 
 
-def test_an_edited_claim_is_found_by_its_new_words_only(browser: Browser, host: Host) -> None:
-    host.build()
+@pytest.mark.parametrize("shards", [False, True])
+def test_an_edited_claim_is_found_by_its_new_words_only(browser: Browser, host: Host,
+                                                        shards: bool,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    if shards:  # the mini site's pages in a bundle per year, and parts of years
+        monkeypatch.setattr(search_module, "SHARD_PAGES", 3)
+    first = host.build()
+    assert (len(first) > 2) == shards
     host.edit(BUDGET, '"Fairest" is a judgement', '"Fairest" is a zyzzyvaword')
     host.edit(BUDGET, "rating: no-verdict", "rating: correct")
     assert set(host.build()) == {"en-recent"}  # only the changed pages were indexed
