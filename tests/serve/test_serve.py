@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, expect
 
 from sitegen.build import BuildOptions, build
 from sitegen.serve.app import Preview, ServeOptions
-from tests.conftest import MINI, REPO, output_tree
+from tests.conftest import MINI, REPO, output_tree, search_view
 
 BUDGET = "content/claims/council-budget-vote.yaml"
 BASE = "/mini/"  # the path of the fixture's base_url
@@ -365,6 +365,48 @@ def test_search_refresh_indexes_only_the_changed_pages(tmp_path: Path) -> None:
         assert (out / "pagefind/de/pagefind-entry.json").stat().st_ino == german
         assert (out / "pagefind/en/pagefind-entry.json").read_bytes() == english
         assert any("in 1 bundle(s) (en-recent)" in line for line in logged), logged
+    finally:
+        session.close()
+
+
+def test_the_refreshed_index_finds_what_a_clean_builds_finds(tmp_path: Path) -> None:
+    """serve's refreshes follow build's rule (site/searchplan.py): an edit goes into the
+    recent bundle, a deleted page becomes a tombstone, and past the limit the main
+    bundle is indexed again; after each, the index finds what a clean build's does."""
+    from sitegen.serve.session import Session
+
+    site = tmp_path / "site"
+    shutil.copytree(MINI, site)
+    config = site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "search:\n  recent_pages: 4\n",
+                      encoding="utf-8")
+    note = site / "content/articles/harbour-note.md"
+    note.write_text("---\ntitle: The harbour master retires\ndate: 2023-06-01\n---\n\n"
+                    "After thirty years the harbour master of Port Ellery retires.\n",
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    session = Session(site, out, log=lambda line: None)
+    search = session.search
+    assert search is not None
+    clean = tmp_path / "clean"
+    try:
+        assert session.rebuild().ok and search.wait(1, timeout=60)
+        steps = [
+            (lambda: _edit(site, BUDGET, '"Fairest" is a judgement', '"Fairest" is a zyzzyva'),
+             [BUDGET], ["en-recent"]),
+            (note.unlink, ["content/articles/harbour-note.md"], ["en-recent"]),
+            (lambda: _edit(site, BUDGET, "rating: no-verdict", "rating: wrong"), [BUDGET],
+             ["en"]),  # five pages apart, past 4: merged
+        ]
+        for number, (change, changed, indexed) in enumerate(steps, start=2):
+            change()
+            assert session.rebuild(changed).ok
+            assert search.wait(number, timeout=60)
+            assert search.last == indexed
+            shutil.rmtree(clean, ignore_errors=True)
+            build(BuildOptions(src=site, out=clean, drafts=True, cache=False))
+            assert search_view(out) == search_view(clean)
+        assert not (out / "pagefind/en-recent").exists()
     finally:
         session.close()
 

@@ -160,6 +160,23 @@ def test_an_edit_indexes_only_the_changed_pages_and_leaves_the_main_bundles(
     assert_equals_clean_build(site, out, tmp_path)
 
 
+def test_a_page_that_moves_to_another_year_bundle_is_found_there_only(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sitegen.site.search as search
+
+    monkeypatch.setattr(search, "SHARD_PAGES", 3)  # a bundle per year
+    out = tmp_path / "out"
+    build(BuildOptions(src=site, out=out))
+    article = "content/articles/council-budget-vote.md"
+    edit(site, article, "date: 2024-04-10", "date: 2023-04-10")  # its pages change year
+    edited = build(BuildOptions(src=site, out=out))
+    assert edited.search is not None
+    assert "en-2023" in edited.search.pages  # a new year: its bundle is indexed whole
+    recent = json.loads((out / "pagefind/recent.json").read_text(encoding="utf-8"))
+    assert any(name.startswith("en-2024") for name in recent["stale"])  # left there
+    assert_equals_clean_build(site, out, tmp_path)
+
+
 def test_past_the_limit_the_recent_bundle_is_merged_into_the_main_bundles(
         site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sitegen.site.search as search
