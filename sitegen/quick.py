@@ -6,10 +6,11 @@ that keep the archive's arrangement.
 An in-place edit reads only those files, and the articles and claims the
 pages to render show from the state (state/stored.py); only the pages whose
 fingerprint changed are rendered, only files whose bytes changed are written
-(a patch of OUT), claims.json and claims.csv are spliced line by line (site/publish.py),
-and only the changed pages are indexed, into the recent search bundle (site/searchplan.py). Anything else, or any doubt (no
-state, a damaged one, an error in a file, a warning under --strict), takes
-the full build (build.py), whose output is the same.
+(a patch of OUT), claims.json and claims.csv are spliced line by line
+(site/publish.py), and only the changed pages are indexed, into the recent
+search bundle (site/searchplan.py). Anything else, or any doubt (no state, a
+damaged one, an error in a file, a warning under --strict), takes the full
+build (build.py), whose output is the same.
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ search page drops them from the main bundles' results and facet counts. A
 reader never sees a stale or removed page, and no page is counted twice.
 
 When a language's recent pages and tombstones together exceed
-`limit` pages (site.yaml `search.recent_pages`, default 200), the
-main bundles holding them are indexed again whole (the *merge*) and the
-recent bundle is emptied: a recent bundle stays small, so indexing it costs
+`limit` pages (site.yaml `search.recent_pages`, default 200), main bundles
+holding them are indexed again whole (the *merge*), those holding most of
+them first, until at most half the limit stays apart (all of them, when the
+language has one bundle): a recent bundle stays small, so indexing it costs
 tenths of a second, and queries stay fast. An empty recent bundle is not
 written or loaded.
 
@@ -272,11 +273,8 @@ def plan_update(before: SearchState | None, main: Mapping[str, Collection[str]],
     for name in names:
         by_language.setdefault(bundle_language(name), []).append(name)
     for members in by_language.values():
-        pending = {page for name in members if name in state
-                   for page in (*state[name].recent, *state[name].stale)}
-        if len(pending) > limit:
-            merge.update(name for name in members if name in state
-                         and (state[name].recent or state[name].stale))
+        merge.update(_to_merge({name: {*state[name].recent, *state[name].stale}
+                                for name in members if name in state}, limit))
     for name in merge:
         state[name] = MainBundle(pages_key(main[name]))
     result = SearchState(dict(sorted(state.items())))
@@ -289,6 +287,24 @@ def plan_update(before: SearchState | None, main: Mapping[str, Collection[str]],
     removed = [recent_bundle(lang) for lang in sorted(before.languages() - result.languages())]
     removed += sorted(set(before.main) - names)
     return SearchUpdate(result, sorted(merge), recent, removed)
+
+
+def _to_merge(pending: Mapping[str, set[str]], limit: int) -> list[str]:
+    """The main bundles of one language to index again whole, given each one's
+    pages kept apart (recent or tombstoned): none while they are at most `limit`
+    together; past it, the bundles with most of them first, until at most half
+    the limit stays apart (so the next edits do not merge again at once)."""
+    apart = set().union(*pending.values()) if pending else set()
+    if len(apart) <= limit:
+        return []
+    chosen = []
+    for name in sorted(pending, key=lambda name: (-len(pending[name]), name)):
+        if len(apart) <= limit // 2:
+            break
+        if pending[name]:
+            chosen.append(name)
+            apart -= pending[name]
+    return chosen
 
 
 def _held(old: MainBundle, now: Collection[str], bundle_dir: Path, ids: PageIds,

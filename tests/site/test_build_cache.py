@@ -13,7 +13,7 @@ import pytest
 from sitegen.build import BuildOptions, build
 from sitegen.cli import main
 from sitegen.state import record as state_module
-from sitegen.state.record import state_path
+from sitegen.state.record import BuildState, state_path
 from tests.conftest import REPO
 from tests.site.conftest import BUDGET, assert_equals_clean_build, edit
 
@@ -190,18 +190,37 @@ def test_past_the_limit_the_recent_bundle_is_merged_into_the_main_bundles(
     inodes = {p.name: p.stat().st_ino for p in (out / "pagefind").iterdir() if p.is_dir()}
     edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
     assert build(BuildOptions(src=site, out=out)).search.pages == {"en-recent": 2}
-    # another claim of the article: its page and the article's, and the first claim's
-    # old version, are four pages to keep apart: past 3, their main bundles are merged
+    # the rating too: the pages that list it change as well, more than 3 pages are
+    # kept apart: the bundles holding most of them are merged, until at most 1 is left
     edit(site, BUDGET, "rating: no-verdict", "rating: wrong")
     merged = build(BuildOptions(src=site, out=out))
-    assert merged.search is not None and "en-recent" not in merged.search.pages
+    assert merged.search is not None
+    again = set(merged.search.pages) - {"en-recent"}
+    assert again and again < set(inodes)  # some, not all, of the main bundles
+    for name, inode in inodes.items():
+        assert ((out / "pagefind" / name).stat().st_ino == inode) == (name not in again)
+    state = BuildState.open(site, out)
+    assert state is not None
+    try:
+        bundles = state.meta("search").main
+    finally:
+        state.close()
+    apart = {page for bundle in bundles.values() for page in (*bundle.recent, *bundle.stale)}
+    assert len(apart) <= 1
+    assert all(not bundles[name].recent and not bundles[name].stale for name in again)
+    assert_equals_clean_build(site, out, tmp_path)
+    # a single bundle per language: the whole language is merged, the recent bundle goes
+    monkeypatch.setattr(search, "SHARD_PAGES", 20_000)
+    edit(site, BUDGET, "rating: wrong", "rating: no-verdict")
+    assert build(BuildOptions(src=site, out=out)).search is not None  # a new layout: all
+    edit(site, BUDGET, "the rest of Port Ellery [2].", "the rest of the town [2].")
+    build(BuildOptions(src=site, out=out))
+    edit(site, BUDGET, "rating: no-verdict", "rating: wrong")
+    last = build(BuildOptions(src=site, out=out))
+    assert last.search is not None and set(last.search.pages) == {"en"}
     assert not (out / "pagefind/en-recent").exists()
     assert json.loads((out / "pagefind/recent.json").read_text()) == {
         "recent": [], "stale": {}, "version": 1}
-    again = set(merged.search.pages)
-    for name, inode in inodes.items():
-        assert ((out / "pagefind" / name).stat().st_ino == inode) == (name not in again)
-    assert again < set(inodes)  # only the bundles that held changed pages
     assert_equals_clean_build(site, out, tmp_path)
 
 
