@@ -109,6 +109,7 @@ class SearchRefresher:
         self.generation = 0
         self.done = threading.Condition()
         self.completed = 0  # refreshes finished (tests wait on it)
+        self.busy = False  # a refresh runs
         self.dirty: set[str] = set()  # output files changed since the last refresh began
         self.state: SearchState | None = None  # the index in the output (site/searchplan.py)
         self.ids = PageIds()
@@ -131,13 +132,24 @@ class SearchRefresher:
         with self.done:
             return self.done.wait_for(lambda: self.completed >= count, timeout=timeout)
 
+    def idle(self) -> bool:
+        """Whether no refresh runs and none is wanted."""
+        with self.done:
+            return not self.busy and not self.wanted.is_set()
+
     def _run(self) -> None:
         while True:
             self.wanted.wait()
             if self.stopping:
                 return
+            with self.done:
+                self.busy = True  # before `wanted` is cleared: idle() sees no gap
             self.wanted.clear()
-            self._refresh()
+            try:
+                self._refresh()
+            finally:
+                with self.done:
+                    self.busy = False
 
     def _refresh(self) -> None:
         session = self.session

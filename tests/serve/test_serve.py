@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import itertools
 import os
 import re
 import shutil
@@ -407,6 +408,37 @@ def test_the_refreshed_index_finds_what_a_clean_builds_finds(tmp_path: Path) -> 
             build(BuildOptions(src=site, out=clean, drafts=True, cache=False))
             assert search_view(out) == search_view(clean)
         assert not (out / "pagefind/en-recent").exists()
+    finally:
+        session.close()
+
+
+def test_edits_faster_than_the_refreshes_end_in_a_clean_builds_index(tmp_path: Path) -> None:
+    """Rebuilds that do not wait for the search refresh: requests made while one
+    runs coalesce, and once all are done the index finds what a clean build's does."""
+    from sitegen.serve.session import Session
+
+    site = tmp_path / "site"
+    shutil.copytree(MINI, site)
+    out = tmp_path / "out"
+    session = Session(site, out, log=lambda line: None)
+    search = session.search
+    assert search is not None
+    try:
+        assert session.rebuild().ok and search.wait(1, timeout=60)
+        words = ["judgement", "alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
+        for old, new in itertools.pairwise(words):
+            _edit(site, BUDGET, f'"Fairest" is a {old}', f'"Fairest" is a {new}')
+            assert session.rebuild([BUDGET]).ok  # no wait for the refresh
+        deadline = time.monotonic() + 60
+        while not search.idle() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert search.idle()
+        done = search.completed
+        search.request()  # one more, after everything: it must find nothing to do
+        assert search.wait(done + 1, timeout=60) and search.last == []
+        clean = tmp_path / "clean"
+        build(BuildOptions(src=site, out=clean, drafts=True, cache=False))
+        assert search_view(out) == search_view(clean)
     finally:
         session.close()
 
