@@ -88,23 +88,32 @@ async function loadRecent() {
   }
 }
 
+async function loadBundle(name, lang, stale) {
+  const pagefind = await import(new URL(`pagefind/${name}/pagefind.js`, siteRoot).href);
+  await pagefind.options({ baseUrl: siteRoot.pathname, excerptLength: 30 });
+  await pagefind.init();
+  // id → filter values, of the pages this bundle indexes in an older version
+  const tombstones = new Map(Object.entries(stale[name] || {}));
+  // Pagefind reports filter counts with results only once its filter index is loaded.
+  const totals = await pagefind.filters();
+  for (const filters of tombstones.values()) addCounts(totals, filters, -1);
+  return { name, lang, pagefind, totals, tombstones };
+}
+
 let bundles = null;
 function loadBundles() {
-  bundles ??= loadRecent().then(({ recent, stale }) =>
-    Promise.all(
-      [...bundleList, ...recent].map(async ([name, lang]) => {
-        const pagefind = await import(new URL(`pagefind/${name}/pagefind.js`, siteRoot).href);
-        await pagefind.options({ baseUrl: siteRoot.pathname, excerptLength: 30 });
-        await pagefind.init();
-        // id → filter values, of the pages this bundle indexes in an older version
-        const tombstones = new Map(Object.entries(stale[name] || {}));
-        // Pagefind reports filter counts with results only once its filter index is loaded.
-        const totals = await pagefind.filters();
-        for (const filters of tombstones.values()) addCounts(totals, filters, -1);
-        return { name, lang, pagefind, totals, tombstones };
+  bundles ??= loadRecent().then(async ({ recent, stale }) => {
+    const main = bundleList.map(([name, lang]) => loadBundle(name, lang, stale));
+    // A recent bundle that fails to load (a half-finished upload) leaves its pages
+    // out of the results, never their stale versions: the tombstones still apply.
+    const extra = recent.map(([name, lang]) =>
+      loadBundle(name, lang, stale).catch((error) => {
+        console.error(error);
+        return null;
       }),
-    ),
-  );
+    );
+    return (await Promise.all([...main, ...extra])).filter(Boolean);
+  });
   return bundles;
 }
 

@@ -173,3 +173,16 @@ def test_after_a_merge_the_results_are_a_clean_index_s(browser: Browser, host: H
     for query, filters in [*QUERIES, ("zyzzyvaword", {})]:
         mine = found(browser, host, "site", query, **filters)
         assert mine == found(browser, host, clean, query, **filters)  # order too
+
+
+def test_a_missing_recent_bundle_hides_its_pages_and_search_still_works(
+        browser: Browser, host: Host) -> None:
+    """A half-finished upload: recent.json names a recent bundle that is not there.
+    The edited page is left out of the results; its stale version is never shown."""
+    host.build()
+    host.edit(BUDGET, '"Fairest" is a judgement', '"Fairest" is a zyzzyvaword')
+    assert set(host.build()) == {"en-recent"}
+    shutil.rmtree(host.root / "site/pagefind/en-recent")
+    assert found(browser, host, "site", "judgement")[0] == []  # the old version: hidden
+    urls = found(browser, host, "site", "harbour")[0]
+    assert urls and "claims/budget-fairest-in-a-generation/" not in urls
