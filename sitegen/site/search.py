@@ -28,7 +28,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -103,20 +103,21 @@ def bundle_language(bundle: str) -> str:
     return bundle.split("-")[0]
 
 
-def index_site(site: Path | Sequence[Path], pages: Iterable[SearchPage] | Layout,
-               output: Path | None = None, shard_pages: int | None = None,
-               only: Collection[str] | None = None) -> SearchStats:
-    """Index `pages` of the site into its bundles under `output` (default
-    site/pagefind/); with `only`, just those bundles. `site` may be several
-    folders: each page is taken from the first that has it (a patching build:
-    the staged pages, then the output's). `pages` may also be their bundles
-    already made (bundle name → paths, as bundles() gives)."""
+Layout = Mapping[str, Sequence[str]]  # bundle name → the output paths of its pages
+
+
+def index_site(site: Path | Sequence[Path], layout: Layout,
+               output: Path | None = None) -> SearchStats:
+    """Index the bundles of `layout` (bundles() gives one) into `output`
+    (default site/pagefind/). `site` may be several folders: each page is taken
+    from the first that has it (a patching build: the staged pages, then the
+    output's)."""
     started = time.perf_counter()
     roots = [site] if isinstance(site, Path) else list(site)
     first = roots[0]
     scratch = first.parent / f".{first.name}.search-{os.getpid()}-{threading.get_ident()}"
     try:
-        counts = stage_pages(roots, pages, scratch, shard_pages, only)
+        counts = stage_pages(roots, layout, scratch)
         stats = run_pagefind(scratch, counts, output or first / SEARCH_DIR)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -124,12 +125,7 @@ def index_site(site: Path | Sequence[Path], pages: Iterable[SearchPage] | Layout
     return replace(stats, seconds=time.perf_counter() - started)
 
 
-Layout = Mapping[str, Sequence[str]]  # bundle name → the output paths of its pages
-
-
-def stage_pages(site: Path | Sequence[Path], pages: Iterable[SearchPage] | Layout,
-                scratch: Path, shard_pages: int | None = None,
-                only: Collection[str] | None = None) -> dict[str, int]:
+def stage_pages(site: Path | Sequence[Path], layout: Layout, scratch: Path) -> dict[str, int]:
     """Hard-link each bundle's pages into scratch/<bundle>/; return pages per bundle.
 
     The links keep the staged bytes even if the site is rewritten meanwhile
@@ -139,10 +135,7 @@ def stage_pages(site: Path | Sequence[Path], pages: Iterable[SearchPage] | Layou
     shutil.rmtree(scratch, ignore_errors=True)
     counts = {}
     made: set[str] = set()
-    layout = pages if isinstance(pages, Mapping) else bundles(pages, shard_pages)
     for bundle, paths in layout.items():
-        if only is not None and bundle not in only:
-            continue
         for path in paths:
             target = f"{scratch}/{bundle}/{path}"
             parent = target.rpartition("/")[0]

@@ -62,10 +62,6 @@ def recent_bundle(language: str) -> str:
     return f"{language}-recent"
 
 
-def is_recent(bundle: str) -> bool:
-    return bundle.endswith("-recent")
-
-
 def page_url(path: str) -> str:
     """The URL Pagefind gives an output file (as its fragment records it)."""
     if path == "index.html":
