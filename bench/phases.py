@@ -2,7 +2,8 @@
 """Where a clean `sitegen build` spends its time: one build through the library,
 timed phase by phase (BuildOptions.hook: loaded, planned, rendered, staged), with
 the load cache's save and the build state's write timed on their own (the state
-is written in a thread while Pagefind indexes).
+is written in a thread while Pagefind indexes), and each phase's peak RSS summed
+over this process and its children (workers, Pagefind), sampled every 50 ms.
 
 Usage: python bench/phases.py SRC [--out DIR] [--no-cache]
        (SRC: a site, e.g. one bench/gen_archive.py wrote; its .sitegen-cache/ and
@@ -12,10 +13,15 @@ Usage: python bench/phases.py SRC [--out DIR] [--no-cache]
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import psutil
+from measure import tree_rss
 
 import sitegen.content.cache as load_cache
 import sitegen.state.record as record
@@ -46,15 +52,31 @@ def main(argv: list[str] | None = None) -> int:
     load_cache.LoadCache.save = timed("load cache saved", load_cache.LoadCache.save)
     started = time.perf_counter()
     last = [started]
+    peak = [0]
+    done = threading.Event()
+    me = psutil.Process(os.getpid())
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], tree_rss(me))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
 
     def hook(phase: str) -> None:
         now = time.perf_counter()
-        print(f"{phase:>9}: +{now - last[0]:6.2f} s (at {now - started:6.2f} s)", flush=True)
+        peak[0] = max(peak[0], tree_rss(me))
+        print(f"{phase:>9}: +{now - last[0]:6.2f} s (at {now - started:6.2f} s),"
+              f" peak RSS {peak[0] / 2**30:5.2f} GiB", flush=True)
         last[0] = now
+        peak[0] = 0
 
-    result = build(BuildOptions(src=args.src, out=out, hook=hook, cache=not args.no_cache))
-    now = time.perf_counter()
-    print(f"{'swapped':>9}: +{now - last[0]:6.2f} s (at {now - started:6.2f} s)")
+    try:
+        result = build(BuildOptions(src=args.src, out=out, hook=hook, cache=not args.no_cache))
+    finally:
+        done.set()
+        sampler.join()
+    hook("swapped")
     print("\n".join(extra))
     print(result.summary())
     if args.out is None:

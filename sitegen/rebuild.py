@@ -25,6 +25,7 @@ what they read now, once rendered.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -263,8 +264,8 @@ def settle(rendered: Iterable[PagePlan], fresh: Mapping[str, Iterable[str]],
            fingerprints: dict[str, str]) -> None:
     """Record what the rendered pages read now, and their fingerprints over it
     (what the next build will compare with)."""
-    for plan in rendered:
-        reads[plan.path] = tuple(fresh[plan.path])
+    for plan in rendered:  # interned: worker processes send copies of the same names
+        reads[plan.path] = tuple(map(sys.intern, fresh[plan.path]))
         fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
 
 

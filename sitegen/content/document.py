@@ -1,11 +1,17 @@
-"""A Markdown body parsed once into tokens and blocks of plain text.
+"""A Markdown body parsed into blocks of plain text.
 
 The plain text of a document is what a reader sees: the text of each
 paragraph, heading or table cell, Unicode NFC, whitespace collapsed, blocks
 joined by a blank line. Claim anchors (W3C TextQuote/TextPosition selectors)
 and entity mentions are offsets into it, and `Block.child_spans` ties each
-offset back to the inline token it came from, so rendering can insert
-highlights and links without reparsing.
+offset back to the inline token it came from (`Block.token` indexes
+`body_tokens(body)`), so rendering can insert highlights and links.
+
+A Document does not keep markdown-it's tokens: held for every article of an
+archive they were a third of its memory (100,000 articles would not fit in
+8 GB), and parsing a body again costs a quarter of a millisecond. Rendering
+asks `body_tokens`, which keeps the last few parses (an article's page and
+its claims' pages are rendered one after the other).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -70,12 +76,12 @@ def normalise_text(text: str) -> str:
     return _WS.sub(" ", unicodedata.normalize("NFC", text))
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Block:
     """One run of inline text: a paragraph, a heading, a table cell."""
 
     index: int
-    token: int  # index of the inline token in Document.tokens
+    token: int  # index of the inline token in body_tokens(body)
     kind: str  # "paragraph", "heading", ...
     level: int  # heading level, 0 otherwise
     text: str
@@ -92,10 +98,15 @@ class Block:
 
 @dataclass(frozen=True, eq=False)
 class Document:
-    tokens: list[Token]
     blocks: tuple[Block, ...]
-    text: str
+    links: tuple[tuple[int, str], ...]  # (line offset in the body, href) of every link
     too_deep: int | None = None  # line offset of text nested too deep to keep
+
+    @property
+    def text(self) -> str:
+        """The plain text: the blocks' texts joined by a blank line (made when asked
+        for: kept, it would be a second copy of every article's text)."""
+        return BLOCK_SEPARATOR.join(block.text for block in self.blocks)
 
     def block_at(self, position: int) -> Block | None:
         """The block whose text contains `position` (its end included)."""
@@ -103,19 +114,6 @@ class Document:
             if block.offset <= position <= block.end:
                 return block
         return None
-
-    @cached_property
-    def links(self) -> tuple[tuple[int, str], ...]:
-        """(line offset in the body, href) of every link."""
-        found = []
-        for token in self.tokens:
-            offset = token.map[0] if token.map else 0
-            for child in token.children or []:
-                if child.type in ("softbreak", "hardbreak"):
-                    offset += 1
-                elif child.type == "link_open":
-                    found.append((offset, str(child.attrGet("href") or "")))
-        return tuple(found)
 
     @cached_property
     def heading_ids(self) -> dict[int, str]:
@@ -136,13 +134,19 @@ class Document:
         return ids
 
 
+@lru_cache(maxsize=16)
+def body_tokens(body: str) -> list[Token]:
+    """markdown-it's tokens of a body, as parse_document saw them (the same parser,
+    so `Block.token` indexes them). Shared between callers: never change them."""
+    return MARKDOWN.parse(body, {})
+
+
 def parse_document(body: str) -> Document:
-    """Parse Markdown into a Document (tokens plus plain-text blocks)."""
+    """Parse Markdown into a Document (plain-text blocks, links)."""
     env: dict[str, int] = {}
     tokens = MARKDOWN.parse(body, env)
     top_end = _top_level_ends(tokens)
     blocks: list[Block] = []
-    texts: list[str] = []
     offset = 0
     section = 0
     for index, token in enumerate(tokens):
@@ -165,10 +169,20 @@ def parse_document(body: str) -> Document:
                 child_spans=spans, unlinkable=unlinkable,
             )
         )
-        texts.append(text)
         offset += len(text)
-    return Document(tokens=tokens, blocks=tuple(blocks), text=BLOCK_SEPARATOR.join(texts),
-                    too_deep=env.get(TOO_DEEP))
+    return Document(blocks=tuple(blocks), links=_links(tokens), too_deep=env.get(TOO_DEEP))
+
+
+def _links(tokens: list[Token]) -> tuple[tuple[int, str], ...]:
+    found = []
+    for token in tokens:
+        offset = token.map[0] if token.map else 0
+        for child in token.children or []:
+            if child.type in ("softbreak", "hardbreak"):
+                offset += 1
+            elif child.type == "link_open":
+                found.append((offset, str(child.attrGet("href") or "")))
+    return tuple(found)
 
 
 def _top_level_ends(tokens: list[Token]) -> list[int]:

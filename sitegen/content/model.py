@@ -18,7 +18,7 @@ from sitegen.content.document import Document
 from sitegen.content.markup import Compiled
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where an object was defined: a path relative to the site and a position."""
 
@@ -27,13 +27,13 @@ class Origin:
     col: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     url: str
     title: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TranslationStep:
     """One text in the chain an article was translated or rewritten from."""
 
@@ -44,7 +44,7 @@ class TranslationStep:
     title_supplied: bool = False  # the title is the editor's description, not quoted
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     url: str
     title: str = ""
@@ -56,21 +56,21 @@ class Source:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Update:
     date: dt.date
     note: str
     previous_rating: str = ""  # the rating this update replaced ("" if it kept the rating)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Appearance:
     url: str = ""
     title: str = ""
     date: dt.date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Anchor:
     """A claim's quote located in its article's plain text (W3C selectors)."""
 
@@ -83,7 +83,7 @@ class Anchor:
     part: str = "body"  # "body": offsets in Document.text; "title": in the article's title
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Claim:
     id: str
     article: str
@@ -158,7 +158,7 @@ class Claim:
         return ""
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Entity:
     id: str
     name: str
@@ -176,7 +176,7 @@ class Entity:
         return tuple(dict.fromkeys((self.name, *self.aliases)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """An entity alias found in an article block; `linked` marks the first per section."""
 
@@ -188,7 +188,7 @@ class Mention:
     candidates: tuple[str, ...] = ()  # the entities an undecided alias may name
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Article:
     slug: str
     title: str
@@ -209,7 +209,7 @@ class Article:
     mentions: tuple[Mention, ...] = ()
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class FreePage:
     """A page of content/pages/ (about, methodology...)."""
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from sitegen.content.document import Block
+from sitegen.content.document import Block, body_tokens
 from sitegen.content.markup import fill, render_tokens
 from sitegen.content.model import Article, Claim
 
@@ -60,12 +60,13 @@ def render_article_body(
             mentions.setdefault(mention.block, []).append(
                 (mention.start, mention.end, entity_url(mention.entity)))
     block_of_token = {block.token: block for block in document.blocks}
+    tokens = body_tokens(article.body)
     chunks: list[BodyChunk] = []
-    for first, last in top_level_ranges(document.tokens):
+    for first, last in top_level_ranges(tokens):
         out: list[Token] = []
         chunk_claims: list[Claim] = []
         for index in range(first, last + 1):
-            token = document.tokens[index]
+            token = tokens[index]
             block = block_of_token.get(index)
             if block is not None:
                 block_claims = by_block.get(block.index, [])
@@ -123,9 +124,9 @@ def render_passage(article: Article, claim: Claim,
         return Markup("")
     if claim.anchor.part == "title":
         return render_title(article, [claim], with_refs=False)
-    document = article.document
-    block = document.blocks[claim.anchor.block]
-    token = annotate_inline(document.tokens[block.token], block, [claim], [], with_refs=False)
+    block = article.document.blocks[claim.anchor.block]
+    token = annotate_inline(body_tokens(article.body)[block.token], block, [claim], [],
+                            with_refs=False)
     return fill(render_tokens([token]), resolve)
 
 

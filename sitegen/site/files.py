@@ -5,6 +5,7 @@ sitemap and the theme's static files."""
 from __future__ import annotations
 
 import contextlib
+import sys
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
@@ -46,7 +47,8 @@ def render_recorded(env: jinja2.Environment, src: Path, archive: Archive,
     """One page's bytes, and the inputs its templates read."""
     with recording() as reads:
         text = render_page(env, src, archive, plan)
-    return text.encode("utf-8"), frozenset(reads)
+    # interned: the same names recur on thousands of pages (one copy each)
+    return text.encode("utf-8"), frozenset(map(sys.intern, reads))
 
 
 def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Archive,

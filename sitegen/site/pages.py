@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -33,7 +34,7 @@ SEARCHABLE_KINDS = ("article", "claim", "entity")
 FEED_ENTRIES = 50
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class PagePlan:
     url: str  # site path: "", "articles/<slug>/", "feed.xml"
     template: str
@@ -49,10 +50,14 @@ class PagePlan:
     # what else the page shows beside its inputs' files: the items of a list page
     # in order, counts... (hashed into the page's fingerprint, site/deps.py)
     listing: str = ""
+    path: str = field(init=False)  # the output file (urls.output_path)
 
-    @property
-    def path(self) -> str:
-        return urls.output_path(self.url)
+    def __post_init__(self) -> None:
+        # made once and interned: the path keys every per-page table of a build, and
+        # a read name (inputs) recurs on thousands of pages; one copy each, not one
+        # per table and page (it counts at 100,000 articles)
+        object.__setattr__(self, "path", sys.intern(urls.output_path(self.url)))
+        object.__setattr__(self, "inputs", frozenset(map(sys.intern, self.inputs)))
 
     @property
     def searchable(self) -> bool:
