@@ -15,7 +15,7 @@ from pathlib import Path
 from sitegen.content.cache import LoadCache
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostics
-from sitegen.memory import long_lived
+from sitegen.memory import limit_problem, long_lived
 from sitegen.quick import QuickBuild
 from sitegen.rebuild import (
     BuildOptions,
@@ -28,7 +28,7 @@ from sitegen.rebuild import (
 )
 from sitegen.signing import key_problem
 from sitegen.site.deps import extra_reads, input_values, template_hashes
-from sitegen.site.files import site_files, stage_pages
+from sitegen.site.files import stage_pages, stage_site_files
 from sitegen.site.output import JOURNAL, MARKER, Stager, check_output_dir, write_site
 from sitegen.site.pages import plan_site, search_pages
 from sitegen.site.render import (
@@ -62,9 +62,9 @@ def load_checked(options: BuildOptions, notes: list[str] | None = None
     (content/cache.py); a warning about a discarded cache goes to `notes`."""
     folder = options.src / CACHE_DIR
     cache = LoadCache(keep_anchorers=False)
-    problem = key_problem() if options.cache else ""
-    if problem and notes is not None:
-        notes.append(problem)
+    problems = [key_problem() if options.cache else "", limit_problem()]
+    if notes is not None:
+        notes += [problem for problem in problems if problem]
     if options.cache:
         cache, note = LoadCache.open(folder)
         if note and notes is not None:
@@ -142,7 +142,7 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
                 and previous[p.path].reusable(out, p.path, fingerprints[p.path])}
     fresh = [p for p in plans if p.path not in reusable]
     reused = [p for p in plans if p.path in reusable]
-    search_layout = bundles(search_pages(plans))
+    search_layout = bundles(search_pages(plans), archive.config.search_shard_pages)
     bundle_of = {path: name for name, paths in search_layout.items() for path in paths}
     ids = PageIds(search_ids_path(options.src, out) if options.cache else None)
     search: list[SearchStats] = []
@@ -165,8 +165,7 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
                 search_layout, {"kinds": pages, "ui_text": text, "whole_used": any(
                     "*" in p.inputs or "*" in reads[p.path] for p in plans),
                     "search": None}, others)))
-        for path, data in sorted(site_files(env, options.src, archive, plans).items()):
-            stager.add(path, data)
+        stage_site_files(stager, options.src, archive, plans)
         options.phase("rendered")
 
     def finish(stager: Stager) -> None:

@@ -18,6 +18,9 @@ CONFIG_FILE = "site.yaml"
 # site.yaml search.recent_pages: a language's recent search bundle is merged into
 # its main bundles past this many pages (site/searchplan.py)
 RECENT_PAGES = 200
+# site.yaml search.shard_pages: the least a language's bundle may be cut down to
+# (site/search.py SHARD_PAGES is the default)
+MIN_SHARD_PAGES = 1000
 LANG_RE = re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*")
 
 
@@ -50,6 +53,7 @@ class SiteConfig:
     boilerplate: tuple[str, ...] = ()
     page_size: int = 50
     search_recent_pages: int = RECENT_PAGES
+    search_shard_pages: int | None = None  # None: site/search.py's SHARD_PAGES
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -142,6 +146,7 @@ def _read_config(data: YamlMap, diags: Diagnostics) -> SiteConfig:
                             "escape special characters such as . ( ) [ ] with a backslash")
         sf.finish()
     recent_pages = RECENT_PAGES
+    shard_pages: int | None = None
     search_map = f.mapping("search")
     if search_map is not None:
         qf = Fields(search_map, CONFIG_FILE, diags, "search")
@@ -150,6 +155,11 @@ def _read_config(data: YamlMap, diags: Diagnostics) -> SiteConfig:
             qf.error("recent_pages", "'recent_pages' must be 0 or more",
                      "0 indexes every change into the main search bundles")
             recent_pages = RECENT_PAGES
+        shard_pages = qf.integer("shard_pages")
+        if shard_pages is not None and shard_pages < MIN_SHARD_PAGES:
+            qf.error("shard_pages", f"'shard_pages' must be {MIN_SHARD_PAGES} or more",
+                     "Pagefind needs about 0.2 MB a page: 10000 for runs of about 2 GB")
+            shard_pages = None
         qf.finish()
     config = SiteConfig(
         title=title,
@@ -162,6 +172,7 @@ def _read_config(data: YamlMap, diags: Diagnostics) -> SiteConfig:
         boilerplate=boilerplate,
         page_size=page_size,
         search_recent_pages=recent_pages,
+        search_shard_pages=shard_pages,
         extra=f.extra(),
     )
     f.finish()

@@ -215,7 +215,8 @@ class IncrementalBuilder:
         search_changed = old_search != new_search or any(p.searchable for p in todo)
         self.archive, self.plans = archive, plans
         self.index = {plan.path: number for number, plan in enumerate(plans)}
-        bundle_of = {path: name for name, paths in bundles(search_pages(plans)).items()
+        bundle_of = {path: name for name, paths in bundles(
+            search_pages(plans), archive.config.search_shard_pages).items()
                      for path in paths}
         self.record = Record.of(plans, fingerprints, reads, bundle_of, archive.file_hashes, values,
                                 diags.sorted()).index_uses(plans)

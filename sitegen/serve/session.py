@@ -162,7 +162,8 @@ class SearchRefresher:
             dirty, self.dirty = self.dirty, set()
         try:
             with session.lock:  # a consistent snapshot of the pages, by hard links
-                layout = bundles(session.builder.searchable)
+                layout = bundles(session.builder.searchable,
+                                 session.builder.archive.config.search_shard_pages)
                 limit = session.builder.archive.config.search_recent_pages
                 update = plan_update(self.state, layout, dirty, target, self.ids, limit)
                 counts = stage_pages(out, update.layout(layout), scratch)

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from sitegen.content.dates import qualifiers
@@ -105,15 +106,24 @@ def claims_json(archive: Archive) -> bytes:
     """Every claim with its fields, anchor selectors and absolute URLs: one claim
     per line (claim_line), which keeps the file readable in a diff and lets an
     in-place edit splice its claims' lines in (site/publish.py)."""
+    return b"".join(claims_json_chunks(archive))
+
+
+def claims_json_chunks(archive: Archive) -> Iterator[bytes]:
+    """claims.json piece by piece (a build streams it to disk: whole, it is about
+    1 GB at 100,000 articles)."""
     head = {
         "$schema": _abs(archive, "claims.schema.json"),
         "version": CLAIMS_JSON_VERSION,
         "site": {"title": archive.config.title, "url": archive.config.base_url},
     }
-    lines = (claim_line(archive, claim) for claim in archive.claims.values())
     # json's fast encoder (no indent), line by line
-    return b"".join([script_safe_json(head)[:-1].encode("utf-8"), b',"claims":[\n',
-                     b",\n".join(lines), b"\n]}\n"])
+    yield script_safe_json(head)[:-1].encode("utf-8") + b',"claims":[\n'
+    separator = b""
+    for claim in archive.claims.values():
+        yield separator + claim_line(archive, claim)
+        separator = b",\n"
+    yield b"\n]}\n"
 
 
 def claim_line(archive: Archive, claim: Claim) -> bytes:
@@ -176,9 +186,16 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def claims_csv(archive: Archive) -> bytes:
     """Every claim as a row of CSV_COLUMNS, after a header row."""
-    rows = [_csv_row(list(CSV_COLUMNS))]
-    rows += [claim_row(archive, claim) for claim in archive.claims.values()]
-    return CSV_BOM + b"".join(row + CSV_NEWLINE.encode() for row in rows)
+    return b"".join(claims_csv_chunks(archive))
+
+
+def claims_csv_chunks(archive: Archive) -> Iterator[bytes]:
+    """claims.csv piece by piece: the byte order mark and header row, then a row
+    per claim."""
+    newline = CSV_NEWLINE.encode()
+    yield CSV_BOM + _csv_row(list(CSV_COLUMNS)) + newline
+    for claim in archive.claims.values():
+        yield claim_row(archive, claim) + newline
 
 
 def claim_row(archive: Archive, claim: Claim) -> bytes:

@@ -32,7 +32,7 @@ import shutil
 import signal
 import stat
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,6 +166,24 @@ class Stager:
         rel = safe_relative(path)
         self.changed.add(rel)
         return self._target(rel)
+
+    def add_chunks(self, path: str, chunks: Iterable[bytes]) -> None:
+        """As add(), for a large file made piece by piece: written as it comes,
+        then compared with the previous output's (kept or linked when equal)."""
+        rel = safe_relative(path)
+        previous = f"{self._previous}/{rel}"
+        target = self._target(rel)
+        with open(target, "wb") as stream:
+            for chunk in chunks:
+                stream.write(chunk)
+        if _same_file(previous, target) and (self.patch or _relinked(previous, target)):
+            if self.patch:
+                os.unlink(target)
+                self.kept.add(rel)
+            self.unchanged += 1
+        else:
+            self.written += 1
+            self.changed.add(rel)
 
     def add(self, path: str, data: bytes) -> None:
         rel = safe_relative(path)
@@ -381,6 +399,32 @@ def _link(previous: str, target: str) -> bool:
     except OSError:  # a filesystem without hard links: write the bytes instead
         return False
     return True
+
+
+def _relinked(previous: str, target: str) -> bool:
+    """Replace the staged `target` by a hard link to `previous` (False: kept as is)."""
+    linked = f"{target}.link"
+    if not _link(previous, linked):
+        return False
+    os.replace(linked, target)
+    return True
+
+
+def _same_file(previous: str, staged: str) -> bool:
+    """Whether the previous output's file has the staged file's bytes."""
+    try:
+        info = os.lstat(previous)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != os.stat(staged).st_size:
+            return False
+        with open(previous, "rb") as old, open(staged, "rb") as new:
+            while True:
+                block = old.read(1 << 20)
+                if block != new.read(1 << 20):
+                    return False
+                if not block:
+                    return True
+    except OSError:
+        return False
 
 
 def _same_bytes(path: str, data: bytes) -> bool:

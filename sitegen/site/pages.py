@@ -178,7 +178,8 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
     plans += _paginated(archive, text, "sources/", "sources.html", text("title_sources"),
                         _sources_by_publisher(archive))
     plans += _redirects(archive)
-    search_bundles = [[name, bundle_language(name)] for name in bundles(search_pages(plans))]
+    search_bundles = [[name, bundle_language(name)] for name in bundles(
+        search_pages(plans), config.search_shard_pages)]
     plans.append(PagePlan(url="search/", template="search.html", kind="search",
                           title=text("title_search"),
                           lang=config.language, context={
