@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from sitegen.build import BuildOptions, build
 from sitegen.cli import main
 from tests.conftest import REPO, output_tree, soup
 
@@ -60,6 +61,31 @@ def test_unchanged_files_keep_their_inode_and_mtime(site_copy: Path, tmp_path: P
     assert main(["build", "-s", str(site_copy), "-o", str(out)]) == 0
     again = (out / "static" / "style.css").stat()
     assert (again.st_ino, again.st_mtime_ns) == (css.st_ino, css.st_mtime_ns)
+
+
+def test_the_streamed_exports_are_kept_when_equal_and_rewritten_when_not(
+        site_copy: Path, tmp_path: Path) -> None:
+    """claims.json and claims.csv are written piece by piece: a full build that
+    makes the same bytes keeps the files, one that does not writes them anew,
+    equal to a clean build's."""
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    build(BuildOptions(src=site_copy, out=out, search=False))
+    before = {name: (out / name).stat() for name in ("claims.json", "claims.csv")}
+    build(BuildOptions(src=site_copy, out=out, search=False, cache=False))
+    for name, stat in before.items():
+        again = (out / name).stat()
+        assert (again.st_ino, again.st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
+    claims = next((site_copy / "content" / "claims").glob("*.yaml"))
+    text = claims.read_text(encoding="utf-8")
+    claim = text.split("claim: ", 1)[1].split("\n", 1)[0]
+    claims.write_text(text.replace(f"claim: {claim}", "claim: A sentence never said", 1),
+                      encoding="utf-8")
+    build(BuildOptions(src=site_copy, out=out, search=False, cache=False))
+    build(BuildOptions(src=site_copy, out=clean, search=False, cache=False))
+    for name in before:
+        assert (out / name).stat().st_ino != before[name].st_ino
+        assert (out / name).read_bytes() == (clean / name).read_bytes()
+        assert b"A sentence never said" in (out / name).read_bytes()
 
 
 def test_content_error_is_located_and_leaves_output_untouched(
