@@ -285,7 +285,7 @@ CASES = [
          "the data is nested more than 50 levels deep", "a few levels deep"),
     Case("search-shard-pages-too-small", "site.yaml",
          append("site.yaml", "search:\n  shard_pages: 50\n"), "shard_pages: 50",
-         "'shard_pages' must be 1000 or more", "about 0.2 MB a page"),
+         "'shard_pages' must be 1000 or more", "0.1 to 0.3 MB a page"),
     Case("site-yaml-deep", "site.yaml", append("site.yaml", DEEP_SITE_YAML), "k49:",
          "the data is nested more than 50 levels deep", "a few levels deep"),
     Case("oversize-claims", BUDGET, append(BUDGET, ("#" * 99 + "\n") * 21_000), 1,

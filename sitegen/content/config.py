@@ -158,7 +158,8 @@ def _read_config(data: YamlMap, diags: Diagnostics) -> SiteConfig:
         shard_pages = qf.integer("shard_pages")
         if shard_pages is not None and shard_pages < MIN_SHARD_PAGES:
             qf.error("shard_pages", f"'shard_pages' must be {MIN_SHARD_PAGES} or more",
-                     "Pagefind needs about 0.2 MB a page: 10000 for runs of about 2 GB")
+                     "Pagefind needs 0.1 to 0.3 MB a page (English, German): 10000 keeps "
+                     "a run within about 3 GB")
             shard_pages = None
         qf.finish()
     config = SiteConfig(
