@@ -137,6 +137,9 @@ def bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
+MEMO_ENTRIES = 200_000  # about 230 MB of claim list items
+
+
 class Memo:
     """`{% call memo(key...) %}...{% endcall %}`: the block is rendered once per
     key and reused (site header and footer by page depth, claim list items):
@@ -144,7 +147,11 @@ class Memo:
     depends on: content objects themselves rather than their ids, since a
     `serve` rebuild swaps edited objects for new ones and keeps this memo;
     `clear()` forgets all (after other changes). What the block read
-    (site/reads.py) is kept with it and counts for every page that reuses it."""
+    (site/reads.py) is kept with it and counts for every page that reuses it.
+
+    At most `MEMO_ENTRIES` blocks are kept, the oldest forgotten first: two per
+    claim, unbounded, they took 1.2 GB at 100,000 articles (a forgotten block
+    is rendered again, to the same bytes)."""
 
     def __init__(self) -> None:
         self.store: dict[tuple[object, ...], tuple[str, frozenset[str]]] = {}
@@ -154,6 +161,8 @@ class Memo:
         if found is None:
             with recording() as reads:
                 html = caller()
+            if len(self.store) >= MEMO_ENTRIES:
+                del self.store[next(iter(self.store))]
             self.store[key] = (html, frozenset(reads))
             return html
         html, reads = found

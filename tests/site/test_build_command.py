@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from sitegen.build import BuildOptions, build
 from sitegen.cli import main
-from tests.conftest import REPO, output_tree, soup
+from sitegen.site import render
+from sitegen.state.record import BuildState
+from tests.conftest import REPO, output_tree, site_files, soup
 
 SLUG = "ki-ceo-behauptet-das-chinesische-deepseek-labor-verfuege-ueber-50-000-nvidia"
 
@@ -270,3 +273,26 @@ def test_sitemap_index_past_the_limit(tmp_path: Path, monkeypatch) -> None:
         assert urlset.tag == f"{ns}urlset" and len(urlset) <= 10
         locs += [u.find(f"{ns}loc").text for u in urlset]
     assert len(locs) == len(set(locs)) > 20
+
+
+def test_a_memo_that_forgets_gives_the_same_site(
+        site_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks rendered once and reused (claim list items, header, footer) are kept
+    up to a bound, oldest forgotten first: a forgotten block is rendered again,
+    to the same bytes, and its page records the same reads (fingerprints)."""
+    whole, forgetful = tmp_path / "whole", tmp_path / "forgetful"
+    build(BuildOptions(src=site_copy, out=whole, search=False, workers=1))
+    monkeypatch.setattr(render, "MEMO_ENTRIES", 1)
+    build(BuildOptions(src=site_copy, out=forgetful, search=False, workers=1))
+    assert site_files(forgetful) == site_files(whole)
+    whole_state = BuildState.open(site_copy, whole)
+    forgetful_state = BuildState.open(site_copy, forgetful)
+    assert whole_state is not None and forgetful_state is not None
+    try:
+        assert {path: (entry.fingerprint, sorted(entry.reads)) for path, entry in
+                forgetful_state.page_entries().items()} == {
+            path: (entry.fingerprint, sorted(entry.reads))
+            for path, entry in whole_state.page_entries().items()}
+    finally:
+        whole_state.close()
+        forgetful_state.close()
