@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
-"""Where a clean `sitegen build` spends its time: one build through the library,
-timed phase by phase (BuildOptions.hook: loaded, planned, rendered, staged), with
-the load cache's save and the build state's write timed on their own (the state
-is written in a thread while Pagefind indexes), and each phase's peak RSS summed
-over this process and its children (workers, Pagefind), sampled every 50 ms.
+"""Where a clean `sitegen build` spends its time and memory: one build through the
+library, timed phase by phase (BuildOptions.hook: loaded, planned, rendered,
+staged), with the load cache's save and the build state's write timed on their
+own (the state is written in a thread while Pagefind indexes), and each phase's
+peak memory summed over the build's process tree (readers, renderers, Pagefind):
+RSS, and PSS (shared pages split between the processes sharing them: what the
+machine gives).
+
+The build runs in a child process and is sampled from this one every 0.25 s: a
+sampling thread inside the build would stop it from forking (sitegen forks only
+from a process without other threads).
 
 Usage: python bench/phases.py SRC [--out DIR] [--no-cache]
        (SRC: a site, e.g. one bench/gen_archive.py wrote; its .sitegen-cache/ and
@@ -13,30 +19,25 @@ Usage: python bench/phases.py SRC [--out DIR] [--no-cache]
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 import psutil
-from measure import tree_rss
 
-import sitegen.content.cache as load_cache
-import sitegen.state.record as record
-from sitegen.build import BuildOptions, build
+GIB = 2**30
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("src", type=Path)
-    parser.add_argument("--out", type=Path)
-    parser.add_argument("--no-cache", action="store_true", help="as sitegen build --no-cache")
-    args = parser.parse_args(argv)
-    out = args.out or Path(tempfile.mkdtemp(prefix="sitegen-phases-")) / "out"
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(args.src / record.CACHE_DIR, ignore_errors=True)
+def build_in_this_process(src: Path, out: Path, cache: bool) -> int:
+    """The child: build, printing each phase's name as it ends, then the extras."""
+    import sitegen.content.cache as load_cache
+    import sitegen.state.record as record
+    from sitegen.build import BuildOptions, build
+
     extra: list[str] = []
 
     def timed(label: str, function):  # type: ignore[no-untyped-def]
@@ -50,38 +51,80 @@ def main(argv: list[str] | None = None) -> int:
 
     record._write_state = timed("build state written (in a thread)", record._write_state)
     load_cache.LoadCache.save = timed("load cache saved", load_cache.LoadCache.save)
-    started = time.perf_counter()
-    last = [started]
-    peak = [0]
+    result = build(BuildOptions(src=src, out=out, cache=cache,
+                                hook=lambda phase: print(phase, flush=True)))
+    print("swapped", flush=True)
+    print("\n".join([*extra, result.summary()]), file=sys.stderr)
+    return 0
+
+
+def tree_memory(root: psutil.Process) -> tuple[int, int]:
+    """Summed RSS and PSS of `root` and its descendants (0 for those gone)."""
+    rss = pss = 0
+    try:
+        members = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0, 0
+    for member in members:
+        try:
+            with open(f"/proc/{member.pid}/smaps_rollup", encoding="ascii") as stream:
+                for line in stream:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+        except (OSError, ValueError):
+            continue
+    return rss, pss
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("src", type=Path)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--no-cache", action="store_true", help="as sitegen build --no-cache")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return build_in_this_process(args.src, args.out, not args.no_cache)
+    out = args.out or Path(tempfile.mkdtemp(prefix="sitegen-phases-")) / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(args.src / ".sitegen-cache", ignore_errors=True)
+    command = [sys.executable, __file__, str(args.src), "--out", str(out), "--child"]
+    child = subprocess.Popen(command + (["--no-cache"] if args.no_cache else []),
+                             stdout=subprocess.PIPE, text=True)
+    root = psutil.Process(child.pid)
+    lock = threading.Lock()
+    phase_peak, whole_peak = [0, 0], [0, 0]
     done = threading.Event()
-    me = psutil.Process(os.getpid())
 
     def sample() -> None:
-        while not done.wait(0.05):
-            peak[0] = max(peak[0], tree_rss(me))
+        while not done.wait(0.25):
+            rss, pss = tree_memory(root)
+            with lock:
+                for peak in (phase_peak, whole_peak):
+                    peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-
-    def hook(phase: str) -> None:
+    started = last = time.perf_counter()
+    assert child.stdout is not None
+    for line in child.stdout:
         now = time.perf_counter()
-        peak[0] = max(peak[0], tree_rss(me))
-        print(f"{phase:>9}: +{now - last[0]:6.2f} s (at {now - started:6.2f} s),"
-              f" peak RSS {peak[0] / 2**30:5.2f} GiB", flush=True)
-        last[0] = now
-        peak[0] = 0
-
-    try:
-        result = build(BuildOptions(src=args.src, out=out, hook=hook, cache=not args.no_cache))
-    finally:
-        done.set()
-        sampler.join()
-    hook("swapped")
-    print("\n".join(extra))
-    print(result.summary())
+        with lock:
+            print(f"{line.strip():>9}: +{now - last:6.2f} s (at {now - started:6.2f} s), "
+                  f"peak RSS {phase_peak[0] / GIB:5.2f} GiB, PSS {phase_peak[1] / GIB:5.2f} GiB",
+                  flush=True)
+            phase_peak[0] = phase_peak[1] = 0
+        last = now
+    code = child.wait()
+    done.set()
+    sampler.join()
+    print(f"whole build: {time.perf_counter() - started:.2f} s, peak summed RSS "
+          f"{whole_peak[0] / GIB:.2f} GiB, PSS {whole_peak[1] / GIB:.2f} GiB, exit {code}")
     if args.out is None:
         shutil.rmtree(out.parent, ignore_errors=True)
-    return 0
+    return code
 
 
 if __name__ == "__main__":
