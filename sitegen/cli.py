@@ -86,8 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     schemas = commands.add_parser("schemas", help="write the JSON Schemas of the content files")
     schemas.add_argument("dir", type=Path, help="folder to write the *.schema.json files into")
 
-    imp = commands.add_parser("import", help="turn a raw seed text into an article")
-    imp.add_argument("seed", type=Path, help="the seed file, e.g. seeds/000_x.txt")
+    imp = commands.add_parser("import", help="turn raw seed texts into articles")
+    imp.add_argument("seeds", nargs="+", metavar="SEED",
+                     help="seed files or glob patterns, e.g. seeds/000_x.txt 'seeds/*.txt'")
     _add_src(imp)
     imp.add_argument("--slug", help="article slug (default: from the title)")
     imp.add_argument("--lang", help="language of the text (default: site.yaml language)")
@@ -200,20 +201,35 @@ def _schemas(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from sitegen.content.config import load_config
-    from sitegen.content.seeds import SeedError, import_seed
+    from sitegen.content.seeds import expand_seeds, import_seeds
     from sitegen.diagnostics import Diagnostics
 
+    seeds, problems = expand_seeds(args.seeds)
+    if args.slug and len(seeds) > 1:
+        print("sitegen import: error: --slug names one article; give it with one seed only "
+              f"({len(seeds)} given)", file=sys.stderr)
+        return 2
     diags = Diagnostics()
     config = load_config(args.src, diags)
     if config is None:
         raise ContentError(diags)
-    try:
-        article, claims = import_seed(
-            args.src, args.seed, boilerplate=config.boilerplate, slug=args.slug,
-            lang=args.lang or config.language, date=args.date, force=args.force,
-        )
-    except SeedError as exc:
-        raise ContentError([exc.diagnostic]) from None
-    print(f"wrote {article}")
-    print(f"wrote {claims}" if claims else "kept the existing claims file")
-    return 0
+    outcomes = import_seeds(
+        args.src, seeds, boilerplate=config.boilerplate, slug=args.slug,
+        lang=args.lang or config.language, date=args.date, force=args.force,
+    )
+    skipped = [o.problem for o in outcomes if o.problem is not None]
+    for outcome in outcomes:
+        if outcome.article is None:
+            continue
+        print(f"wrote {outcome.article}")
+        print(f"wrote {outcome.claims}" if outcome.claims else "kept the existing claims file")
+    if problems or skipped:
+        print(format_report([*problems, *skipped]), file=sys.stderr)
+    if len(args.seeds) > 1 or len(seeds) > 1:
+        summary = f"imported {len(outcomes) - len(skipped)} of {len(outcomes)} seeds"
+        if skipped:
+            summary += f", skipped {len(skipped)} (why: above)"
+        if problems:
+            summary += f"; {len(problems)} pattern(s) matched no file"
+        print(summary)
+    return 1 if problems or skipped else 0

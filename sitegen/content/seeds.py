@@ -10,6 +10,7 @@ article's rendered text is the seed's text.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -112,24 +113,21 @@ def front_matter(fields: dict[str, object]) -> str:
     return f"---\n{text}---\n"
 
 
-def import_seed(
-    src: Path,
-    seed: Path,
-    *,
-    boilerplate: Iterable[str] = (),
-    slug: str | None = None,
-    lang: str = "en",
-    date: dt.date | None = None,
-    force: bool = False,
-) -> tuple[Path, Path | None]:
-    """Write content/articles/<slug>.md (and an empty claims file if none).
+@dataclass(frozen=True)
+class PreparedSeed:
+    """A seed read and split, with the article it will become (nothing written yet)."""
 
-    A seed from outside SRC/seeds/ is copied there unchanged first.
+    seed: Path
+    raw: bytes
+    imported: ImportedSeed
+    slug: str
+    display: str  # the seed's path as the editor knows it
 
-    Returns the article path and the claims path (None when one existed and
-    was kept). Raises SeedError for unreadable seeds, seeds larger than
-    MAX_MARKDOWN_BYTES (content/limits.py) and existing articles.
-    """
+
+def prepare_seed(src: Path, seed: Path, *, boilerplate: Iterable[str] = (),
+                 slug: str | None = None) -> PreparedSeed:
+    """Read and split one seed, and choose its slug. Raises SeedError for
+    unreadable, oversized or empty seeds and invalid slugs."""
     display = _display(seed, src)
     try:
         problem = oversize(seed, MAX_MARKDOWN_BYTES, "a seed")
@@ -148,12 +146,42 @@ def import_seed(
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
         raise SeedError(Diagnostic(display, 0, 0, "error", f"invalid slug {slug!r}",
                                    "a slug uses lowercase letters, digits and hyphens"))
+    return PreparedSeed(seed, raw, imported, slug, display)
+
+
+def import_seed(
+    src: Path,
+    seed: Path,
+    *,
+    boilerplate: Iterable[str] = (),
+    slug: str | None = None,
+    lang: str = "en",
+    date: dt.date | None = None,
+    force: bool = False,
+) -> tuple[Path, Path | None]:
+    """Write content/articles/<slug>.md (and an empty claims file if none).
+
+    A seed from outside SRC/seeds/ is copied there unchanged first.
+
+    Returns the article path and the claims path (None when one existed and
+    was kept). Raises SeedError for unreadable seeds, seeds larger than
+    MAX_MARKDOWN_BYTES (content/limits.py) and existing articles.
+    """
+    prepared = prepare_seed(src, seed, boilerplate=boilerplate, slug=slug)
+    return write_article(src, prepared, lang=lang, date=date, force=force)
+
+
+def write_article(src: Path, prepared: PreparedSeed, *, lang: str = "en",
+                  date: dt.date | None = None, force: bool = False,
+                  ) -> tuple[Path, Path | None]:
+    """Write a prepared seed's article (see import_seed)."""
+    seed, raw, slug = prepared.seed, prepared.raw, prepared.slug
     article_path = src / "content" / "articles" / f"{slug}.md"
     if article_path.exists() and not force:
         raise SeedError(Diagnostic(
             _display(article_path, src), 0, 0, "error", "the article already exists",
             "pass --force to overwrite it (its claims file is kept), or choose --slug"))
-    meta: dict[str, object] = {"title": imported.title}
+    meta: dict[str, object] = {"title": prepared.imported.title}
     if date:
         meta["date"] = date
     meta["lang"] = lang
@@ -169,13 +197,75 @@ def import_seed(
         kept.parent.mkdir(parents=True, exist_ok=True)
         kept.write_bytes(raw)
     article_path.parent.mkdir(parents=True, exist_ok=True)
-    article_path.write_text(front_matter(meta) + "\n" + imported.markdown(), encoding="utf-8")
+    article_path.write_text(front_matter(meta) + "\n" + prepared.imported.markdown(),
+                            encoding="utf-8")
     claims_path = src / "content" / "claims" / f"{slug}.yaml"
     if claims_path.exists():
         return article_path, None
     claims_path.parent.mkdir(parents=True, exist_ok=True)
     claims_path.write_text(f"article: {slug}\nclaims: []\n", encoding="utf-8")
     return article_path, claims_path
+
+
+@dataclass(frozen=True)
+class SeedOutcome:
+    """What `import_seeds` did with one seed: the files it wrote, or why not."""
+
+    seed: str  # as the editor named it
+    article: Path | None = None
+    claims: Path | None = None  # None: none written (one existed, or the seed was skipped)
+    problem: Diagnostic | None = None
+
+
+def expand_seeds(patterns: Iterable[str]) -> tuple[list[Path], list[Diagnostic]]:
+    """Seed paths from paths and glob patterns (for shells that do not expand
+    them, or quoted ones), in the order given, each file once; a pattern that
+    matches no file is reported."""
+    seeds: list[Path] = []
+    seen: set[Path] = set()
+    problems = []
+    for pattern in patterns:
+        if glob.has_magic(pattern):
+            matches = [Path(m) for m in sorted(glob.glob(pattern)) if Path(m).is_file()]
+            if not matches:
+                problems.append(Diagnostic(
+                    pattern, 0, 0, "error", "no seed file matches this pattern",
+                    "check the folder and the pattern, e.g. 'seeds/*.txt'"))
+        else:
+            matches = [Path(pattern)]
+        for path in matches:
+            key = path.resolve()
+            if key not in seen:
+                seen.add(key)
+                seeds.append(path)
+    return seeds, problems
+
+
+def import_seeds(src: Path, seeds: Iterable[Path], *, boilerplate: Iterable[str] = (),
+                 slug: str | None = None, lang: str = "en", date: dt.date | None = None,
+                 force: bool = False) -> list[SeedOutcome]:
+    """Import each seed by the rules of import_seed; a seed that cannot be
+    imported is skipped with its reason and the others still are. Two seeds of
+    one run that would give the same slug: the second is skipped (with --force
+    it would overwrite the first's article)."""
+    boilerplate = tuple(boilerplate)
+    outcomes = []
+    slugs: dict[str, str] = {}  # slug → the seed of this run that took it
+    for seed in seeds:
+        try:
+            prepared = prepare_seed(src, seed, boilerplate=boilerplate, slug=slug)
+            if prepared.slug in slugs:
+                raise SeedError(Diagnostic(
+                    prepared.display, 1, 1, "error",
+                    f"{slugs[prepared.slug]} gives the same slug {prepared.slug!r} in this import",
+                    "import this seed on its own with --slug"))
+            article, claims = write_article(src, prepared, lang=lang, date=date, force=force)
+        except SeedError as exc:
+            outcomes.append(SeedOutcome(_display(seed, src), problem=exc.diagnostic))
+            continue
+        slugs[prepared.slug] = prepared.display
+        outcomes.append(SeedOutcome(prepared.display, article, claims))
+    return outcomes
 
 
 def _display(path: Path, src: Path) -> str:

@@ -158,3 +158,59 @@ def test_cli_import_refuses_a_seed_above_the_size_limit(tmp_path: Path, capsys) 
            "hold\n    hint: split the text into several seeds" in err
     assert "Traceback" not in err
     assert not (site / "content").exists()
+
+
+def _seed(site: Path, name: str, title: str) -> Path:
+    path = site / "seeds" / name
+    path.write_text(f"{title}\n\nThe first paragraph of {name}.\n", encoding="utf-8")
+    return path
+
+
+def test_cli_imports_many_seeds_and_says_what_it_skipped_and_why(tmp_path: Path,
+                                                                 capsys) -> None:
+    site = _site(tmp_path)
+    _seed(site, "001_a.txt", "Harbour opens")
+    _seed(site, "002_b.txt", "Budget passes")
+    _seed(site, "003_c.txt", "Harbour opens")  # the same title, so the same slug, as 001
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    _seed(site, "004_d.txt", "Already here")
+    assert main(["import", str(site / "seeds/004_d.txt"), "-s", str(site)]) == 0
+    capsys.readouterr()
+    extra = outside / "005_e.txt"
+    extra.write_text("From outside\n\nA text kept elsewhere.\n", encoding="utf-8")
+
+    code = main(["import", str(site / "seeds" / "00[1-4]_*.txt"), str(extra),
+                 str(tmp_path / "nothing-*.txt"), "-s", str(site)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    articles = site / "content/articles"
+    assert sorted(p.name for p in articles.iterdir()) == [
+        "already-here.md", "budget-passes.md", "from-outside.md", "harbour-opens.md"]
+    assert "seed: 001_a.txt" in (articles / "harbour-opens.md").read_text(encoding="utf-8")
+    assert (site / "seeds/005_e.txt").read_bytes() == extra.read_bytes()
+    assert "imported 3 of 5 seeds, skipped 2 (why: above); 1 pattern(s) matched no file" in out
+    assert ("seeds/003_c.txt:1:1: error: seeds/001_a.txt gives the same slug 'harbour-opens' "
+            "in this import") in err
+    assert "content/articles/already-here.md:0:0: error: the article already exists" in err
+    assert "nothing-*.txt:0:0: error: no seed file matches this pattern" in err
+    assert "Traceback" not in err
+
+    # --force overwrites what exists, never the article another seed of the run just wrote
+    code = main(["import", str(site / "seeds" / "*.txt"), "-s", str(site), "--force"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "imported 4 of 5 seeds, skipped 1" in out
+    assert "seed: 001_a.txt" in (articles / "harbour-opens.md").read_text(encoding="utf-8")
+
+
+def test_cli_import_slug_with_several_seeds_is_a_usage_error(tmp_path: Path, capsys) -> None:
+    site = _site(tmp_path)
+    a = _seed(site, "001_a.txt", "One")
+    b = _seed(site, "002_b.txt", "Two")
+    assert main(["import", str(a), str(b), "--slug", "x", "-s", str(site)]) == 2
+    assert "--slug names one article" in capsys.readouterr().err
+    assert not (site / "content").exists()
+    # one seed through a pattern is one seed
+    assert main(["import", str(site / "seeds" / "001_*"), "--slug", "x", "-s", str(site)]) == 0
+    assert (site / "content/articles/x.md").is_file()
