@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import os
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -94,6 +95,22 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--lang", help="language of the text (default: site.yaml language)")
     imp.add_argument("--date", type=_date, help="publication date, YYYY-MM-DD")
     imp.add_argument("--force", action="store_true", help="overwrite an existing article")
+    new = commands.add_parser("new", help="write a new site, or a claim or entity stub")
+    what = new.add_subparsers(dest="what", required=True, metavar="{site,claim,entity}")
+    site = what.add_parser("site", help="a ready site: settings, an example, a publishing workflow")
+    site.add_argument("dir", type=Path, help="the folder to create")
+    site.add_argument("--force", action="store_true",
+                      help="write into a folder that is not empty (existing files are kept)")
+    claim = what.add_parser("claim", help="append a claim stub to an article's claims file")
+    claim.add_argument("article", help="the article's slug")
+    claim.add_argument("--id", help="the claim id (default: from the quote)")
+    claim.add_argument("--quote", default="", help="the passage of the article it quotes")
+    _add_src(claim)
+    entity = what.add_parser("entity", help="write content/entities/<id>.yaml")
+    entity.add_argument("name", help="the entity's name, e.g. \"Dana Okafor\"")
+    entity.add_argument("--type", default="other", help="person, organization, product, ...")
+    entity.add_argument("--id", help="the entity id (default: from the name)")
+    _add_src(entity)
     return parser
 
 
@@ -134,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "schemas":
             return _schemas(args)
+        if args.command == "new":
+            return _new(args)
     except ContentError as exc:
         print(format_report(exc.diagnostics), file=sys.stderr)
         return 1
@@ -233,3 +252,36 @@ def _import(args: argparse.Namespace) -> int:
             summary += f"; {len(problems)} pattern(s) matched no file"
         print(summary)
     return 1 if problems or skipped else 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from sitegen.content.edit import EditError
+    from sitegen.new import new_claim, new_entity, new_site
+
+    try:
+        if args.what == "site":
+            made = new_site(args.dir, force=args.force)
+            for path in made.kept:
+                print(f"kept {path} (it exists)")
+            print(f"wrote a new site into {made.root} ({len(made.written)} files)")
+            if not made.pinned:
+                print(f"note: requirements.txt installs '{made.requirement}'; sitegen is not on "
+                      "a package index, so pin its git repository there before publishing",
+                      file=sys.stderr)
+            print("next:")
+            print(f"  cd {shlex.quote(str(made.root))}")
+            print("  sitegen serve                   # preview at http://127.0.0.1:8000/, "
+                  "rebuilt on every save")
+            print("  sitegen import 'seeds/*.txt'    # turn your raw article texts into articles")
+        elif args.what == "claim":
+            made_claim = new_claim(args.src, args.article, claim_id=args.id, quote=args.quote)
+            print(f"wrote claim '{made_claim.id}' into {made_claim.path} at line "
+                  f"{made_claim.line}; fill in its fields, then run `sitegen check`")
+        else:
+            path = new_entity(args.src, args.name, entity_type=args.type, entity_id=args.id)
+            print(f"wrote {path}")
+    except EditError as exc:
+        hint = f" (hint: {exc.hint})" if exc.hint else ""
+        print(f"sitegen new {args.what}: error: {exc}{hint}", file=sys.stderr)
+        return 1
+    return 0

@@ -21,7 +21,7 @@ LAYERS = [
     ("sitegen.site",),
     ("sitegen.state",),
     ("sitegen.rebuild",),
-    ("sitegen.build", "sitegen.check", "sitegen.quick", "sitegen.serve"),
+    ("sitegen.build", "sitegen.check", "sitegen.new", "sitegen.quick", "sitegen.serve"),
     ("sitegen.cli", "sitegen.__main__"),
 ]
 

@@ -4,6 +4,7 @@ the CI settings and never written into the file."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from tests.conftest import REPO
@@ -11,8 +12,10 @@ from tests.conftest import REPO
 EXAMPLES = REPO / "docs" / "examples"
 
 
-def test_github_workflow_restores_the_cache_before_building_with_the_secret() -> None:
-    text = (EXAMPLES / "github-pages.yml").read_text(encoding="utf-8")
+# the second is the one `sitegen new site` writes (a site in a repository of its own)
+@pytest.mark.parametrize("name", ["github-pages.yml", "github-pages-site.yml"])
+def test_github_workflow_restores_the_cache_before_building_with_the_secret(name: str) -> None:
+    text = (EXAMPLES / name).read_text(encoding="utf-8")
     workflow = yaml.safe_load(text)
     steps = workflow["jobs"]["build"]["steps"]
     names = [step.get("name") for step in steps]

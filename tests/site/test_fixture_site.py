@@ -111,3 +111,12 @@ def test_builds_from_an_installed_wheel(tmp_path: Path, mini_site: Path) -> None
     assert done.stdout.startswith("built ")
     assert _tree(out) == _tree(mini_site)
     assert len(html_pages(out)) > 20
+    # the starter site travels in the wheel too, and builds with --strict from it
+    new = subprocess.run([str(env_dir / "bin" / "sitegen"), "new", "site", "fresh"],
+                         capture_output=True, text=True, cwd=workdir, env=clean_env)
+    assert new.returncode == 0, new.stderr
+    assert (workdir / "fresh/.github/workflows/pages.yml").is_file()
+    built = subprocess.run([str(env_dir / "bin" / "sitegen"), "build", "--strict", "-s", "fresh"],
+                           capture_output=True, text=True, cwd=workdir, env=clean_env)
+    assert built.returncode == 0, built.stderr
+    assert (workdir / "fresh/public/articles/bridge-reopens-in-march/index.html").is_file()
