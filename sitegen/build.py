@@ -12,6 +12,7 @@ from collections import Counter
 from functools import partial
 from pathlib import Path
 
+from sitegen import progress
 from sitegen.content.cache import LoadCache
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostics
@@ -129,6 +130,7 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
         out = options.out or options.src / archive.config.output
         check_output_dir(options.src, out)
         text = ui_text(options.src, archive)
+        progress.phase("planning pages")
         plans = plan_site(archive, text)
         options.phase("planned")
     env = make_environment(options.src, archive, text=text)

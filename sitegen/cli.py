@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from sitegen import __version__
+from sitegen import __version__, progress
 from sitegen.check import FORMATS
 from sitegen.diagnostics import ContentError, format_report
 from sitegen.site.output import OutputError
@@ -49,6 +49,9 @@ def _add_src(parser: argparse.ArgumentParser) -> None:
                         help="site folder (default .)")
 
 
+QUIET_HELP = "no progress line (it is shown only on a terminal, for work of more than a second)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sitegen", description="Static site generator for annotated news archives."
@@ -64,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         help="absolute URL of the published site (overrides site.yaml)")
     build.add_argument("--drafts", action="store_true", help="include draft articles and pages")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     build.add_argument("--no-cache", action="store_true",
                        help="render every page, ignoring .sitegen-cache/")
 
@@ -77,10 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--quiet-period", type=float, default=0.1, metavar="SECONDS",
                        help="rebuild once files have been quiet this long (default 0.1)")
     serve.add_argument("--no-search", action="store_true", help="do not build the search index")
+    serve.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
 
     check = commands.add_parser("check", help="run every validation; write nothing")
     _add_src(check)
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     check.add_argument("--format", choices=FORMATS, default="text",
                        help="text (default), json, or github (workflow annotations)")
 
@@ -171,10 +177,11 @@ def _build(args: argparse.Namespace) -> int:
     from sitegen.build import BuildOptions, build
 
     try:
-        result = build(
-            BuildOptions(src=args.src, out=args.out, base_url=args.base_url,
-                         drafts=args.drafts, strict=args.strict, cache=not args.no_cache)
-        )
+        with progress.showing(sys.stderr, not args.quiet):
+            result = build(
+                BuildOptions(src=args.src, out=args.out, base_url=args.base_url,
+                             drafts=args.drafts, strict=args.strict, cache=not args.no_cache)
+            )
     except ContentError as exc:
         print(format_report(exc.diagnostics), file=sys.stderr)
         print(STOPPED, file=sys.stderr)
@@ -196,13 +203,14 @@ def _serve(args: argparse.Namespace) -> int:
 
     return serve(ServeOptions(src=args.src, host=args.host, port=args.port,
                               open_browser=args.open, quiet=args.quiet_period,
-                              search=not args.no_search))
+                              search=not args.no_search, progress=not args.quiet))
 
 
 def _check(args: argparse.Namespace) -> int:
     from sitegen.check import check_site, render_diagnostics
 
-    diags = check_site(args.src)
+    with progress.showing(sys.stderr, not args.quiet):
+        diags = check_site(args.src)
     report = render_diagnostics(diags, args.format)
     if report:
         print(report)

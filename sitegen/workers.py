@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe, wait
 from typing import Generic, TypeVar
 
+from sitegen import progress
 from sitegen.memory import usable_cpus
 
 T = TypeVar("T")
@@ -192,7 +193,11 @@ class _Pool(Generic[T, R]):
         """Take in every reply that is there; with `block`, wait for one (or for the
         first deadline to pass). An idle worker's pipe is ready only when it died."""
         conns = {worker.conn: worker for worker in self.workers}
-        ready = wait(list(conns), timeout=self._wait_time() if block else 0)
+        timeout = self._wait_time() if block else 0
+        if block and progress.active():  # wake up to redraw the progress line
+            timeout = progress.REDRAW if timeout is None else min(timeout, progress.REDRAW)
+        ready = wait(list(conns), timeout=timeout)
+        progress.tick()
         for conn in ready:
             worker = conns[conn]
             try:

@@ -15,8 +15,8 @@ from tests.conftest import REPO
 
 PACKAGE = REPO / "sitegen"
 LAYERS = [
-    ("sitegen", "sitegen.diagnostics", "sitegen.memory", "sitegen.signing", "sitegen.schemas",
-     "sitegen.workers"),
+    ("sitegen", "sitegen.diagnostics", "sitegen.memory", "sitegen.progress", "sitegen.signing",
+     "sitegen.schemas", "sitegen.workers"),
     ("sitegen.content",),
     ("sitegen.site",),
     ("sitegen.state",),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sitegen import progress
 from sitegen.content.cache import LoadCache
 from sitegen.content.config import SiteConfig
 from sitegen.content.model import Entity
@@ -50,11 +51,13 @@ def read_in_parallel(src: Path, config: SiteConfig, cache: LoadCache,
     global _SHARED
     _SHARED = (src, config, entities, cache)
     chunks = [files[start : start + CHUNK] for start in range(0, len(files), CHUNK)]
+    progress.phase("reading articles", len(files))
     try:
         with fork_map(_read_chunk, chunks, workers=count, work="reading",
                       timeout=TASK_TIMEOUT) as results:
-            for tables in results:
+            for chunk, tables in zip(chunks, results, strict=True):
                 cache.merge(tables)
+                progress.advance(len(chunk))
     finally:
         _SHARED = None
     return min(count, len(chunks))

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sitegen import progress
 from sitegen.content.anchors import Anchorer
 from sitegen.content.cache import ClaimsFile, LoadCache, digest
 from sitegen.content.config import LANG_RE, SiteConfig
@@ -235,10 +236,13 @@ class Reader:
 
     def read_articles(self) -> dict[str, Article]:
         articles: dict[str, Article] = {}
-        for path in self.files("articles", ".md"):
+        paths = self.files("articles", ".md")
+        progress.phase("reading articles", len(paths))
+        for path in paths:
             article = self.read_article(path)
             if article is not None:
                 articles[article.slug] = article
+            progress.advance()
         return articles
 
     def read_article(self, path: Path) -> Article | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sitegen import progress
 from sitegen.content.config import load_config
 from sitegen.diagnostics import ContentError, Diagnostics
 from sitegen.serve.http import PreviewServer
@@ -29,6 +30,7 @@ class ServeOptions:
     open_browser: bool = False
     quiet: float = 0.1  # seconds without file events before a rebuild
     search: bool = True
+    progress: bool = False  # show the first build's progress on stderr (a terminal only)
 
 
 class ServeError(Exception):
@@ -52,7 +54,8 @@ class Preview:
         self.tmp = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
         self.out = self.tmp / "site"
         self.out.mkdir()
-        self.session = Session(options.src, self.out, search=options.search, log=log)
+        self.session = Session(options.src, self.out, search=options.search,
+                               log=progress.before(log))
         try:
             self.server = PreviewServer((options.host, options.port), self.session,
                                         self.base_path)
@@ -73,7 +76,8 @@ class Preview:
                                        daemon=True)
 
     def start(self) -> None:
-        self.session.rebuild()
+        with progress.showing(sys.stderr, self.options.progress):
+            self.session.rebuild()
         self.watcher.start()
         self.thread.start()
 

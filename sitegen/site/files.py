@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import escape
 
+from sitegen import progress
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostic
 from sitegen.memory import affordable, own_rss_bytes, usable_cpus
@@ -43,8 +44,11 @@ def render_pages(env: jinja2.Environment, src: Path, archive: Archive,
     """The given pages, rendered (output path → bytes), and what each read."""
     files: dict[str, bytes] = {}
     reads: Reads = {}
+    plans = list(plans)
+    progress.phase("rendering pages", len(plans))
     for plan in plans:
         files[plan.path], reads[plan.path] = render_recorded(env, src, archive, plan)
+        progress.advance()
     return files, reads
 
 
@@ -65,10 +69,12 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
     Returns what each page read."""
     count = workers if workers is not None else default_workers(len(plans))
     reads: Reads = {}
+    progress.phase("rendering pages", len(plans))
     if count <= 1 or not can_fork():  # in-process, _render_share would reset the stager
         for plan in plans:
             data, reads[plan.path] = render_recorded(env, src, archive, plan)
             stager.add(plan.path, data)
+            progress.advance()
         return reads
     for name in sorted({plan.template for plan in plans}):
         env.get_template(name)  # compile once, before forking
@@ -119,6 +125,7 @@ def _render_share(index: int) -> tuple[int, int, set[str], set[str], list[Diagno
         for plan in plans[index::count]:
             data, reads[plan.path] = render_recorded(env, src, archive, plan)
             stager.add(plan.path, data)
+            progress.advance(slot=index + 1)
     except ContentError as exc:
         return (stager.written, stager.unchanged, stager.kept, stager.changed,
                 exc.diagnostics, reads)

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sitegen import progress
 from sitegen.memory import available_bytes, rss_bytes, usable_cpus
 
 SEARCH_DIR = "pagefind"
@@ -162,6 +163,7 @@ def run_pagefind(scratch: Path, counts: dict[str, int], output: Path) -> SearchS
     waiting = sorted(counts, key=lambda b: -counts[b])  # biggest first
     slots = usable_cpus()
     running: list[tuple[str, subprocess.Popen[bytes]]] = []
+    progress.phase("indexing pages for search", sum(counts.values()))
     try:
         while waiting or running:
             while waiting and len(running) < slots and (
@@ -172,7 +174,8 @@ def run_pagefind(scratch: Path, counts: dict[str, int], output: Path) -> SearchS
                      str(output / bundle), "--force-language", bundle_language(bundle),
                      "--silent"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
             bundle, process = running.pop(0)
-            _, stderr = process.communicate()
+            stderr = _finished(process)
+            progress.advance(counts[bundle])
             if process.returncode != 0:
                 message = stderr.decode(errors="replace")
                 raise SearchError(f"pagefind failed for '{bundle}': {message}")
@@ -188,6 +191,16 @@ def run_pagefind(scratch: Path, counts: dict[str, int], output: Path) -> SearchS
         for folder, _, files in os.walk(output / bundle):
             size += sum(os.stat(f"{folder}/{name}").st_size for name in files)
     return SearchStats(dict(counts), size, time.perf_counter() - started)
+
+
+def _finished(process: subprocess.Popen[bytes]) -> bytes:
+    """Wait for a Pagefind run to end (redrawing the progress line meanwhile);
+    what it wrote to stderr."""
+    while True:
+        try:
+            return process.communicate(timeout=progress.REDRAW if progress.active() else None)[1]
+        except subprocess.TimeoutExpired:
+            progress.tick()
 
 
 # Pagefind 1.5's indexer peaks at about 3.7 GB for 14,000 pages
