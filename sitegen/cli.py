@@ -82,6 +82,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="rebuild once files have been quiet this long (default 0.1)")
     serve.add_argument("--no-search", action="store_true", help="do not build the search index")
     serve.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
+    serve.add_argument("--annotate", action="store_true",
+                       help="select a passage on an article page to write a claim (or an entity)")
+    serve.add_argument("--annotate-remote", action="store_true",
+                       help="allow --annotate on an address that is not loopback (warns)")
 
     check = commands.add_parser("check", help="run every validation; write nothing")
     _add_src(check)
@@ -203,7 +207,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     return serve(ServeOptions(src=args.src, host=args.host, port=args.port,
                               open_browser=args.open, quiet=args.quiet_period,
-                              search=not args.no_search, progress=not args.quiet))
+                              search=not args.no_search, progress=not args.quiet,
+                              annotate=args.annotate, annotate_remote=args.annotate_remote))
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -223,3 +224,45 @@ def write_text_atomic(path: Path, text: str, expected: str | None = None, *,
 
 def today() -> dt.date:
     return dt.date.today()
+
+
+def add_alias(text: str, alias: str) -> str:
+    """An entity file's `text` with `alias` added to its `aliases:` list (created
+    after `type:` when missing)."""
+    root, _, _ = _claims_node(text)  # any block mapping will do
+    scalar = json.dumps(alias, ensure_ascii=False)  # a JSON string is a YAML scalar
+    keys = {k.value: (k, v) for k, v in root.value if isinstance(k, yaml.ScalarNode)}
+    if "aliases" not in keys:
+        after = keys.get("type", keys.get("name"))
+        line = f"aliases: [{scalar}]\n"
+        if after is None:
+            body = text if not text or text.endswith("\n") else text + "\n"
+            return body + line
+        cut = _line_after(text, after[1].end_mark.index)
+        head = text[:cut] if text[:cut].endswith("\n") else text[:cut] + "\n"
+        return head + line + text[cut:]
+    key, value = keys["aliases"]
+    if isinstance(value, yaml.SequenceNode) and value.flow_style:
+        close = value.end_mark.index - 1  # the "]"
+        if text[close] != "]":
+            raise EditError("`aliases:` is not a list", "write it as [\"a\", \"b\"]")
+        joint = ", " if value.value else ""
+        return text[:close].rstrip(" ") + joint + scalar + text[close:]
+    if isinstance(value, yaml.SequenceNode) and value.value:
+        first = value.value[0]
+        indent = " " * max(first.start_mark.column - 2, 0)
+        cut = _line_after(text, value.value[-1].end_mark.index)
+        return text[:cut] + f"{indent}- {scalar}\n" + text[cut:]
+    if isinstance(value, yaml.ScalarNode) and value.tag.endswith(":null"):
+        colon = text.index(":", key.end_mark.index)
+        cut = _line_after(text, colon)
+        return text[:colon + 1] + f" [{scalar}]\n" + text[cut:]
+    raise EditError("`aliases:` is not a list", "write it as [\"a\", \"b\"]")
+
+
+def _line_after(text: str, index: int) -> int:
+    """The start of the line after the one holding `index` (the text's end)."""
+    if index and text[index - 1] == "\n":
+        return index
+    newline = text.find("\n", index)
+    return len(text) if newline < 0 else newline + 1

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sitegen.content.cache import LoadCache
 from sitegen.content.config import CONFIG_FILE, load_config
+from sitegen.content.fields import as_map
 from sitegen.content.model import (
     Archive,
     Article,
@@ -23,6 +24,7 @@ from sitegen.content.model import (
     Entity,
 )
 from sitegen.content.reader import Reader
+from sitegen.content.yamlfile import YamlError, load_yaml
 from sitegen.diagnostics import Diagnostic, Diagnostics
 
 
@@ -210,3 +212,35 @@ def _warn_unused(src: Path, entities: dict[str, Entity], articles: dict[str, Art
                               f"run: sitegen import seeds/{path.name}")
 
 
+
+
+def check_claims_edit(src: Path, archive: Archive, slug: str, text: str,
+                      added: Mapping[str, Entity] | None = None) -> list[Diagnostic]:
+    """The errors the claims file of article `slug` would have if it held `text`:
+    its own checks (YAML, fields, quotes) and those against the rest of the site
+    as `archive` holds it (claim ids, entity ids and links), with the entities of
+    `added` counted as existing. Nothing is read from disk but the site's seeds."""
+    diags = Diagnostics()
+    rel = f"content/claims/{slug}.yaml"
+    try:
+        parsed = load_yaml(text)
+    except YamlError as exc:
+        return [Diagnostic(rel, exc.pos[0], exc.pos[1], "error", exc.message, exc.hint)]
+    data = as_map(parsed, rel, (1, 1), diags, "a claims file")
+    if data is None:
+        return diags.errors
+    reader = Reader(src, archive.config, diags, LoadCache(keep_anchorers=False))
+    found = reader.read_claims_file(data, rel, slug, archive.articles.get(slug),
+                                    archive.articles)
+    diags.extend(found.diagnostics)
+    claims = {i: c for i, c in archive.claims.items() if c.article != slug}
+    for claim in found.claims:
+        if claim.id in claims:
+            other = claims[claim.id].origin
+            diags.error(rel, (claim.origin.line, claim.origin.col + 4),
+                        f"the claim id '{claim.id}' is already used ({other.path}:{other.line})",
+                        "claim ids are unique across the site; rename one")
+        claims[claim.id] = claim
+    reader.check_references(claims, {**archive.entities, **(added or {})}, archive.articles,
+                            archive.pages, list(found.links))
+    return sorted((d for d in diags.errors if d.path == rel), key=Diagnostic.sort_key)

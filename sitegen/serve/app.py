@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from sitegen import progress
 from sitegen.content.config import load_config
 from sitegen.diagnostics import ContentError, Diagnostics
+from sitegen.serve.annotate import AnnotateApi
 from sitegen.serve.http import PreviewServer
 from sitegen.serve.session import Session
 from sitegen.serve.watcher import Watcher
@@ -31,6 +32,8 @@ class ServeOptions:
     quiet: float = 0.1  # seconds without file events before a rebuild
     search: bool = True
     progress: bool = False  # show the first build's progress on stderr (a terminal only)
+    annotate: bool = False  # the claim form and its write endpoints (serve/annotate.py)
+    annotate_remote: bool = False  # allow annotate mode on an address that is not loopback
 
 
 class ServeError(Exception):
@@ -44,6 +47,10 @@ class Preview:
     def __init__(self, options: ServeOptions, log=print) -> None:
         self.options = options
         self.log = log
+        if options.annotate and not options.annotate_remote and not _is_loopback(options.host):
+            raise ServeError(f"--annotate writes the site's files: it serves only on a loopback "
+                             f"address (127.0.0.1), not {options.host}; pass --annotate-remote "
+                             "to allow it anyway")
         diags = Diagnostics()
         config = load_config(options.src, diags)
         if config is None:
@@ -57,8 +64,9 @@ class Preview:
         self.session = Session(options.src, self.out, search=options.search,
                                log=progress.before(log))
         try:
+            annotate = AnnotateApi(options.src) if options.annotate else None
             self.server = PreviewServer((options.host, options.port), self.session,
-                                        self.base_path)
+                                        self.base_path, annotate)
         except OSError as exc:
             self.session.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -96,6 +104,10 @@ def serve(options: ServeOptions) -> int:
         print(f"warning: serving on {options.host}: anyone who can reach this machine can see "
               "the preview, drafts included; the default 127.0.0.1 keeps it to this machine",
               file=sys.stderr)
+        if options.annotate and options.annotate_remote:
+            print("warning: --annotate-remote: whoever can reach this address and load a page "
+                  "of the preview can write claims and entities into the site",
+                  file=sys.stderr)
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C is how the preview stops. A shell that starts a command in the
         # background without job control starts it with SIGINT ignored, and Python

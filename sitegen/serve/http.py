@@ -21,6 +21,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sitegen.diagnostics import Diagnostic
+from sitegen.serve.annotate import PATH as ANNOTATE_PATH
+from sitegen.serve.annotate import AnnotateApi, Refused
 from sitegen.serve.session import Session
 
 EVENTS = "__sitegen/events"
@@ -71,13 +73,20 @@ class PreviewServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], session: Session, base_path: str) -> None:
+    def __init__(self, address: tuple[str, int], session: Session, base_path: str,
+                 annotate: AnnotateApi | None = None) -> None:
         self.session = session
         self.base_path = base_path
         self.root = session.out.resolve()
+        self.annotate = annotate
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.address_family = family
         super().__init__(address, PreviewHandler)
+        port = self.server_address[1]
+        bound = f"[{address[0]}]" if ":" in address[0] else address[0]
+        # the addresses this preview answers to: a page of one of them may write
+        self.origins = {f"http://{host}:{port}"
+                        for host in ("127.0.0.1", "localhost", "[::1]", bound)}
 
 
 class PreviewHandler(http.server.BaseHTTPRequestHandler):
@@ -94,11 +103,46 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.handle_request(head=False)
 
+    def do_POST(self) -> None:
+        """The annotate endpoints (serve/annotate.py); nothing else takes a POST."""
+        url = urlsplit(self.path)
+        prefix = self.server.base_path + ANNOTATE_PATH
+        api = self.server.annotate
+        if api is None or not url.path.startswith(prefix):
+            self.close_connection = True  # its body is not read
+            self.send_json(404, {"ok": False, "error": "not found"})
+            return
+        session = self.server.session
+        try:
+            size = api.check_request(self.headers, self.server.origins,
+                                     self.headers.get("Content-Length"),
+                                     self.headers.get("Content-Type", ""))
+            body = self.rfile.read(size)
+            with session.lock:  # no rebuild while the site's files are checked and written
+                written = api.handle(url.path[len(prefix):], body, session.builder.archive)
+        except Refused as exc:
+            self.close_connection = True
+            self.send_json(exc.status, exc.body())
+            return
+        self.send_json(200, written.body())
+
+    def send_json(self, status: int, value: object) -> None:
+        data = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def handle_request(self, head: bool) -> None:
         url = urlsplit(self.path)
         base = self.server.base_path
         if url.path == base + EVENTS:
             self.event_stream(url.query)
+            return
+        if url.path.startswith(base + ANNOTATE_PATH) and self.server.annotate is not None:
+            self.send_json(405, {"ok": False, "error": "annotate endpoints take a POST"})
             return
         if not url.path.startswith(base):
             if url.path in ("/", "") or url.path + "/" == base:
@@ -121,10 +165,20 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
             data = self.read_inside(target)
             version = session.version
             diagnostics = list(session.diagnostics) if session.failed else []
+            extra = self.annotate_payload(parts)
         if data is None:
             self.not_found(head)
             return
-        self.send_file(target, data, version, diagnostics, head)
+        self.send_file(target, data, version, diagnostics, head, extra=extra)
+
+    def annotate_payload(self, parts: list[str]) -> str:
+        """In annotate mode, the form's script and data for an article's page."""
+        api, archive = self.server.annotate, self.server.session.builder.archive
+        if api is None or archive is None or parts[:1] != ["articles"] or len(parts) < 2:
+            return ""
+        if parts[2:] not in ([], ["index.html"]) or parts[1] not in archive.articles:
+            return ""
+        return api.payload(archive, parts[1], self.server.base_path + ANNOTATE_PATH)
 
     @staticmethod
     def safe_parts(path: str) -> list[str] | None:
@@ -151,10 +205,11 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
             return None
 
     def send_file(self, target: Path, data: bytes, version: int,
-                  diagnostics: list[Diagnostic], head: bool, status: int = 200) -> None:
+                  diagnostics: list[Diagnostic], head: bool, status: int = 200,
+                  extra: str = "") -> None:
         ctype = content_type(target)
         if ctype.startswith("text/html"):
-            data = inject(data, version, self.server.base_path + EVENTS, diagnostics)
+            data = inject(data, version, self.server.base_path + EVENTS, diagnostics, extra)
             self.send_response(status)
             self.send_header("Cache-Control", "no-store")
         else:
@@ -227,9 +282,12 @@ def content_type(path: Path) -> str:
     return ctype
 
 
-def inject(page: bytes, version: int, events_url: str, diagnostics: list[Diagnostic]) -> bytes:
+def inject(page: bytes, version: int, events_url: str, diagnostics: list[Diagnostic],
+           extra: str = "") -> bytes:
+    """The page as served: the reload script (and the error overlay, and in
+    annotate mode the form's script) before </body>."""
     snippet = (overlay(diagnostics) if diagnostics else "") + RELOAD_SCRIPT % (
-        version, json.dumps(events_url))
+        version, json.dumps(events_url)) + extra
     data = snippet.encode("utf-8")
     index = page.rfind(b"</body>")
     return page[:index] + data + page[index:] if index >= 0 else page + data
