@@ -18,6 +18,7 @@
       source: "Source", addSource: "Add a source", save: "Save", cancel: "Cancel",
       entity: "Entity (id)", alias: "Alias", entityId: "Entity id",
       saved: "Saved in {path}, line {line}. The page reloads…",
+      keep: "Reload the page, keeping this form",
       oneBlock: "Select a passage inside one paragraph (or the title).",
       toolbar: "Annotate the selection", failed: "Not saved",
       keys: "Alt+Shift+A: annotate the selection",
@@ -35,6 +36,7 @@
       source: "Quelle", addSource: "Quelle hinzufügen", save: "Speichern", cancel: "Abbrechen",
       entity: "Entität (Kennung)", alias: "Alias", entityId: "Kennung der Entität",
       saved: "Gespeichert in {path}, Zeile {line}. Die Seite lädt neu…",
+      keep: "Seite neu laden, Formular behalten",
       oneBlock: "Wählen Sie eine Stelle innerhalb eines Absatzes (oder des Titels).",
       toolbar: "Auswahl annotieren", failed: "Nicht gespeichert",
       keys: "Alt+Umschalt+A: Auswahl annotieren",
@@ -164,7 +166,8 @@
     .sg-actions button,.sg-add{font:inherit;padding:6px 14px;border-radius:4px;border:1px solid #333;
       background:#f4f4f4;color:#111;cursor:pointer}
     .sg-actions button[type=submit]{background:#1d4ed8;color:#fff;border-color:#1d4ed8}
-    fieldset.sg-group{border:1px solid #bbb;border-radius:6px;margin:.5rem 0;padding:.25rem .75rem}` });
+    fieldset.sg-group{border:1px solid #bbb;border-radius:6px;margin:.5rem 0;padding:.25rem .75rem}
+    .sg-bar[hidden],.sg-dialog [hidden]{display:none!important}` });
   document.head.append(style);
 
   // -- the toolbar that a selection brings up -------------------------------------
@@ -213,13 +216,18 @@
     const box = h("dialog", { class: "sg-dialog", "data-sitegen-ui": true, lang: data.lang,
                               "aria-label": title }, form);
     cancel.addEventListener("click", () => box.close());
-    box.addEventListener("close", () => box.remove());
+    window.__sitegenHold = true;  // live reloads wait while the form is open
+    box.addEventListener("close", () => {
+      box.remove();
+      window.__sitegenHold = false;
+      if (window.__sitegenReloadPending) location.reload();
+    });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       error.textContent = "";
       save.disabled = true;
+      const [action, payload] = submit();
       try {
-        const [action, payload] = submit();
         const response = await fetch(data.endpoint + action, {
           method: "POST", credentials: "same-origin",
           headers: { "Content-Type": "application/json", "X-Sitegen-Token": data.token },
@@ -228,6 +236,15 @@
         const answer = await response.json();
         if (!answer.ok) {
           error.append(h("strong", { text: `${t.failed}: ${answer.error}` }));
+          if (response.status === 409) {  // the file changed: reload, keeping what was typed
+            const again = h("button", { type: "button", class: "sg-add", text: t.keep });
+            again.addEventListener("click", () => {
+              sessionStorage.setItem(KEPT, JSON.stringify({ action, values: values(form),
+                                                             selection: box.selection }));
+              location.reload();
+            });
+            error.append(" ", again);
+          }
           if (answer.diagnostics.length) {
             const list = h("ul");
             answer.diagnostics.forEach((d) => list.append(h("li", {
@@ -248,6 +265,31 @@
     document.body.append(box);
     box.showModal();
     return box;
+  }
+
+  // what a form holds, by field name (several sources: one list per name)
+  const KEPT = `sitegen-annotate-kept:${data.article}`;
+  function values(form) {
+    const out = {};
+    form.querySelectorAll("[name]").forEach((el) => { (out[el.name] ||= []).push(el.value); });
+    return out;
+  }
+  function restore(box, kept) {
+    const form = box.querySelector("form");
+    const sources = (kept["source-url"] || []).length;
+    for (let i = form.querySelectorAll(".sg-source").length; i < sources; i++) {
+      form.querySelector(".sg-more").click();
+    }
+    const seen = {};
+    form.querySelectorAll("[name]").forEach((el) => {
+      const list = kept[el.name] || [];
+      const i = (seen[el.name] = (seen[el.name] ?? -1) + 1);
+      if (i < list.length) {
+        el.value = list[i];
+        el.dispatchEvent(new Event("input"));
+        el.dispatchEvent(new Event("change"));
+      }
+    });
   }
 
   const entityList = () => {
@@ -300,7 +342,7 @@
         field(t.date, h("input", { name: "source-date", placeholder: "YYYY-MM-DD" }))));
     };
     addSource();
-    const more = h("button", { type: "button", class: "sg-add", text: t.addSource });
+    const more = h("button", { type: "button", class: "sg-add sg-more", text: t.addSource });
     more.addEventListener("click", addSource);
     const content = [
       h("blockquote", { class: "sg-quote", text: s.text }),
@@ -333,6 +375,7 @@
         })).filter((x) => x.url || x.title || x.publisher || x.date),
       }];
     });
+    box.selection = s;
     claim.focus();
     return box;
   }
@@ -346,6 +389,7 @@
       field(t.name, name), field(t.entityId, idInput), field(t.type, type)],
       () => ["entity", { name: name.value.trim(), id: idInput.value.trim(), type: type.value,
                          alias: s.text }]);
+    box.selection = s;
     name.focus();
     return box;
   }
@@ -359,6 +403,7 @@
       return ["alias", { entity: id, alias: alias.value.trim(),
                          base: entities.has(id) ? entities.get(id).sha : "" }];
     });
+    box.selection = s;
     entity.focus();
     return box;
   }
@@ -368,4 +413,13 @@
   entityButton.addEventListener("click", open(entityForm));
   aliasButton.addEventListener("click", open(aliasForm));
   window.sitegenAnnotate = { selected, claimForm, entityForm, aliasForm };
+
+  // a form kept across a reload (after a conflict): open again, with the new file's state
+  const kept = sessionStorage.getItem(KEPT);
+  if (kept) {
+    sessionStorage.removeItem(KEPT);
+    const { action, values: saved, selection } = JSON.parse(kept);
+    const form = { claim: claimForm, entity: entityForm, alias: aliasForm }[action];
+    if (form && selection) restore(form(selection), saved);
+  }
 })();

@@ -43,7 +43,11 @@ RELOAD_SCRIPT = """<script>(() => {
     if (source) return;
     source = new EventSource(url + "?v=" + version);
     source.onopen = () => { window.__sitegenLive = version; };
-    source.addEventListener("reload", () => { source.close(); location.reload(); });
+    source.addEventListener("reload", () => {
+      // an open annotate form holds the reload until it closes (serve/annotate.js)
+      if (window.__sitegenHold) { window.__sitegenReloadPending = true; return; }
+      source.close(); location.reload();
+    });
   };
   const disconnect = () => { if (source) { source.close(); source = null; } };
   document.addEventListener("visibilitychange",

@@ -1,0 +1,232 @@
+"""Annotate mode in real Chromium over the real preview server: a passage
+selected by script (across inline markup and a note number, one that occurs
+twice, one with typographic quotes), the form filled and saved, the YAML
+written as expected with the rest of the file unchanged, the page reloaded
+with the highlight and `sitegen check` clean; an entity created from a
+selection; a concurrent editor save; and a page of another origin refused."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import Browser, Page, expect
+
+from sitegen.check import check_site
+from sitegen.serve.app import Preview, ServeOptions
+from tests.conftest import MINI
+
+BUDGET = "council-budget-vote"
+HARBOUR = "harbour-expansion-will-double-cargo"
+QUOTES = """---
+title: Bridge inspector speaks
+date: 2024-06-01
+lang: en
+publisher: ellery-gazette
+---
+
+The inspector said the bridge was “safe for another fifty years” and called the repairs ‘a formality’.
+"""
+
+SELECT = """([blockIndex, from, to]) => {
+  // select the characters [from, to) of the block's visible text, note numbers skipped
+  const blocks = [...document.querySelectorAll('.article-body .chunk-text p')];
+  const el = blocks[blockIndex];
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, {
+    acceptNode: (n) => n.parentElement.closest('sup.note-ref') ? NodeFilter.FILTER_REJECT
+                                                               : NodeFilter.FILTER_ACCEPT });
+  let seen = 0, start = null, end = null;
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const len = n.data.length;
+    if (!start && from < seen + len) start = [n, from - seen];
+    if (!end && to <= seen + len) { end = [n, to - seen]; break; }
+    seen += len;
+  }
+  const range = document.createRange();
+  range.setStart(...start); range.setEnd(...end);
+  const sel = getSelection(); sel.removeAllRanges(); sel.addRange(range);
+  return range.toString();
+}"""
+
+
+@pytest.fixture()
+def annotating(tmp_path: Path) -> Iterator[Preview]:
+    site = tmp_path / "site"
+    shutil.copytree(MINI, site)
+    (site / "content/articles/bridge-inspector.md").write_text(QUOTES, encoding="utf-8")
+    running = Preview(ServeOptions(src=site, port=0, quiet=0.1, search=False, annotate=True),
+                      log=lambda line: None)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture()
+def tab(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def _select(page: Page, block: int, text: str, occurrence: int = 0) -> str:
+    """Select `text` in the block-th paragraph of the article body (its visible text)."""
+    full = page.evaluate(
+        """(i) => { const el = [...document.querySelectorAll('.article-body .chunk-text p')][i];
+           const w = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, { acceptNode: (n) =>
+             n.parentElement.closest('sup.note-ref') ? 2 : 1 });
+           let s = ''; for (let n = w.nextNode(); n; n = w.nextNode()) s += n.data; return s; }""",
+        block)
+    start = -1
+    for _ in range(occurrence + 1):
+        start = full.index(text, start + 1)
+    return page.evaluate(SELECT, [block, start, start + len(text)])
+
+
+def _fill_claim(page: Page, claim: str, review: str = "Checked against the budget [1].") -> None:
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Claim (as reviewed)").fill(claim)
+    dialog.get_by_label("Claimant (entity id)").fill("tobias-wren")
+    dialog.get_by_label("Rating").select_option("pending")
+    dialog.get_by_label("Review (Markdown; cite sources as [1], [2])").fill(review)
+    dialog.get_by_label("URL").last.fill("https://example.org/budget")
+    dialog.get_by_label("Title").last.fill("Budget")
+
+
+def _claims(site: Path, slug: str) -> tuple[str, list[dict]]:
+    text = (site / f"content/claims/{slug}.yaml").read_text(encoding="utf-8")
+    return text, yaml.safe_load(text)["claims"]
+
+
+def test_select_across_markup_fill_save_and_see_the_highlight(
+        tab: Page, annotating: Preview) -> None:
+    site = annotating.options.src
+    before, _ = _claims(site, BUDGET)
+    tab.goto(annotating.url + f"articles/{BUDGET}/")
+    # across <mark>, <em> and the note number "2" of the claim already there
+    shown = _select(tab, 1, "will rise by twelve per cent to carry the extra lorries")
+    assert "cent2 to" in shown  # the browser's own selection text holds the note number
+    tab.get_by_role("toolbar").get_by_role("button", name="New claim").click()
+    _fill_claim(tab, "Harbour road spending rises to carry more lorries")
+    tab.get_by_role("dialog").get_by_role("button", name="Save").click()
+    claim_id = "harbour-road-spending-rises-to-carry-more-lorries"
+    expect(tab.locator(f'mark[data-claims~="{claim_id}"]').first).to_be_visible(timeout=20_000)
+    after, claims = _claims(site, BUDGET)
+    assert after.startswith(before)
+    assert claims[-1]["id"] == claim_id
+    assert claims[-1]["quote"] == "will rise by twelve per cent to carry the extra lorries"
+    assert claims[-1]["sources"] == [{"url": "https://example.org/budget", "title": "Budget"}]
+    assert [d for d in check_site(site).sorted() if d.severity == "error"] == []
+
+
+def test_a_passage_found_twice_and_one_with_typographic_quotes(
+        tab: Page, annotating: Preview) -> None:
+    site = annotating.options.src
+    tab.goto(annotating.url + f"articles/{HARBOUR}/")
+    _select(tab, 4, "the new berths will open by 2026")  # paragraph 5: the engineer's
+    tab.keyboard.press("Alt+Shift+A")  # the toolbar, from the keyboard
+    expect(tab.get_by_role("button", name="New claim")).to_be_focused()
+    tab.keyboard.press("Enter")
+    _fill_claim(tab, "The berths open by 2026 (the engineer's doubt)")
+    tab.get_by_role("dialog").get_by_label("Claim id").fill("berths-2026-doubted")
+    tab.get_by_role("dialog").get_by_role("button", name="Save").click()
+    expect(tab.locator('mark[data-claims~="berths-2026-doubted"]').first).to_be_visible(
+        timeout=20_000)
+    _, claims = _claims(site, HARBOUR)
+    assert claims[-1]["quote"] == "the new berths will open by 2026"
+    assert claims[-1]["prefix"] == "that"
+
+    tab.goto(annotating.url + "articles/bridge-inspector/")
+    _select(tab, 0, "“safe for another fifty years”")
+    tab.get_by_role("toolbar").get_by_role("button", name="New claim").click()
+    _fill_claim(tab, "The bridge is safe for fifty years")
+    tab.get_by_role("dialog").get_by_role("button", name="Save").click()
+    expect(tab.locator("mark.claim").first).to_be_visible(timeout=20_000)
+    _, claims = _claims(site, "bridge-inspector")
+    assert claims == [claims[0]] and claims[0]["quote"] == "“safe for another fifty years”"
+    assert [d for d in check_site(site).sorted() if d.severity == "error"] == []
+
+
+def test_an_entity_from_a_selected_name(tab: Page, annotating: Preview) -> None:
+    site = annotating.options.src
+    tab.goto(annotating.url + f"articles/{HARBOUR}/")
+    _select(tab, 4, "Local fishing crews")
+    tab.get_by_role("toolbar").get_by_role("button", name="New entity").click()
+    dialog = tab.get_by_role("dialog")
+    expect(dialog.get_by_label("Entity id")).to_have_value("local-fishing-crews")
+    dialog.get_by_label("Type").select_option("organization")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_role("status")).to_contain_text("content/entities/local-fishing-crews")
+    assert yaml.safe_load((site / "content/entities/local-fishing-crews.yaml").read_text()) == {
+        "name": "Local fishing crews", "type": "organization", "aliases": [], "description": ""}
+    # the new entity's page exists once the preview has rebuilt
+    tab.wait_for_timeout(100)
+    expect(tab.locator('a.entity-link[href$="entities/local-fishing-crews/"]').first
+           ).to_be_visible(timeout=20_000)
+
+
+def test_an_editor_save_meanwhile_is_kept_and_the_form_survives_the_reload(
+        tab: Page, annotating: Preview) -> None:
+    site = annotating.options.src
+    tab.goto(annotating.url + f"articles/{BUDGET}/")
+    _select(tab, 2, "The four councillors who voted against it")
+    tab.get_by_role("toolbar").get_by_role("button", name="New claim").click()
+    _fill_claim(tab, "Four councillors voted against the budget")
+    claims_file = site / f"content/claims/{BUDGET}.yaml"
+    saved = claims_file.read_text(encoding="utf-8") + "# saved in an editor meanwhile\n"
+    claims_file.write_text(saved, encoding="utf-8")
+    tab.wait_for_timeout(1500)  # the preview rebuilds; the open form holds the reload
+    dialog = tab.get_by_role("dialog")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("changed on disk")
+    assert claims_file.read_text(encoding="utf-8") == saved
+    dialog.get_by_role("button", name="Reload the page, keeping this form").click()
+    dialog = tab.get_by_role("dialog")
+    expect(dialog.get_by_label("Claim (as reviewed)")).to_have_value(
+        "Four councillors voted against the budget")
+    dialog.get_by_role("button", name="Save").click()
+    expect(tab.locator('mark[data-claims~="four-councillors-voted-against-the-budget"]').first
+           ).to_be_visible(timeout=20_000)
+    text = claims_file.read_text(encoding="utf-8")
+    assert text.startswith(saved.rstrip("\n").rsplit("\n", 1)[0])
+    assert "# saved in an editor meanwhile\n" in text
+
+
+def test_a_page_of_another_origin_cannot_write(tab: Page, annotating: Preview,
+                                                tmp_path: Path) -> None:
+    site = annotating.options.src
+    before = {p: p.read_bytes() for p in sorted((site / "content").rglob("*")) if p.is_file()}
+    endpoint = annotating.url + "__sitegen/annotate/entity"
+    (tmp_path / "evil").mkdir()
+    (tmp_path / "evil/index.html").write_text(f"""<!doctype html><title>evil</title><script>
+      const body = JSON.stringify({{name: "Pwned", type: "person", alias: "", id: ""}});
+      window.results = Promise.allSettled([
+        fetch("{endpoint}", {{method: "POST", mode: "no-cors", body,
+                              headers: {{"Content-Type": "text/plain"}}}}),
+        fetch("{endpoint}", {{method: "POST", body,
+                              headers: {{"Content-Type": "application/json",
+                                         "X-Sitegen-Token": "guessed"}}}}),
+      ]).then((all) => all.map((r) => r.status));
+    </script>""", encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(tmp_path / "evil"))
+    evil = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    try:
+        tab.goto(f"http://127.0.0.1:{evil.server_address[1]}/")
+        outcomes = tab.evaluate("window.results")
+        assert outcomes[1] == "rejected"  # the preflight is not answered
+    finally:
+        evil.shutdown()
+        evil.server_close()
+    after = {p: p.read_bytes() for p in sorted((site / "content").rglob("*")) if p.is_file()}
+    assert after == before
