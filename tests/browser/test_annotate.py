@@ -31,7 +31,7 @@ lang: en
 publisher: ellery-gazette
 ---
 
-The inspector said the bridge was “safe for another fifty years” and called the repairs ‘a formality’.
+The inspector called the bridge “safe for another fifty years” and the repairs ‘a formality’.
 """
 
 SELECT = """([blockIndex, from, to]) => {
