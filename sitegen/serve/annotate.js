@@ -86,11 +86,11 @@
   const heading = document.querySelector(".article-header h1");
   const blockOf = new Map();  // element → index of its block in data.blocks
   if (body) {
-    let k = 0;
+    let k = 0;  // blocks come in document order; an element that is none is skipped
     body.querySelectorAll("p, h1, h2, h3, h4, h5, h6, li, td, th, dt, dd").forEach((el) => {
-      if (k < data.blocks.length && !el.closest(SKIP) && walk(el, []).text === data.blocks[k]) {
-        blockOf.set(el, k++);
-      }
+      if (el.closest(SKIP)) return;
+      const j = data.blocks.indexOf(walk(el, []).text, k);
+      if (j >= 0) { blockOf.set(el, j); k = j + 1; }
     });
   }
 

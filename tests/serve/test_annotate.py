@@ -147,6 +147,18 @@ def test_a_passage_that_occurs_twice_gets_the_words_that_tell_it_apart(
     assert anchor is not None and anchor.block == block
 
 
+def test_a_claim_on_the_title(annotating: Preview) -> None:
+    data = page_data(annotating, HARBOUR)
+    passage = "Harbour expansion will double cargo"
+    start = data["title"].index(passage)
+    request = claim_request(data, "The Ellery Port Authority", id="headline-doubles-cargo")
+    request.update(part="title", block=None, start=start, end=start + len(passage))
+    status, answer = post(annotating, "claim", request, own_headers(annotating, data))
+    assert status == 200, answer
+    anchor = load_archive(annotating.options.src).archive.claims["headline-doubles-cargo"].anchor
+    assert anchor is not None and (anchor.part, anchor.exact) == ("title", passage)
+
+
 def test_a_claim_that_fails_the_checks_is_not_written(annotating: Preview) -> None:
     site = annotating.options.src
     before = content_tree(site)
@@ -162,6 +174,34 @@ def test_a_claim_that_fails_the_checks_is_not_written(annotating: Preview) -> No
     assert "port-elery" in messages and "javascript" in messages
     assert {d["path"] for d in answer["diagnostics"]} == {f"content/claims/{BUDGET}.yaml"}
     assert content_tree(site) == before
+
+
+def test_concurrent_saves_from_one_page_state_write_exactly_one(annotating: Preview) -> None:
+    # a stress loop: each round, four saves made from the same state of the file
+    # race; one is written, the others are refused as conflicts; nothing is lost
+    import concurrent.futures
+    import hashlib
+
+    site = annotating.options.src
+    claims = site / f"content/claims/{BUDGET}.yaml"
+    data = page_data(annotating, BUDGET)
+    headers = own_headers(annotating, data)
+    passages = ["The four councillors", "voted against it", "the harbour had been favoured",
+                "the rest of the town"]
+    written = []
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        for round_number in range(12):
+            base = hashlib.sha256(claims.read_bytes()).hexdigest()
+            requests = [claim_request(data, passage, base=base,
+                                      id=f"race-{round_number}-{i}")
+                        for i, passage in enumerate(passages)]
+            results = list(pool.map(lambda r: post(annotating, "claim", r, headers), requests))
+            statuses = sorted(status for status, _ in results)
+            assert statuses == [200, 409, 409, 409], results
+            written += [answer["id"] for status, answer in results if status == 200]
+    ids = [c["id"] for c in yaml.safe_load(claims.read_text(encoding="utf-8"))["claims"]]
+    assert ids[-12:] == written and len(set(ids)) == len(ids)
+    assert [d for d in check_site(site).sorted() if d.severity == "error"] == []
 
 
 def test_an_editor_save_since_the_page_was_rendered_refuses_the_write(
