@@ -125,8 +125,8 @@ class AnnotateApi:
             raise Refused(409, "the site has not been built yet: fix its errors first")
         try:
             data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise Refused(400, "the request body is not JSON") from None
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise Refused(400, "the request body is not JSON (or is nested too deep)") from None
         if not isinstance(data, dict):
             raise Refused(400, "the request body is not a JSON object")
         if action == "claim":
