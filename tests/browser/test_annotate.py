@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from sitegen.check import check_site
 from sitegen.serve.app import Preview, ServeOptions
@@ -67,17 +67,6 @@ def annotating(tmp_path: Path) -> Iterator[Preview]:
     running.stop()
 
 
-@pytest.fixture()
-def tab(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, errors
-
-
 def _select(page: Page, block: int, text: str, occurrence: int = 0) -> str:
     """Select `text` in the block-th paragraph of the article body (its visible text)."""
     full = page.evaluate(
@@ -108,18 +97,18 @@ def _claims(site: Path, slug: str) -> tuple[str, list[dict]]:
 
 
 def test_select_across_markup_fill_save_and_see_the_highlight(
-        tab: Page, annotating: Preview) -> None:
+        page: Page, annotating: Preview) -> None:
     site = annotating.options.src
     before, _ = _claims(site, BUDGET)
-    tab.goto(annotating.url + f"articles/{BUDGET}/")
+    page.goto(annotating.url + f"articles/{BUDGET}/")
     # across <mark>, <em> and the note number "2" of the claim already there
-    shown = _select(tab, 1, "will rise by twelve per cent to carry the extra lorries")
+    shown = _select(page, 1, "will rise by twelve per cent to carry the extra lorries")
     assert "cent2 to" in shown  # the browser's own selection text holds the note number
-    tab.get_by_role("toolbar").get_by_role("button", name="New claim").click()
-    _fill_claim(tab, "Harbour road spending rises to carry more lorries")
-    tab.get_by_role("dialog").get_by_role("button", name="Save").click()
+    page.get_by_role("toolbar").get_by_role("button", name="New claim").click()
+    _fill_claim(page, "Harbour road spending rises to carry more lorries")
+    page.get_by_role("dialog").get_by_role("button", name="Save").click()
     claim_id = "harbour-road-spending-rises-to-carry-more-lorries"
-    expect(tab.locator(f'mark[data-claims~="{claim_id}"]').first).to_be_visible(timeout=20_000)
+    expect(page.locator(f'mark[data-claims~="{claim_id}"]').first).to_be_visible(timeout=20_000)
     after, claims = _claims(site, BUDGET)
     assert after.startswith(before)
     assert claims[-1]["id"] == claim_id
@@ -129,39 +118,39 @@ def test_select_across_markup_fill_save_and_see_the_highlight(
 
 
 def test_a_passage_found_twice_and_one_with_typographic_quotes(
-        tab: Page, annotating: Preview) -> None:
+        page: Page, annotating: Preview) -> None:
     site = annotating.options.src
-    tab.goto(annotating.url + f"articles/{HARBOUR}/")
-    _select(tab, 4, "the new berths will open by 2026")  # paragraph 5: the engineer's
-    tab.keyboard.press("Alt+Shift+A")  # the toolbar, from the keyboard
-    expect(tab.get_by_role("button", name="New claim")).to_be_focused()
-    tab.keyboard.press("Enter")
-    _fill_claim(tab, "The berths open by 2026 (the engineer's doubt)")
-    tab.get_by_role("dialog").get_by_label("Claim id").fill("berths-2026-doubted")
-    tab.get_by_role("dialog").get_by_role("button", name="Save").click()
-    expect(tab.locator('mark[data-claims~="berths-2026-doubted"]').first).to_be_visible(
+    page.goto(annotating.url + f"articles/{HARBOUR}/")
+    _select(page, 4, "the new berths will open by 2026")  # paragraph 5: the engineer's
+    page.keyboard.press("Alt+Shift+A")  # the toolbar, from the keyboard
+    expect(page.get_by_role("button", name="New claim")).to_be_focused()
+    page.keyboard.press("Enter")
+    _fill_claim(page, "The berths open by 2026 (the engineer's doubt)")
+    page.get_by_role("dialog").get_by_label("Claim id").fill("berths-2026-doubted")
+    page.get_by_role("dialog").get_by_role("button", name="Save").click()
+    expect(page.locator('mark[data-claims~="berths-2026-doubted"]').first).to_be_visible(
         timeout=20_000)
     _, claims = _claims(site, HARBOUR)
     assert claims[-1]["quote"] == "the new berths will open by 2026"
     assert claims[-1]["prefix"] == "that"
 
-    tab.goto(annotating.url + "articles/bridge-inspector/")
-    _select(tab, 0, "“safe for another fifty years”")
-    tab.get_by_role("toolbar").get_by_role("button", name="New claim").click()
-    _fill_claim(tab, "The bridge is safe for fifty years")
-    tab.get_by_role("dialog").get_by_role("button", name="Save").click()
-    expect(tab.locator("mark.claim").first).to_be_visible(timeout=20_000)
+    page.goto(annotating.url + "articles/bridge-inspector/")
+    _select(page, 0, "“safe for another fifty years”")
+    page.get_by_role("toolbar").get_by_role("button", name="New claim").click()
+    _fill_claim(page, "The bridge is safe for fifty years")
+    page.get_by_role("dialog").get_by_role("button", name="Save").click()
+    expect(page.locator("mark.claim").first).to_be_visible(timeout=20_000)
     _, claims = _claims(site, "bridge-inspector")
     assert claims == [claims[0]] and claims[0]["quote"] == "“safe for another fifty years”"
     assert [d for d in check_site(site).sorted() if d.severity == "error"] == []
 
 
-def test_an_entity_from_a_selected_name(tab: Page, annotating: Preview) -> None:
+def test_an_entity_from_a_selected_name(page: Page, annotating: Preview) -> None:
     site = annotating.options.src
-    tab.goto(annotating.url + f"articles/{HARBOUR}/")
-    _select(tab, 4, "Local fishing crews")
-    tab.get_by_role("toolbar").get_by_role("button", name="New entity").click()
-    dialog = tab.get_by_role("dialog")
+    page.goto(annotating.url + f"articles/{HARBOUR}/")
+    _select(page, 4, "Local fishing crews")
+    page.get_by_role("toolbar").get_by_role("button", name="New entity").click()
+    dialog = page.get_by_role("dialog")
     expect(dialog.get_by_label("Entity id")).to_have_value("local-fishing-crews")
     dialog.get_by_label("Type").select_option("organization")
     dialog.get_by_role("button", name="Save").click()
@@ -169,39 +158,39 @@ def test_an_entity_from_a_selected_name(tab: Page, annotating: Preview) -> None:
     assert yaml.safe_load((site / "content/entities/local-fishing-crews.yaml").read_text()) == {
         "name": "Local fishing crews", "type": "organization", "aliases": [], "description": ""}
     # the new entity's page exists once the preview has rebuilt
-    tab.wait_for_timeout(100)
-    expect(tab.locator('a.entity-link[href$="entities/local-fishing-crews/"]').first
+    page.wait_for_timeout(100)
+    expect(page.locator('a.entity-link[href$="entities/local-fishing-crews/"]').first
            ).to_be_visible(timeout=20_000)
 
 
 def test_an_editor_save_meanwhile_is_kept_and_the_form_survives_the_reload(
-        tab: Page, annotating: Preview) -> None:
+        page: Page, annotating: Preview) -> None:
     site = annotating.options.src
-    tab.goto(annotating.url + f"articles/{BUDGET}/")
-    _select(tab, 2, "The four councillors who voted against it")
-    tab.get_by_role("toolbar").get_by_role("button", name="New claim").click()
-    _fill_claim(tab, "Four councillors voted against the budget")
+    page.goto(annotating.url + f"articles/{BUDGET}/")
+    _select(page, 2, "The four councillors who voted against it")
+    page.get_by_role("toolbar").get_by_role("button", name="New claim").click()
+    _fill_claim(page, "Four councillors voted against the budget")
     claims_file = site / f"content/claims/{BUDGET}.yaml"
     saved = claims_file.read_text(encoding="utf-8") + "# saved in an editor meanwhile\n"
     claims_file.write_text(saved, encoding="utf-8")
-    tab.wait_for_timeout(1500)  # the preview rebuilds; the open form holds the reload
-    dialog = tab.get_by_role("dialog")
+    page.wait_for_timeout(1500)  # the preview rebuilds; the open form holds the reload
+    dialog = page.get_by_role("dialog")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog.get_by_role("alert")).to_contain_text("changed on disk")
     assert claims_file.read_text(encoding="utf-8") == saved
     dialog.get_by_role("button", name="Reload the page, keeping this form").click()
-    dialog = tab.get_by_role("dialog")
+    dialog = page.get_by_role("dialog")
     expect(dialog.get_by_label("Claim (as reviewed)")).to_have_value(
         "Four councillors voted against the budget")
     dialog.get_by_role("button", name="Save").click()
-    expect(tab.locator('mark[data-claims~="four-councillors-voted-against-the-budget"]').first
+    expect(page.locator('mark[data-claims~="four-councillors-voted-against-the-budget"]').first
            ).to_be_visible(timeout=20_000)
     text = claims_file.read_text(encoding="utf-8")
     assert text.startswith(saved.rstrip("\n").rsplit("\n", 1)[0])
     assert "# saved in an editor meanwhile\n" in text
 
 
-def test_a_page_of_another_origin_cannot_write(tab: Page, annotating: Preview,
+def test_a_page_of_another_origin_cannot_write(page: Page, annotating: Preview,
                                                 tmp_path: Path) -> None:
     site = annotating.options.src
     before = {p: p.read_bytes() for p in sorted((site / "content").rglob("*")) if p.is_file()}
@@ -222,8 +211,8 @@ def test_a_page_of_another_origin_cannot_write(tab: Page, annotating: Preview,
     evil = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=evil.serve_forever, daemon=True).start()
     try:
-        tab.goto(f"http://127.0.0.1:{evil.server_address[1]}/")
-        outcomes = tab.evaluate("window.results")
+        page.goto(f"http://127.0.0.1:{evil.server_address[1]}/")
+        outcomes = page.evaluate("window.results")
         assert outcomes[1] == "rejected"  # the preflight is not answered
     finally:
         evil.shutdown()

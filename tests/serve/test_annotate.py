@@ -20,6 +20,7 @@ from sitegen.check import check_site
 from sitegen.content.load import load_archive
 from sitegen.serve.app import Preview, ServeError, ServeOptions
 from tests.conftest import MINI
+from tests.serve.test_serve import wait_until
 
 HARBOUR = "harbour-expansion-will-double-cargo"
 BUDGET = "council-budget-vote"
@@ -125,7 +126,7 @@ def test_a_claim_is_appended_to_its_file_and_the_page_shows_it(annotating: Previ
                                        2024, 4, 30)}]
     assert [d for d in check_site(site).sorted() if d.severity == "error"] == []
     # the watcher rebuilds; the page then highlights the new claim
-    _wait_for(lambda: f'data-claims="{answer["id"]}"'.encode() in _request(
+    wait_until(lambda: f'data-claims="{answer["id"]}"'.encode() in _request(
         annotating, "GET", f"articles/{BUDGET}/",
         headers={"Host": urlsplit(annotating.url).netloc})[1])
 
@@ -298,14 +299,3 @@ def test_without_annotate_there_is_no_form_and_no_endpoint(tmp_path: Path) -> No
     with pytest.raises(ServeError, match="loopback"):
         Preview(ServeOptions(src=site, host="0.0.0.0", port=0, annotate=True),
                 log=lambda line: None)
-
-
-def _wait_for(condition: Any, timeout: float = 20.0) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
