@@ -297,6 +297,10 @@ class AnnotateApi:
 
 
 def _read(path: Path) -> tuple[str, str | None]:
+    """A file to edit: its text and hash; refused when it is a symbolic link (the
+    write would replace the link with a file holding what it points to)."""
+    if path.is_symlink():
+        raise Refused(409, f"{path.name} is a symbolic link: edit it in your editor")
     try:
         return read_for_edit(path)
     except EditError as exc:

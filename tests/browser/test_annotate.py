@@ -219,3 +219,23 @@ def test_a_page_of_another_origin_cannot_write(page: Page, annotating: Preview,
         evil.server_close()
     after = {p: p.read_bytes() for p in sorted((site / "content").rglob("*")) if p.is_file()}
     assert after == before
+
+
+def test_the_form_is_accessible_and_usable_from_the_keyboard(
+        page: Page, annotating: Preview) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.quality.test_quality import AXE_TAGS
+
+    page.goto(annotating.url + f"articles/{BUDGET}/")
+    _select(page, 2, "The four councillors who voted against it")
+    page.keyboard.press("Alt+Shift+A")
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="New claim")
+    expect(dialog.get_by_label("Claim (as reviewed)")).to_be_focused()
+    report = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    violations = report.response["violations"]
+    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]][:5])
+                              for v in violations]
+    page.keyboard.press("Escape")  # a modal dialog closes with Escape, nothing written
+    expect(dialog).to_have_count(0)

@@ -279,6 +279,15 @@ def test_requests_not_from_the_preview_page_are_refused_with_nothing_written(
                          headers={"Host": netloc})
     assert status == 405
     assert content_tree(site) == before
+    # a claims file that is a link to a file outside the site is not rewritten
+    outside = site.parent / "outside.yaml"
+    outside.write_text("secret: kept\n", encoding="utf-8")
+    claims = site / f"content/claims/{BUDGET}.yaml"
+    claims.unlink()
+    claims.symlink_to(outside)
+    status, answer = post(annotating, "claim", request, good)
+    assert status == 409 and "symbolic link" in answer["error"]
+    assert claims.is_symlink() and outside.read_text(encoding="utf-8") == "secret: kept\n"
 
 
 def test_without_annotate_there_is_no_form_and_no_endpoint(tmp_path: Path) -> None:
