@@ -412,7 +412,8 @@
   claimButton.addEventListener("click", open(claimForm));
   entityButton.addEventListener("click", open(entityForm));
   aliasButton.addEventListener("click", open(aliasForm));
-  window.sitegenAnnotate = { selected, claimForm, entityForm, aliasForm };
+  window.sitegenAnnotate = { selected, claimForm, entityForm, aliasForm,
+                            paragraphs: blockOf.size };
 
   // a form kept across a reload (after a conflict): open again, with the new file's state
   const kept = sessionStorage.getItem(KEPT);

@@ -239,3 +239,29 @@ def test_the_form_is_accessible_and_usable_from_the_keyboard(
                               for v in violations]
     page.keyboard.press("Escape")  # a modal dialog closes with Escape, nothing written
     expect(dialog).to_have_count(0)
+
+
+def test_every_paragraph_of_the_demo_article_can_be_annotated(page: Page, tmp_path: Path) -> None:
+    # real content: German typographic quotes, links, entity links, several notes
+    from tests.conftest import REPO
+
+    site = tmp_path / "demo"
+    for name in ("site.yaml", "content", "seeds", "templates"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, site / name)
+        elif source.is_file():
+            site.mkdir(exist_ok=True)
+            shutil.copy(source, site / name)
+    running = Preview(ServeOptions(src=site, port=0, search=False, annotate=True),
+                      log=lambda line: None)
+    running.start()
+    try:
+        slug = next((site / "content/articles").glob("*.md")).stem
+        page.goto(running.url + f"articles/{slug}/")
+        blocks = page.evaluate(
+            "JSON.parse(document.getElementById('sitegen-annotate').textContent).blocks.length")
+        assert blocks > 10
+        assert page.evaluate("window.sitegenAnnotate.paragraphs") == blocks
+    finally:
+        running.stop()
