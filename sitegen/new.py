@@ -8,6 +8,7 @@ entities that builds with `--strict`, a documented rating scale, a
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sitegen.content.config import load_config
+from sitegen.content.config import SiteConfig, load_config
 from sitegen.content.document import ascii_slug
 from sitegen.content.edit import (
     EditError,
@@ -23,7 +24,6 @@ from sitegen.content.edit import (
     dump_fields,
     insert_claim,
     read_for_edit,
-    today,
     write_text_atomic,
 )
 from sitegen.content.reader import ENTITY_TYPES
@@ -102,7 +102,7 @@ def _requirements(requirement: str, pinned: bool) -> str:
     return "\n".join([*lines, requirement]) + "\n"
 
 
-def _site_config(src: Path) -> Any:
+def _site_config(src: Path) -> SiteConfig:
     diags = Diagnostics()
     config = load_config(src, diags)
     if config is None:
@@ -142,7 +142,7 @@ def new_claim(src: Path, article: str, *, claim_id: str | None = None,
         "id": claim_id, "quote": quote, "claim": "", "claimant": "",
         "attribution": "unconfirmed", "about": [],
         "rating": (pending or [r.id for r in config.ratings])[0],
-        "reviewed": today(), "review": "", "sources": [],
+        "reviewed": dt.date.today(), "review": "", "sources": [],
     }
     new_text, line = insert_claim(text, fields)
     write_text_atomic(path, new_text, expected, create=expected is None)

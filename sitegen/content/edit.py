@@ -11,7 +11,6 @@ never overwritten.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -71,32 +70,39 @@ def yaml_item(fields: Mapping[str, Any], indent: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def _claims_node(text: str) -> tuple[yaml.MappingNode, yaml.Node | None, yaml.Node | None]:
-    """The file's top mapping, its `claims` key and value nodes (None when absent)."""
+def _root(text: str) -> yaml.MappingNode:
+    """The file's top mapping, as nodes with their positions (an empty file: an
+    empty mapping)."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except (yaml.YAMLError, RecursionError):
         raise EditError("the file is not valid YAML, or nested too deep",
                         "run `sitegen check` and fix the file first") from None
     if root is None:
-        root = yaml.MappingNode("tag:yaml.org,2002:map", [])
+        return yaml.MappingNode("tag:yaml.org,2002:map", [])
     if not isinstance(root, yaml.MappingNode) or root.flow_style:
-        raise EditError("the file is not a block mapping of `article:` and `claims:`",
+        raise EditError("the file is not a block mapping of keys and values",
                         "run `sitegen check` and fix the file first")
+    return root
+
+
+def _entry(root: yaml.MappingNode, name: str) -> tuple[yaml.Node, yaml.Node] | None:
+    """The key and value nodes of `name` in the mapping, None when absent."""
     for key, value in root.value:
-        if isinstance(key, yaml.ScalarNode) and key.value == "claims":
-            return root, key, value
-    return root, None, None
+        if isinstance(key, yaml.ScalarNode) and key.value == name:
+            return key, value
+    return None
 
 
 def insert_claim(text: str, fields: Mapping[str, Any]) -> tuple[str, int]:
     """`text` (a claims file) with a claim appended to its `claims:` list, and
     the 1-based line where the new item starts."""
-    _, key, value = _claims_node(text)
-    if key is None or value is None:
+    entry = _entry(_root(text), "claims")
+    if entry is None:
         body = text if not text or text.endswith("\n") else text + "\n"
         head = f"{body}claims:\n"
         return head + yaml_item(fields, 2), head.count("\n") + 1
+    key, value = entry
     empty_flow = isinstance(value, yaml.SequenceNode) and value.flow_style and not value.value
     null = isinstance(value, yaml.ScalarNode) and value.tag.endswith(":null")
     if empty_flow or null:
@@ -161,13 +167,13 @@ def _spaced(text: str, items: list[yaml.Node], dash_column: int) -> bool:
 
 def claim_ids(text: str) -> list[str]:
     """The `id:` of each claim in a claims file's text (for unique new ids)."""
-    _, _, value = _claims_node(text)
+    entry = _entry(_root(text), "claims")
+    items = entry[1].value if entry and isinstance(entry[1], yaml.SequenceNode) else []
     ids = []
-    if isinstance(value, yaml.SequenceNode):
-        for item in value.value:
-            if isinstance(item, yaml.MappingNode):
-                ids += [v.value for k, v in item.value
-                        if k.value == "id" and isinstance(v, yaml.ScalarNode)]
+    for item in items:
+        if isinstance(item, yaml.MappingNode):
+            ids += [v.value for k, v in item.value
+                    if k.value == "id" and isinstance(v, yaml.ScalarNode)]
     return ids
 
 
@@ -222,14 +228,10 @@ def write_text_atomic(path: Path, text: str, expected: str | None = None, *,
         temporary.unlink(missing_ok=True)
 
 
-def today() -> dt.date:
-    return dt.date.today()
-
-
 def add_alias(text: str, alias: str) -> str:
     """An entity file's `text` with `alias` added to its `aliases:` list (created
     after `type:` when missing)."""
-    root, _, _ = _claims_node(text)  # any block mapping will do
+    root = _root(text)
     scalar = json.dumps(alias, ensure_ascii=False)  # a JSON string is a YAML scalar
     keys = {k.value: (k, v) for k, v in root.value if isinstance(k, yaml.ScalarNode)}
     if "aliases" not in keys:
