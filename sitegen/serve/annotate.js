@@ -256,7 +256,10 @@
         }
         done.textContent = t.saved.replace("{path}", answer.path).replace("{line}", answer.line);
         window.sitegenAnnotateSaved = answer;
-        setTimeout(() => location.reload(), 5000);  // if the live reload does not come first
+        // saved: the next live reload (after the preview's rebuild) shows the highlight
+        window.__sitegenHold = false;
+        if (window.__sitegenReloadPending) location.reload();
+        setTimeout(() => location.reload(), 5000);  // if the live reload does not come
       } catch (exc) {
         error.textContent = `${t.failed}: ${exc}`;
         save.disabled = false;

@@ -265,3 +265,21 @@ def test_every_paragraph_of_the_demo_article_can_be_annotated(page: Page, tmp_pa
         assert page.evaluate("window.sitegenAnnotate.paragraphs") == blocks
     finally:
         running.stop()
+
+
+def test_an_alias_from_a_selected_name(page: Page, annotating: Preview) -> None:
+    site = annotating.options.src
+    page.goto(annotating.url + f"articles/{HARBOUR}/")
+    _select(page, 1, "the town")
+    page.get_by_role("toolbar").get_by_role("button", name="Add alias").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Entity (id)").fill("port-ellery")
+    expect(dialog.get_by_label("Alias")).to_have_value("the town")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_role("status")).to_contain_text("port-ellery.yaml")
+    entity = yaml.safe_load((site / "content/entities/port-ellery.yaml").read_text())
+    assert entity["aliases"][-1] == "the town"
+    # after the rebuild the selected words link to the entity
+    page.reload()
+    expect(page.locator('a.entity-link[href$="entities/port-ellery/"]',
+                        has_text="the town").first).to_be_visible(timeout=20_000)
