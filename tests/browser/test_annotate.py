@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from sitegen.check import check_site
 from sitegen.serve.app import Preview, ServeOptions
@@ -79,6 +79,15 @@ def _select(page: Page, block: int, text: str, occurrence: int = 0) -> str:
     for _ in range(occurrence + 1):
         start = full.index(text, start + 1)
     return page.evaluate(SELECT, [block, start, start + len(text)])
+
+
+def _open_form(page: Page, url: str, block: int, text: str, button: str) -> Locator:
+    """Open an article page, select `text` in its block-th paragraph, press a
+    toolbar button: the form's dialog."""
+    page.goto(url)
+    _select(page, block, text)
+    page.get_by_role("toolbar").get_by_role("button", name=button).click()
+    return page.get_by_role("dialog")
 
 
 def _fill_claim(page: Page, claim: str, review: str = "Checked against the budget [1].") -> None:
@@ -147,10 +156,8 @@ def test_a_passage_found_twice_and_one_with_typographic_quotes(
 
 def test_an_entity_from_a_selected_name(page: Page, annotating: Preview) -> None:
     site = annotating.options.src
-    page.goto(annotating.url + f"articles/{HARBOUR}/")
-    _select(page, 4, "Local fishing crews")
-    page.get_by_role("toolbar").get_by_role("button", name="New entity").click()
-    dialog = page.get_by_role("dialog")
+    dialog = _open_form(page, annotating.url + f"articles/{HARBOUR}/", 4, "Local fishing crews",
+                        "New entity")
     expect(dialog.get_by_label("Entity id")).to_have_value("local-fishing-crews")
     dialog.get_by_label("Type").select_option("organization")
     dialog.get_by_role("button", name="Save").click()
@@ -166,9 +173,8 @@ def test_an_entity_from_a_selected_name(page: Page, annotating: Preview) -> None
 def test_an_editor_save_meanwhile_is_kept_and_the_form_survives_the_reload(
         page: Page, annotating: Preview) -> None:
     site = annotating.options.src
-    page.goto(annotating.url + f"articles/{BUDGET}/")
-    _select(page, 2, "The four councillors who voted against it")
-    page.get_by_role("toolbar").get_by_role("button", name="New claim").click()
+    _open_form(page, annotating.url + f"articles/{BUDGET}/", 2,
+               "The four councillors who voted against it", "New claim")
     _fill_claim(page, "Four councillors voted against the budget")
     claims_file = site / f"content/claims/{BUDGET}.yaml"
     saved = claims_file.read_text(encoding="utf-8") + "# saved in an editor meanwhile\n"
@@ -269,10 +275,8 @@ def test_every_paragraph_of_the_demo_article_can_be_annotated(page: Page, tmp_pa
 
 def test_an_alias_from_a_selected_name(page: Page, annotating: Preview) -> None:
     site = annotating.options.src
-    page.goto(annotating.url + f"articles/{HARBOUR}/")
-    _select(page, 1, "the town")
-    page.get_by_role("toolbar").get_by_role("button", name="Add alias").click()
-    dialog = page.get_by_role("dialog")
+    dialog = _open_form(page, annotating.url + f"articles/{HARBOUR}/", 1, "the town",
+                        "Add alias")
     dialog.get_by_label("Entity (id)").fill("port-ellery")
     expect(dialog.get_by_label("Alias")).to_have_value("the town")
     dialog.get_by_role("button", name="Save").click()
