@@ -21,7 +21,7 @@ from sitegen.content.document import ascii_slug
 from sitegen.content.edit import (
     EditError,
     claim_ids,
-    dump_fields,
+    entity_text,
     insert_claim,
     read_for_edit,
     write_text_atomic,
@@ -174,6 +174,5 @@ def new_entity(src: Path, name: str, *, entity_type: str = "other",
     if path.exists():
         raise EditError(f"content/entities/{entity_id}.yaml already exists",
                        "edit it, or give another id with --id")
-    text = dump_fields({"name": name, "type": entity_type, "aliases": [], "description": ""})
-    write_text_atomic(path, text, create=True)
+    write_text_atomic(path, entity_text(name, entity_type), create=True)
     return path

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,12 @@ def dump_fields(fields: Mapping[str, Any]) -> str:
     """A mapping as YAML block lines, keys in the given order."""
     return yaml.dump(dict(fields), Dumper=_ItemDumper, sort_keys=False, allow_unicode=True,
                      width=10_000, default_flow_style=False)
+
+
+def entity_text(name: str, entity_type: str, aliases: Iterable[str] = ()) -> str:
+    """A new entity file: the fields an editor fills in, description empty."""
+    return dump_fields({"name": name, "type": entity_type, "aliases": list(aliases),
+                        "description": ""})
 
 
 def yaml_item(fields: Mapping[str, Any], indent: int) -> str:

@@ -234,13 +234,7 @@ def check_claims_edit(src: Path, archive: Archive, slug: str, text: str,
                                     archive.articles)
     diags.extend(found.diagnostics)
     claims = {i: c for i, c in archive.claims.items() if c.article != slug}
-    for claim in found.claims:
-        if claim.id in claims:
-            other = claims[claim.id].origin
-            diags.error(rel, (claim.origin.line, claim.origin.col + 4),
-                        f"the claim id '{claim.id}' is already used ({other.path}:{other.line})",
-                        "claim ids are unique across the site; rename one")
-        claims[claim.id] = claim
+    reader.add_claims(claims, found.claims, rel)
     reader.check_references(claims, {**archive.entities, **(added or {})}, archive.articles,
                             archive.pages, list(found.links))
     return sorted((d for d in diags.errors if d.path == rel), key=Diagnostic.sort_key)

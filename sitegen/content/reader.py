@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -344,18 +344,22 @@ class Reader:
             self.diags.extend(found.diagnostics)
             links += found.links
             self._aliases += found.aliases
-            for claim in found.claims:
-                if claim.id in claims:
-                    other = claims[claim.id].origin
-                    self.diags.error(rel, (claim.origin.line, claim.origin.col + 4),
-                                     f"the claim id '{claim.id}' is already used "
-                                     f"({other.path}:{other.line})",
-                                     "claim ids are unique across the site; rename one")
-                    continue
-                claims[claim.id] = claim
+            self.add_claims(claims, found.claims, rel)
         self.check_references(claims, entities, articles, pages, links)
         self.check_aliases({"article": set(articles), "claim": set(claims), "page": set(pages)})
         return dict(sorted(claims.items()))
+
+    def add_claims(self, claims: dict[str, Claim], found: Iterable[Claim], rel: str) -> None:
+        """Add the claims of file `rel` to the site's, reporting an id used twice."""
+        for claim in found:
+            if claim.id in claims:
+                other = claims[claim.id].origin
+                self.diags.error(rel, (claim.origin.line, claim.origin.col + 4),
+                                 f"the claim id '{claim.id}' is already used "
+                                 f"({other.path}:{other.line})",
+                                 "claim ids are unique across the site; rename one")
+                continue
+            claims[claim.id] = claim
 
     def read_claims_path(self, path: Path,
                          articles: Mapping[str, Article]) -> ClaimsFile | None:

@@ -39,7 +39,7 @@ from sitegen.content.document import ascii_slug
 from sitegen.content.edit import (
     EditError,
     add_alias,
-    dump_fields,
+    entity_text,
     insert_claim,
     read_for_edit,
     write_text_atomic,
@@ -245,16 +245,13 @@ class AnnotateApi:
             raise Refused(422, f"the entity {entity_id!r} exists: add the alias to it instead")
         alias = form.text("alias", MAX_SHORT)
         aliases = (alias,) if alias and alias != name else ()
-        line = self.write_entity(entity_id, name, form.choice("type", ENTITY_TYPES), aliases)
-        return Written(f"content/entities/{entity_id}.yaml", line, entity_id)
+        self.write_entity(entity_id, name, form.choice("type", ENTITY_TYPES), aliases)
+        return Written(f"content/entities/{entity_id}.yaml", 1, entity_id)
 
     def write_entity(self, entity_id: str, name: str, entity_type: str,
-                     aliases: tuple[str, ...]) -> int:
+                     aliases: tuple[str, ...]) -> None:
         path = self.src / "content" / "entities" / f"{entity_id}.yaml"
-        text = dump_fields({"name": name, "type": entity_type, "aliases": list(aliases),
-                            "description": ""})
-        self.write(path, text, None)
-        return 1
+        self.write(path, entity_text(name, entity_type, aliases), None)
 
     def new_alias(self, data: dict[str, Any], archive: Archive) -> Written:
         form = _Form(data, {"entity", "alias", "base"})
