@@ -28,7 +28,7 @@ from sitegen.rebuild import (
     settle,
 )
 from sitegen.signing import key_problem
-from sitegen.site.deps import extra_reads, input_values, template_hashes
+from sitegen.site.deps import input_values, template_hashes
 from sitegen.site.files import stage_pages, stage_site_files
 from sitegen.site.output import JOURNAL, MARKER, Stager, check_output_dir, write_site
 from sitegen.site.pages import plan_site, search_pages
@@ -157,8 +157,7 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
             if not stager.keep(plan.path):
                 todo.append(plan)
         rendered = stage_pages(stager, env, options.src, archive, todo, workers=options.workers)
-        settle(todo, {plan.path: extra_reads(plan, rendered[plan.path]) for plan in todo},
-               values, reads, fingerprints)
+        settle(todo, rendered, values, reads, fingerprints)
         if options.cache:
             savers.append(StateSaver(options.src, out, BuildRecord(
                 options.shape(), stats, archive, plans, Record.of(

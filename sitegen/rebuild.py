@@ -39,7 +39,7 @@ from sitegen.content.config import normalise_base_url
 from sitegen.content.load import Reloaded, load_archive, reload_articles
 from sitegen.content.model import Archive, Claim
 from sitegen.diagnostics import Diagnostic, Diagnostics
-from sitegen.site.deps import article_values, extra_reads, fingerprint
+from sitegen.site.deps import article_values, fingerprint
 from sitegen.site.files import render_pages
 from sitegen.site.output import WriteStats
 from sitegen.site.pages import PagePlan
@@ -249,8 +249,7 @@ def in_place(src: Path, archive: Archive, cache: LoadCache, slugs: set[str],
                                           for name in (*plan.inputs, *reads[plan.path])))
     fingerprints = {plan.path: fingerprint(plan, values, reads[plan.path]) for plan in plans}
     todo = [plan for plan in plans if fingerprints[plan.path] != made[plan.path][0]]
-    files, rendered = render_pages(environment(new), src, new, todo)
-    fresh = {plan.path: extra_reads(plan, rendered[plan.path]) for plan in todo}
+    files, fresh = render_pages(environment(new), src, new, todo)  # what they read now
     if any("*" in names for names in fresh.values()) and not uses_whole:
         return None  # a page now reads the whole archive, whose value was not computed
     values = record.values(updated, new, (name for names in fresh.values() for name in names))

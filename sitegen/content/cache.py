@@ -60,7 +60,7 @@ def digest(*parts: str) -> Key:
     return h.digest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClaimsFile:
     """What one claims file yields on its own."""
 

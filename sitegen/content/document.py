@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -96,7 +96,7 @@ class Block:
         return self.offset + len(self.text)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Document:
     blocks: tuple[Block, ...]
     links: tuple[tuple[int, str], ...]  # (line offset in the body, href) of every link
@@ -115,9 +115,12 @@ class Document:
                 return block
         return None
 
-    @cached_property
+    @property
     def heading_ids(self) -> dict[int, str]:
-        """Block index → a unique HTML id for each heading."""
+        """Block index → a unique HTML id for each heading (made when asked for:
+        documents have __slots__, because Python keeps an object's attributes
+        without a dict until something asks for its __dict__, as pickling the
+        load cache does, and that dict then stays: 0.7 KB an object)."""
         ids: dict[int, str] = {}
         used: set[str] = set()
         next_number: dict[str, int] = {}  # the numbers below are taken: no quadratic search

@@ -39,7 +39,7 @@ def link_scheme(href: str) -> str:
     return match.group(1).lower() if match else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Compiled:
     html: str  # with link and citation placeholders
     links: tuple[tuple[int, str], ...]  # (line offset in the text, href)

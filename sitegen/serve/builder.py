@@ -40,7 +40,6 @@ from sitegen.rebuild import (
 )
 from sitegen.site.deps import (
     InputValues,
-    extra_reads,
     input_values,
     template_hashes,
     tree_hash,
@@ -195,8 +194,7 @@ class IncrementalBuilder:
                 or before[p.path].fingerprint != fingerprints[p.path]]
         try:
             files, rendered = render_pages(self._env, self.src, archive, todo)
-            settle(todo, {plan.path: extra_reads(plan, rendered[plan.path]) for plan in todo},
-                   values, reads, fingerprints)
+            settle(todo, rendered, values, reads, fingerprints)
             files.update(site_files(self._env, self.src, archive, plans))
         except ContentError as exc:
             self._env = None  # a template error: start afresh after the fix

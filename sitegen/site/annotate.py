@@ -60,6 +60,7 @@ def render_article_body(
             mentions.setdefault(mention.block, []).append(
                 (mention.start, mention.end, entity_url(mention.entity)))
     block_of_token = {block.token: block for block in document.blocks}
+    heading_ids = document.heading_ids
     tokens = body_tokens(article.body)
     chunks: list[BodyChunk] = []
     for first, last in top_level_ranges(tokens):
@@ -74,9 +75,9 @@ def render_article_body(
                 token = annotate_inline(token, block, block_claims, mentions.get(block.index, []))
             elif token.type == "heading_open":
                 heading = block_of_token.get(index + 1)
-                if heading is not None and heading.index in document.heading_ids:
+                if heading is not None and heading.index in heading_ids:
                     token = copy.copy(token)
-                    token.attrs = {**token.attrs, "id": document.heading_ids[heading.index]}
+                    token.attrs = {**token.attrs, "id": heading_ids[heading.index]}
             out.append(token)
         html = fill(render_tokens(out), resolve)
         chunks.append(BodyChunk(html, tuple(sorted(chunk_claims, key=lambda c: c.number))))

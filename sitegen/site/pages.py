@@ -71,7 +71,7 @@ def search_pages(plans: list[PagePlan]) -> list[SearchPage]:
             for p in plans if p.searchable]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SearchFields:
     """What Pagefind records for a page beside its text: filters (facets),
     metadata shown in results, and the date it sorts by."""
@@ -121,7 +121,7 @@ def _claim_search(archive: Archive, claim: Claim) -> SearchFields:
     return SearchFields(tuple(filters), meta, claim.reviewed)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pager:
     """One page of a paginated list."""
 
@@ -142,7 +142,7 @@ class Pager:
         return self.url_of(self.number + 1) if self.number < self.count else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceUse:
     """A source and the claims that cite it."""
 
@@ -503,7 +503,7 @@ def _paginated(archive: Archive, text: UIText, base: str, template: str, title: 
     return plans
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FeedEntry:
     kind: str  # "article" | "claim" | "correction"
     url: str
@@ -526,7 +526,7 @@ class FeedEntry:
         return Correction(claim, self.update) if claim is not None and self.update >= 0 else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Correction:
     """One dated change to a published review (an update of a claim), which may
     change its rating. A list item of the corrections log."""
