@@ -73,6 +73,17 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and _threads() == 1
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process of this id exists (a leftover's owner, say)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _threads() -> int:
     """Threads of this process: threading's count, or the OS's where it is larger
     (threads that C libraries start are not in threading's)."""

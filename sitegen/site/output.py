@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sitegen.workers import process_alive
+
 MARKER = ".sitegen-output"
 JOURNAL = ".sitegen-patching"  # in OUT while a patch is applied
 MARKER_TEXT = "This folder is written by sitegen build; its contents are replaced on each build.\n"
@@ -375,22 +377,12 @@ def _recover(out: Path) -> None:
     """Clean up after a build that was killed outright (SIGKILL, power loss)."""
     for leftover in out.parent.glob(f".{out.name}.sitegen-*-*"):
         kind, _, pid = leftover.name.rpartition("-")
-        if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
+        if pid.isdigit() and process_alive(int(pid)) and int(pid) != os.getpid():
             continue  # another build is running
         if kind.endswith("sitegen-old") and not out.exists():
             leftover.rename(out)  # killed between the two renames of the fallback swap
         else:
             shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _link(previous: str, target: str) -> bool:

@@ -26,6 +26,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,6 +35,7 @@ from pathlib import Path
 
 from sitegen import progress
 from sitegen.memory import available_bytes, rss_bytes, usable_cpus
+from sitegen.workers import process_alive
 
 SEARCH_DIR = "pagefind"
 # Pagefind's own UIs, which sitegen's search page does not use.
@@ -112,28 +114,70 @@ def index_site(site: Path | Sequence[Path], layout: Layout,
     """Index the bundles of `layout` (bundles() gives one) into `output`
     (default site/pagefind/). `site` may be several folders: each page is taken
     from the first that has it (a patching build: the staged pages, then the
-    output's)."""
+    output's). The folders must not change until it returns."""
     started = time.perf_counter()
     roots = [site] if isinstance(site, Path) else list(site)
     first = roots[0]
-    scratch = first.parent / f".{first.name}.search-{os.getpid()}-{threading.get_ident()}"
+    scratch = _memory_scratch()
     try:
-        counts = stage_pages(roots, layout, scratch)
+        if scratch is not None:
+            try:
+                counts = stage_pages(roots, layout, scratch, symbolic=True)
+            except OSError:  # full, or no symbolic links there: beside the site instead
+                shutil.rmtree(scratch, ignore_errors=True)
+                scratch = None
+        if scratch is None:
+            scratch = first.parent / f".{first.name}.search-{os.getpid()}-{threading.get_ident()}"
+            counts = stage_pages(roots, layout, scratch)
         stats = run_pagefind(scratch, counts, output or first / SEARCH_DIR)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     # all of it: the pages linked into their bundles' trees, Pagefind, the cleanup
     return replace(stats, seconds=time.perf_counter() - started)
 
 
-def stage_pages(site: Path | Sequence[Path], layout: Layout, scratch: Path) -> dict[str, int]:
-    """Hard-link each bundle's pages into scratch/<bundle>/; return pages per bundle.
+# A memory file system for the bundles' trees of links: on a disk's, making and
+# removing a directory and a link per page took 1.5 to 3 s at 2,000 articles
+# (14,000 pages), on this one 0.5 s.
+MEMORY_FS = Path("/dev/shm")
+_SCRATCH_PREFIX = "sitegen-search-"
 
-    The links keep the staged bytes even if the site is rewritten meanwhile
-    (files there are replaced, never modified in place)."""
+
+def _memory_scratch() -> Path | None:
+    """A new private folder on the memory file system (None without one); the
+    folders of processes that were killed before removing theirs go first."""
+    if not MEMORY_FS.is_dir() or not os.access(MEMORY_FS, os.W_OK | os.X_OK):
+        return None
+    with contextlib.suppress(OSError):
+        for leftover in MEMORY_FS.glob(f"{_SCRATCH_PREFIX}*-*"):
+            pid = leftover.name[len(_SCRATCH_PREFIX):].partition("-")[0]
+            info = leftover.stat()
+            # a day old too: a process of another PID namespace may share the folder
+            if (pid.isdigit() and not process_alive(int(pid)) and info.st_uid == os.getuid()
+                    and time.time() - info.st_mtime > 86_400):
+                shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        return Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-", dir=MEMORY_FS))
+    except OSError:
+        return None
+
+
+def stage_pages(site: Path | Sequence[Path], layout: Layout, scratch: Path,
+                symbolic: bool = False) -> dict[str, int]:
+    """Link each bundle's pages into scratch/<bundle>/; return pages per bundle.
+
+    Hard links (the default) keep the staged bytes even if the site is rewritten
+    meanwhile (files there are replaced, never modified in place); `symbolic`
+    links, which may cross file systems, point to the site's files as they are
+    when Pagefind reads them (through scratch/r<n>, one link to each folder)."""
     # plain strings, not pathlib: this runs for every page of the site
     roots = [str(site)] if isinstance(site, Path) else [str(root) for root in site]
-    shutil.rmtree(scratch, ignore_errors=True)
+    if symbolic:
+        for number, root in enumerate(roots):
+            os.symlink(os.path.abspath(root), f"{scratch}/r{number}")
+    else:
+        shutil.rmtree(scratch, ignore_errors=True)
     counts = {}
     made: set[str] = set()
     for bundle, paths in layout.items():
@@ -143,6 +187,11 @@ def stage_pages(site: Path | Sequence[Path], layout: Layout, scratch: Path) -> d
             if parent not in made:
                 os.makedirs(parent, exist_ok=True)
                 made.add(parent)
+            if symbolic:  # relative: short enough to be kept in the link's inode
+                number = next((n for n, root in enumerate(roots[:-1])
+                               if os.path.exists(f"{root}/{path}")), len(roots) - 1)
+                os.symlink(f"{'../' * (path.count('/') + 1)}r{number}/{path}", target)
+                continue
             for root in roots[:-1]:
                 with contextlib.suppress(FileNotFoundError):
                     os.link(f"{root}/{path}", target)
