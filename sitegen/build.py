@@ -16,7 +16,7 @@ from sitegen import progress
 from sitegen.content.cache import LoadCache
 from sitegen.content.model import Archive
 from sitegen.diagnostics import ContentError, Diagnostics
-from sitegen.memory import limit_problem, long_lived
+from sitegen.memory import limit_problem, long_lived, release_memory
 from sitegen.quick import QuickBuild
 from sitegen.rebuild import (
     BuildOptions,
@@ -37,7 +37,7 @@ from sitegen.site.render import (
     template_dirs,
     ui_text,
 )
-from sitegen.site.search import SEARCH_DIR, SearchStats, bundles
+from sitegen.site.search import SEARCH_DIR, SearchStats, bundles, pagefind_fits
 from sitegen.site.searchplan import PageIds, SearchState, plan_update, stage_search
 from sitegen.state.record import (
     CACHE_DIR,
@@ -150,6 +150,17 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
     search: list[SearchStats] = []
     pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
     savers: list[StateSaver] = []  # the record's writer, once the pages are rendered
+    counts = (len(archive.claims), len(archive.entities), len(plans) - len(reused))
+    recent_pages = archive.config.search_recent_pages
+
+    def release() -> None:
+        """Let go of the archive, the plan and what was made from them (the state
+        is written): Pagefind gets the memory."""
+        nonlocal archive, plans, env, values, previous, fingerprints, reads, reusable
+        nonlocal fresh, reused, bundle_of
+        archive = plans = env = values = previous = fingerprints = reads = None  # type: ignore[assignment]
+        reusable = fresh = reused = bundle_of = None  # type: ignore[assignment]
+        release_memory()
 
     def produce(stager: Stager) -> None:
         todo = list(fresh)
@@ -173,14 +184,25 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
         update = None
         if options.search:  # site/searchplan.py: the changed pages, or whole bundles
             update = plan_update(search_before, search_layout, stager.changed,
-                                 out / SEARCH_DIR, ids, archive.config.search_recent_pages)
+                                 out / SEARCH_DIR, ids, recent_pages)
         for saver in savers:
+            assert saver.record is not None
             saver.record.extra["search"] = update.state if update else None
             saver.start()  # the render workers are done: no fork from here on
-        if update is not None:
-            stats = stage_search(stager, update, search_layout, ids)
-            if stats is not None:
-                search.append(stats)
+        if update is None:
+            return
+        largest = max(map(len, update.layout(search_layout).values()), default=0)
+        if largest and not pagefind_fits(largest):
+            # memory is short: the state is written first, not beside Pagefind, and
+            # what it was written from let go, so that Pagefind does not run on top
+            # of everything the build holds (about 13 GB at 100,000 articles)
+            for saver in savers:
+                saver.written()
+            release()
+            options.phase("released")
+        stats = stage_search(stager, update, search_layout, ids)
+        if stats is not None:
+            search.append(stats)
 
     discard_state(options.src, out)  # it describes the output about to change
     try:
@@ -193,10 +215,10 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
         note = saver.install()
         notes += [note] if note else []
     return BuildResult(
-        out=out, pages=pages, claims=len(archive.claims), entities=len(archive.entities),
+        out=out, pages=pages, claims=counts[0], entities=counts[1],
         seconds=time.perf_counter() - started, stats=written,
         search=search[0] if search else None, diagnostics=diags.sorted(),
-        rendered=len(plans) - len(reused), notes=notes,
+        rendered=counts[2], notes=notes,
     )
 
 

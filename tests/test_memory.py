@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
 
+from sitegen import build as build_module
 from sitegen import memory
 from sitegen.build import BuildOptions, build
 from sitegen.site import search
@@ -97,3 +99,47 @@ def test_a_control_groups_limit_is_found(tmp_path: Path) -> None:
         assert 0 < available < 3 * 2**29
     finally:
         group.rmdir()
+
+
+def test_when_pagefind_would_not_fit_the_archive_is_let_go_first(
+        monkeypatch: pytest.MonkeyPatch, site_copy: Path, tmp_path: Path) -> None:
+    """Under a limit the build already exceeds, the build state is written before
+    the index instead of beside it, and the archive and everything made from it
+    are let go before Pagefind starts; the site, its index and the state are
+    those of a build with memory to spare (the next build after an edit is a
+    quick one, and equals a clean build)."""
+    from tests.site.conftest import assert_equals_clean_build, edit
+
+    loaded: list[weakref.ref[object]] = []
+    load = build_module.load_checked
+
+    def watched(*args: object, **kwargs: object) -> object:
+        archive, diags = load(*args, **kwargs)  # type: ignore[arg-type]
+        loaded.append(weakref.ref(archive))
+        return archive, diags
+
+    phases: list[str] = []
+
+    def hook(name: str) -> None:
+        phases.append(name)
+        if name == "released":
+            assert loaded[-1]() is None, "the archive is still held while Pagefind runs"
+
+    monkeypatch.setattr(build_module, "load_checked", watched)
+    monkeypatch.setenv(memory.LIMIT_VARIABLE, "1M")
+    out = tmp_path / "out"
+    result = build(BuildOptions(src=site_copy, out=out, hook=hook))
+    assert phases == ["loaded", "planned", "rendered", "released", "staged"]
+    assert result.search is not None and result.claims > 0 and result.rendered > 0
+    assert_equals_clean_build(site_copy, out, tmp_path)
+    claims = next((site_copy / "content" / "claims").glob("*.yaml"))
+    edit(site_copy, f"content/claims/{claims.name}",
+         "The sentence comes from", "The sentence, edited, comes from")
+    again = build(BuildOptions(src=site_copy, out=out, hook=hook))
+    assert again.quick
+    assert_equals_clean_build(site_copy, out, tmp_path)
+    monkeypatch.delenv(memory.LIMIT_VARIABLE)
+    phases.clear()
+    build(BuildOptions(src=site_copy, out=tmp_path / "roomy", hook=phases.append))
+    if (memory.available_bytes() or 0) > 4 * 2**30:  # room for Pagefind beside it all
+        assert "released" not in phases

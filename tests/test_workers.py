@@ -278,9 +278,10 @@ class _Lingering(dict):  # type: ignore[type-arg]
             time.sleep(LINGER)
 
 
-def _lingering_read(paths: list[str]) -> dict[str, dict[object, object]]:
+def _lingering_read(paths: list[str]) -> tuple[dict[str, dict[object, object]], object]:
     assert _REAL_READ is not None
-    return _Lingering(_REAL_READ(paths))
+    tables, part = _REAL_READ(paths)
+    return _Lingering(tables), part
 
 
 def read_with_lingering_workers(site: str) -> None:

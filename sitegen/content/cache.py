@@ -21,11 +21,14 @@ sitegen code, or damaged is discarded with a warning and never unpickled.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
+import shutil
 import struct
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +47,10 @@ from sitegen.content.yamlfile import Pos, YamlError, load_yaml
 from sitegen.diagnostics import Diagnostic
 from sitegen.memory import gc_paused
 from sitegen.signing import Signer, code_digest, machine_key
+from sitegen.workers import process_alive
 
 CACHE_FILE = "load.pickle"
+PART_PREFIX = ".load-part-"  # the record files of reading workers, until save()
 MAGIC = b"sitegen-load-cache\n"
 Key = bytes
 T = TypeVar("T")
@@ -92,6 +97,11 @@ class LoadCache:
         self._stored_path: Path | None = None
         self._stored: set[tuple[int, Any]] = set()  # (table, key) of the entries in it
         self._records = 0  # entries in the file, including replaced and unused ones
+        # the folder it is saved to (LoadCache.open), where workers' records wait
+        self.folder: Path | None = None
+        # files of signed records written by reading workers (write_part), and the
+        # (table, key) of the entries each holds: save() takes them whole
+        self._parts: list[tuple[Path, set[tuple[int, Any]]]] = []
 
     def begin(self) -> None:
         """Start a load: forget which entries the last one used."""
@@ -168,14 +178,45 @@ class LoadCache:
         copy._finder = self._finder
         return copy
 
-    def merge(self, tables: dict[str, dict[Any, Any]]) -> None:
-        """Take in the entries of another cache's tables (entries())."""
+    def merge(self, tables: dict[str, dict[Any, Any]], part: Path | None = None) -> None:
+        """Take in the entries of another cache's tables (entries()); `part`: the
+        file of their records that cache wrote (write_part)."""
         for name, table in tables.items():
             mine: dict[Any, Any] = getattr(self, name)
             for key, value in table.items():
                 if key not in mine:
                     mine[key] = value
                     self.added += 1
+        if part is not None:
+            self._parts.append((part, {(number, key) for number, table in enumerate(
+                tables.values()) for key in table}))
+
+    def write_part(self, folder: Path, owner: int) -> Path | None:
+        """Write this cache's entries as signed records to a new file in `folder`,
+        for the cache of process `owner` they are merged into to save without
+        pickling them again (content/parallel.py's workers do it, in parallel,
+        instead of their parent after them); None without a signing key."""
+        key = machine_key()
+        if key is None:
+            return None
+        fd, name = tempfile.mkstemp(prefix=f"{PART_PREFIX}{owner}-", dir=folder)
+        with os.fdopen(fd, "wb") as stream:
+            _write_records(stream, key, [(number, entry) for number, table in enumerate(
+                self.entries().values()) for entry in table.items()])
+        return Path(name)
+
+    def discard_parts(self) -> None:
+        """Remove the workers' record files (after save(), or when not saving),
+        and those of builds that were killed before they could."""
+        self._parts = []
+        if self.folder is None:
+            return
+        with contextlib.suppress(OSError):
+            for part in self.folder.glob(f"{PART_PREFIX}*-*"):
+                owner = part.name[len(PART_PREFIX):].partition("-")[0]
+                if owner == str(os.getpid()) or (owner.isdigit()
+                                                 and not process_alive(int(owner))):
+                    part.unlink(missing_ok=True)
 
     @property
     def changed(self) -> bool:
@@ -215,6 +256,12 @@ class LoadCache:
         entries no longer used make up more than a quarter of it. Either way only one
         entry is ever pickled at a time (no whole pickle in memory, even at 100,000
         articles)."""
+        try:
+            self._save(folder)
+        finally:
+            self.discard_parts()
+
+    def _save(self, folder: Path) -> None:
         key = machine_key()
         if key is None:
             return
@@ -234,22 +281,30 @@ class LoadCache:
             self._stored |= {(n, e[0]) for n, e in fresh}
             return
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        records = 0
+        taken: set[tuple[int, Any]] = set()
         try:
             with open(temporary, "wb") as stream:
                 stream.write(MAGIC + code_key())
-                _write_records(stream, key, live)
+                for part, keys in self._parts:  # whole: pickled and signed by the workers
+                    with open(part, "rb") as records_file:
+                        shutil.copyfileobj(records_file, stream, 1 << 20)
+                    records += len(keys)
+                    taken |= keys
+                rest = [(n, e) for n, e in live if (n, e[0]) not in taken]
+                _write_records(stream, key, rest)
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
-        self._stored_path, self._stored = path, {(n, e[0]) for n, e in live}
-        self._records = len(live)
+        self._stored_path, self._stored = path, {(n, e[0]) for n, e in live} | taken
+        self._records = records + len(rest)
 
     @classmethod
     def open(cls, folder: Path) -> tuple[LoadCache, str]:
         """The cache saved in `folder` (an empty one if there is none), and a warning
         when the file, or part of it, cannot be trusted. Each entry's signature is
         checked before the entry is unpickled; reading stops at the first that fails."""
-        cache = cls(keep_anchorers=False)
+        cache = cls._empty(folder)
         path = folder / CACHE_FILE
         key = machine_key()
         if key is None or not path.exists():
@@ -282,10 +337,16 @@ class LoadCache:
                         stored.add((number, entry_key))
                         records += 1
         except OSError as exc:
-            return cls(keep_anchorers=False), f"{path}: cannot be read ({exc.strerror}); {ignored}"
+            return cls._empty(folder), f"{path}: cannot be read ({exc.strerror}); {ignored}"
         except Exception:  # a signed entry that still fails: trust nothing of it
-            return cls(keep_anchorers=False), f"{path}: the cache is damaged; {ignored}"
+            return cls._empty(folder), f"{path}: the cache is damaged; {ignored}"
         return cache._loaded(path, stored, records, damaged=False)
+
+    @classmethod
+    def _empty(cls, folder: Path) -> LoadCache:
+        cache = cls(keep_anchorers=False)
+        cache.folder = folder
+        return cache
 
     def _loaded(self, path: Path, stored: set[tuple[int, Any]], records: int,
                 damaged: bool) -> tuple[LoadCache, str]:

@@ -262,6 +262,12 @@ def _pagefind_bytes(pages: int) -> int:
     return _PAGEFIND_BASE_BYTES + pages * _PAGEFIND_PAGE_BYTES
 
 
+def pagefind_fits(pages: int) -> bool:
+    """Whether a Pagefind run of `pages` pages fits in the memory left now."""
+    available = available_bytes()
+    return available is None or _pagefind_bytes(pages) <= available * 0.7
+
+
 def _fits(pages: int, running: list[tuple[str, subprocess.Popen[bytes]]],
           counts: dict[str, int]) -> bool:
     """Whether another Pagefind run of `pages` pages fits beside the running ones

@@ -231,7 +231,9 @@ class StateSaver:
     def __init__(self, src: Path, out: Path, record: BuildRecord) -> None:
         self.path = state_path(src, out)
         self.temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        self.out, self.record = out, record
+        self.out = out
+        self.record: BuildRecord | None = record  # let go of once written
+        self.pages: list[str] = []  # then: the output paths it records
         self.out_name = _output_path(src, out)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="sitegen-state", daemon=True)
@@ -241,20 +243,29 @@ class StateSaver:
 
     def _run(self) -> None:
         try:
+            assert self.record is not None
             _write_state(self.temporary, self.out_name, self.record)
         except BaseException as exc:
             self.error = exc
 
+    def written(self) -> None:
+        """Wait for the state to be written, and let go of what it was written
+        from (the build's archive and plan) but the names of its pages."""
+        self.thread.join()
+        if self.record is not None:
+            self.pages = list(self.record.record.pages)
+            self.record = None
+
     def install(self) -> str:
         """Wait for the state, record the size and time of the pages now in the
         output, and put it in place; a warning if it could not be saved."""
-        self.thread.join()
+        self.written()
         if self.error is None and self.temporary.exists():
             try:
                 db = sqlite3.connect(self.temporary)
                 try:
                     with db:
-                        _record_output(db, self.out, self.record.record.pages)
+                        _record_output(db, self.out, self.pages)
                 finally:
                     db.close()
             except (OSError, sqlite3.Error) as exc:
@@ -327,31 +338,35 @@ def _write_state(temporary: Path, out: str, record: BuildRecord) -> None:
             db.executemany("INSERT INTO meta VALUES (?, ?, ?)", _signed_rows(
                 signer, ((f"meta:bundle:{name}", _dumps(paths))
                          for name, paths in record.layout.items())))
-            page_rows = []
-            for plan in record.plans:
-                path_ = plan.path
-                plan_blob = b""
-                key_ = ""
-                if plan.kind in ITEM_KINDS:
-                    key_ = item_key(plan)
-                elif plan.kind in STORED_KINDS:
-                    plan_blob = _dumps(plan, refs)
-                page = record.record.pages[path_]
-                reads = page.reads
-                page_rows.append((path_, plan.kind, key_, page.fingerprint,
-                                  page.bundle, plan_blob,
-                                  signer.sign(f"plan:{path_}", plan_blob), "\n".join(reads),
-                                  -1, -1))
-            db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", page_rows)
+            # rows made as SQLite takes them, not listed first (a gigabyte at
+            # 100,000 articles, on top of everything the build holds)
+            db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           _page_rows(record, signer, refs))
             db.executemany("INSERT INTO users VALUES (?, ?)",
-                           [(name, "\n".join(sorted(paths)))
-                            for name, paths in record.record.uses.items() if paths])
+                           ((name, "\n".join(sorted(paths)))
+                            for name, paths in record.record.uses.items() if paths))
             db.commit()
         finally:
             db.close()
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _page_rows(record: BuildRecord, signer: Signer,
+               refs: dict[int, tuple[str, ...]]) -> Iterator[tuple[Any, ...]]:
+    """The pages table's rows: what each page was made from; the plan itself for
+    list pages, home and feed (item pages are planned again from their key)."""
+    for plan in record.plans:
+        plan_blob = b""
+        key = ""
+        if plan.kind in ITEM_KINDS:
+            key = item_key(plan)
+        elif plan.kind in STORED_KINDS:
+            plan_blob = _dumps(plan, refs)
+        page = record.record.pages[plan.path]
+        yield (plan.path, plan.kind, key, page.fingerprint, page.bundle, plan_blob,
+               signer.sign(f"plan:{plan.path}", plan_blob), "\n".join(page.reads), -1, -1)
 
 
 _SCHEMA = """

@@ -4,6 +4,7 @@ else's code or is stale is never unpickled."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -98,10 +99,28 @@ def check_parallel_read(site: Path) -> None:
         build(BuildOptions(src=site, out=site.parent / "out", search=False, workers=2))
     saved, note = LoadCache.open(site / ".sitegen-cache")
     assert note == "" and saved.size >= parsed
+    # the workers' records were taken into the file, and their files removed
+    assert not list((site / ".sitegen-cache").glob(".load-part-*"))
+    load_archive(site, cache=saved)
+    assert saved.added == 0
     _assert_same_load(result, sequential)
     assert {d.message for d in result.diagnostics.errors} >= {
         "unknown rating 'no-verdit'", "unknown entity 'port-elery' in 'about'"}
     print("parallel read checked")
+
+
+def test_record_files_of_a_killed_build_are_removed(site: Path, tmp_path: Path) -> None:
+    """A reading worker's file of records (content/parallel.py) left by a build
+    that was killed goes at the next save; one of a running build stays."""
+    folder = site / ".sitegen-cache"
+    folder.mkdir()
+    dead, live = folder / ".load-part-4999999-x", folder / f".load-part-{os.getppid()}-x"
+    for part in (dead, live):
+        part.write_bytes(b"records")
+    build(BuildOptions(src=site, out=tmp_path / "out", search=False))
+    assert not dead.exists() and live.exists()
+    saved, note = LoadCache.open(folder)
+    assert note == "" and saved.size > 0
 
 
 class _Payload:
