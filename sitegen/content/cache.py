@@ -255,7 +255,8 @@ class LoadCache:
         computed since the file was read are appended; the file is rewritten only when
         entries no longer used make up more than a quarter of it. Either way only one
         entry is ever pickled at a time (no whole pickle in memory, even at 100,000
-        articles)."""
+        articles). A rewrite takes the records that reading workers wrote (write_part)
+        as they are; every record is checked against its signature when read."""
         try:
             self._save(folder)
         finally:

@@ -13,8 +13,9 @@ Why the CLI over the staged output, not the Python API: pagefind 1.5.2's
 0.1 s before each read): 1,396 pages took 145 s through the API, 5 s with
 `pagefind --site` (shared/research/perf-baseline.md and the search issue).
 The pages are already rendered into the staging folder before the atomic
-swap, so the CLI reads them there: each language's pages are hard-linked into
-a scratch tree and the per-language CLI runs go in parallel, one per core.
+swap, so the CLI reads them there: each bundle's pages are linked into a
+scratch tree of their own (on the memory file system when there is one) and
+the CLI runs go in parallel, one per core, as far as memory allows.
 The index is written into the staging folder and swapped in with the rest of
 the site. Pinned to pagefind 1.5.x (pyproject.toml), whose output the browser
 tests exercise.
@@ -137,9 +138,9 @@ def index_site(site: Path | Sequence[Path], layout: Layout,
     return replace(stats, seconds=time.perf_counter() - started)
 
 
-# A memory file system for the bundles' trees of links: on a disk's, making and
-# removing a directory and a link per page took 1.5 to 3 s at 2,000 articles
-# (14,000 pages), on this one 0.5 s.
+# A memory file system for the bundles' trees of links: on a disk, making and
+# removing a folder and a link per page took 1.7 to 4.5 s at 2,000 articles
+# (13,438 pages), on this one 0.8 s.
 MEMORY_FS = Path("/dev/shm")
 _SCRATCH_PREFIX = "sitegen-search-"
 
@@ -264,8 +265,7 @@ def _pagefind_bytes(pages: int) -> int:
 
 def pagefind_fits(pages: int) -> bool:
     """Whether a Pagefind run of `pages` pages fits in the memory left now."""
-    available = available_bytes()
-    return available is None or _pagefind_bytes(pages) <= available * 0.7
+    return _fits(pages, [], {})
 
 
 def _fits(pages: int, running: list[tuple[str, subprocess.Popen[bytes]]],
