@@ -40,14 +40,13 @@ from sitegen.content.load import Reloaded, load_archive, reload_articles
 from sitegen.content.model import Archive, Claim
 from sitegen.diagnostics import Diagnostic, Diagnostics
 from sitegen.site.deps import article_values, fingerprint
-from sitegen.site.files import render_pages
+from sitegen.site.files import Reads, render_pages
 from sitegen.site.output import WriteStats
 from sitegen.site.pages import PagePlan
 from sitegen.site.render import template_errors
 from sitegen.site.search import SearchStats
 
 R = TypeVar("R")
-Reads = dict[str, tuple[str, ...]]  # page → what its templates read beyond its inputs
 Stats = dict[str, tuple[int, int]]  # file relative to the site → (size, mtime_ns)
 
 

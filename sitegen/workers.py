@@ -84,6 +84,13 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def owner_gone(name: str, prefix: str) -> bool:
+    """Whether a leftover named f"{prefix}{pid}-..." belongs to a process that no
+    longer exists."""
+    pid = name[len(prefix):].partition("-")[0]
+    return pid.isdigit() and not process_alive(int(pid))
+
+
 def _threads() -> int:
     """Threads of this process: threading's count, or the OS's where it is larger
     (threads that C libraries start are not in threading's)."""

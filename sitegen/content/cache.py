@@ -47,7 +47,7 @@ from sitegen.content.yamlfile import Pos, YamlError, load_yaml
 from sitegen.diagnostics import Diagnostic
 from sitegen.memory import gc_paused
 from sitegen.signing import Signer, code_digest, machine_key
-from sitegen.workers import process_alive
+from sitegen.workers import owner_gone
 
 CACHE_FILE = "load.pickle"
 PART_PREFIX = ".load-part-"  # the record files of reading workers, until save()
@@ -213,9 +213,8 @@ class LoadCache:
             return
         with contextlib.suppress(OSError):
             for part in self.folder.glob(f"{PART_PREFIX}*-*"):
-                owner = part.name[len(PART_PREFIX):].partition("-")[0]
-                if owner == str(os.getpid()) or (owner.isdigit()
-                                                 and not process_alive(int(owner))):
+                if (part.name.startswith(f"{PART_PREFIX}{os.getpid()}-")
+                        or owner_gone(part.name, PART_PREFIX)):
                     part.unlink(missing_ok=True)
 
     @property

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from sitegen import progress
 from sitegen.memory import available_bytes, rss_bytes, usable_cpus
-from sitegen.workers import process_alive
+from sitegen.workers import owner_gone
 
 SEARCH_DIR = "pagefind"
 # Pagefind's own UIs, which sitegen's search page does not use.
@@ -152,10 +152,9 @@ def _memory_scratch() -> Path | None:
         return None
     with contextlib.suppress(OSError):
         for leftover in MEMORY_FS.glob(f"{_SCRATCH_PREFIX}*-*"):
-            pid = leftover.name[len(_SCRATCH_PREFIX):].partition("-")[0]
             info = leftover.stat()
             # a day old too: a process of another PID namespace may share the folder
-            if (pid.isdigit() and not process_alive(int(pid)) and info.st_uid == os.getuid()
+            if (owner_gone(leftover.name, _SCRATCH_PREFIX) and info.st_uid == os.getuid()
                     and time.time() - info.st_mtime > 86_400):
                 shutil.rmtree(leftover, ignore_errors=True)
     try:
