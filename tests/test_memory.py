@@ -103,11 +103,13 @@ def test_a_control_groups_limit_is_found(tmp_path: Path) -> None:
 
 def test_when_pagefind_would_not_fit_the_archive_is_let_go_first(
         monkeypatch: pytest.MonkeyPatch, site_copy: Path, tmp_path: Path) -> None:
-    """Under a limit the build already exceeds, the build state is written before
-    the index instead of beside it, and the archive and everything made from it
-    are let go before Pagefind starts; the site, its index and the state are
-    those of a build with memory to spare (the next build after an edit is a
-    quick one, and equals a clean build)."""
+    """Under a limit the build already exceeds, the templates' environment (and
+    its memo of rendered blocks) is let go before the build state is written,
+    the state is written before the index instead of beside it, and the archive
+    and everything made from it are let go before Pagefind starts; the site, its
+    index and the state are those of a build with memory to spare (the next
+    build after an edit is a quick one, and equals a clean build)."""
+    from sitegen.state import record
     from tests.site.conftest import assert_equals_clean_build, edit
 
     loaded: list[weakref.ref[object]] = []
@@ -118,6 +120,21 @@ def test_when_pagefind_would_not_fit_the_archive_is_let_go_first(
         loaded.append(weakref.ref(archive))
         return archive, diags
 
+    environments: list[weakref.ref[object]] = []
+    make = build_module.make_environment
+
+    def made(*args: object, **kwargs: object) -> object:
+        env = make(*args, **kwargs)  # type: ignore[arg-type]
+        environments.append(weakref.ref(env))
+        return env
+
+    held_while_writing: list[bool] = []
+    write = record._write_state
+
+    def writing(*args: object, **kwargs: object) -> None:
+        held_while_writing.append(environments[-1]() is not None)
+        write(*args, **kwargs)  # type: ignore[arg-type]
+
     phases: list[str] = []
 
     def hook(name: str) -> None:
@@ -126,10 +143,13 @@ def test_when_pagefind_would_not_fit_the_archive_is_let_go_first(
             assert loaded[-1]() is None, "the archive is still held while Pagefind runs"
 
     monkeypatch.setattr(build_module, "load_checked", watched)
+    monkeypatch.setattr(build_module, "make_environment", made)
+    monkeypatch.setattr(record, "_write_state", writing)
     monkeypatch.setenv(memory.LIMIT_VARIABLE, "1M")
     out = tmp_path / "out"
     result = build(BuildOptions(src=site_copy, out=out, hook=hook))
     assert phases == ["loaded", "planned", "rendered", "released", "staged"]
+    assert held_while_writing == [False], "the templates' memo is held while the state is written"
     assert result.search is not None and result.claims > 0 and result.rendered > 0
     assert_equals_clean_build(site_copy, out, tmp_path)
     claims = next((site_copy / "content" / "claims").glob("*.yaml"))

@@ -30,7 +30,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -119,21 +119,33 @@ def index_site(site: Path | Sequence[Path], layout: Layout,
     started = time.perf_counter()
     roots = [site] if isinstance(site, Path) else list(site)
     first = roots[0]
-    scratch = _memory_scratch()
-    try:
-        if scratch is not None:
+    memory = _memory_scratch()
+    beside = first.parent / f".{first.name}.search-{os.getpid()}-{threading.get_ident()}"
+    made = [beside]  # where trees may be: removed at the end, whatever happened
+
+    def tree(bundle: str) -> Path:
+        """The bundle's tree of links, made just before its Pagefind run: on the
+        memory file system, or beside the site when that is full or has no
+        symbolic links (the trees of the bundles being indexed use it meanwhile)."""
+        nonlocal memory
+        if memory is not None:
             try:
-                counts = stage_pages(roots, layout, scratch, symbolic=True)
-            except OSError:  # full, or no symbolic links there: beside the site instead
-                shutil.rmtree(scratch, ignore_errors=True)
-                scratch = None
-        if scratch is None:
-            scratch = first.parent / f".{first.name}.search-{os.getpid()}-{threading.get_ident()}"
-            counts = stage_pages(roots, layout, scratch)
-        stats = run_pagefind(scratch, counts, output or first / SEARCH_DIR)
+                stage_pages(roots, {bundle: layout[bundle]}, memory, symbolic=True)
+                return memory / bundle
+            except OSError:
+                shutil.rmtree(memory / bundle, ignore_errors=True)
+                made.append(memory)  # the runs under way still read it
+                memory = None
+        stage_pages(roots, {bundle: layout[bundle]}, beside)
+        return beside / bundle
+
+    try:
+        stats = run_pagefind(tree, {bundle: len(paths) for bundle, paths in layout.items()},
+                             output or first / SEARCH_DIR)
     finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+        for folder in (*made, memory):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
     # all of it: the pages linked into their bundles' trees, Pagefind, the cleanup
     return replace(stats, seconds=time.perf_counter() - started)
 
@@ -175,12 +187,12 @@ def stage_pages(site: Path | Sequence[Path], layout: Layout, scratch: Path,
     roots = [str(site)] if isinstance(site, Path) else [str(root) for root in site]
     if symbolic:
         for number, root in enumerate(roots):
-            os.symlink(os.path.abspath(root), f"{scratch}/r{number}")
-    else:
-        shutil.rmtree(scratch, ignore_errors=True)
+            if not os.path.lexists(f"{scratch}/r{number}"):
+                os.symlink(os.path.abspath(root), f"{scratch}/r{number}")
     counts = {}
     made: set[str] = set()
     for bundle, paths in layout.items():
+        shutil.rmtree(f"{scratch}/{bundle}", ignore_errors=True)  # a killed run's
         for path in paths:
             target = f"{scratch}/{bundle}/{path}"
             parent = target.rpartition("/")[0]
@@ -202,12 +214,20 @@ def stage_pages(site: Path | Sequence[Path], layout: Layout, scratch: Path,
     return counts
 
 
-def run_pagefind(scratch: Path, counts: dict[str, int], output: Path) -> SearchStats:
+def run_pagefind(trees: Path | Callable[[str], Path], counts: dict[str, int],
+                 output: Path) -> SearchStats:
     """Run the Pagefind CLI on each bundle's tree into output/<bundle>/, as many
     at a time as there are CPUs and as fit in memory: each run needs memory in
     proportion to its pages, and another starts only when the machine has that
-    much available (one always runs)."""
+    much available (one always runs).
+
+    `trees` is the folder of the bundles' trees (stage_pages made them), or
+    makes a bundle's tree when called, just before its run; such a tree is
+    removed as soon as the run ends."""
     started = time.perf_counter()
+    own_trees = callable(trees)
+    tree_of = trees if callable(trees) else lambda bundle: trees / bundle
+    folders: dict[str, Path] = {}
     binary = pagefind_binary()
     waiting = sorted(counts, key=lambda b: -counts[b])  # biggest first
     slots = usable_cpus()
@@ -218,12 +238,15 @@ def run_pagefind(scratch: Path, counts: dict[str, int], output: Path) -> SearchS
             while waiting and len(running) < slots and (
                     not running or _fits(counts[waiting[0]], running, counts)):
                 bundle = waiting.pop(0)
+                folders[bundle] = tree_of(bundle)
                 running.append((bundle, subprocess.Popen(
-                    [binary, "--site", str(scratch / bundle), "--output-path",
+                    [binary, "--site", str(folders[bundle]), "--output-path",
                      str(output / bundle), "--force-language", bundle_language(bundle),
                      "--silent"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
             bundle, process = running.pop(0)
             stderr = _finished(process)
+            if own_trees:  # its links, let go of at once (kernel memory: a GiB at 100,000 articles)
+                shutil.rmtree(folders[bundle], ignore_errors=True)
             progress.advance(counts[bundle])
             if process.returncode != 0:
                 message = stderr.decode(errors="replace")

@@ -35,12 +35,15 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from sitegen import __version__
-from sitegen.content.model import Archive, Article, Claim, Entity, Source
+from sitegen.content.markup import Compiled
+from sitegen.content.model import Anchor, Archive, Article, Claim, Entity, Source
 from sitegen.signing import Signer, code_digest, machine_key
 from sitegen.site.pages import PagePlan, item_key
 from sitegen.state.schema import Record
@@ -169,17 +172,20 @@ class _RefPickler(pickle.Pickler):
 
     def __init__(self, stream: io.BytesIO, refs: dict[int, tuple[str, ...]]) -> None:
         super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
-        self.refs = refs
         self.used: set[tuple[str, ...]] = set()
-        # looked up by type, so other objects are pickled at full speed
-        self.dispatch_table = dict.fromkeys((Article, Claim, Entity, Source), self._reduce)
+        # looked up by type, so other objects are pickled at full speed; not a bound
+        # method, which would make the pickler a cycle that keeps its memo (every
+        # object it pickled) and `refs` until the garbage collector runs
+        self.dispatch_table = dict.fromkeys((Article, Claim, Entity, Source),
+                                            partial(_reference, refs, self.used))
 
-    def _reduce(self, obj: Any) -> Any:
-        ref = self.refs.get(id(obj))
-        if ref is None:
-            return obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
-        self.used.add(ref)
-        return _ref, ref
+
+def _reference(refs: dict[int, tuple[str, ...]], used: set[tuple[str, ...]], obj: Any) -> Any:
+    ref = refs.get(id(obj))
+    if ref is None:
+        return obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+    used.add(ref)
+    return _ref, ref
 
 
 def _ref(*ref: str) -> Any:
@@ -297,8 +303,6 @@ def _write_state(temporary: Path, out: str, record: BuildRecord) -> None:
     temporary.parent.mkdir(exist_ok=True)
     temporary.unlink(missing_ok=True)
     archive = record.archive
-    if not record.record.uses:
-        record.record.index_uses(record.plans)
     try:
         db = sqlite3.connect(temporary)
         try:
@@ -319,10 +323,10 @@ def _write_state(temporary: Path, out: str, record: BuildRecord) -> None:
             }
             db.executemany("INSERT INTO meta VALUES (?, ?, ?)", _signed_rows(
                 signer, ((f"meta:{name}", _dumps(value)) for name, value in meta.items())))
-            tables = {
-                "files": record.record.files, "others": record.others,
-                "inputs": record.record.values,
-                "claims": {claim_id: c.article for claim_id, c in archive.claims.items()},
+            tables: dict[str, Iterable[tuple[str, str]]] = {  # each row made when stored
+                "files": record.record.files.items(), "others": record.others.items(),
+                "inputs": record.record.values.items(),
+                "claims": ((claim_id, c.article) for claim_id, c in archive.claims.items()),
                 "by_article": _ids(archive.claims_by_article),
                 "by_claimant": _ids(archive.claims_by_claimant),
                 "about": _ids(archive.claims_about),
@@ -331,7 +335,7 @@ def _write_state(temporary: Path, out: str, record: BuildRecord) -> None:
             }
             db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?)", (
                 (name, key, n, value) for name, table in tables.items()
-                for n, (key, value) in enumerate(table.items())))
+                for n, (key, value) in enumerate(table)))
             db.executemany("INSERT INTO records VALUES (?, ?, ?)", _signed_rows(
                 signer, _records(archive.articles.values(), archive.claims.values())))
             refs = _refs(archive.articles.values(), archive.claims.values(), archive.entities)
@@ -342,15 +346,32 @@ def _write_state(temporary: Path, out: str, record: BuildRecord) -> None:
             # 100,000 articles, on top of everything the build holds)
             db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            _page_rows(record, signer, refs))
-            db.executemany("INSERT INTO users VALUES (?, ?)",
-                           ((name, "\n".join(sorted(paths)))
-                            for name, paths in record.record.uses.items() if paths))
+            db.executemany("INSERT INTO users VALUES (?, ?)", _user_rows(record))
             db.commit()
         finally:
             db.close()
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _user_rows(record: BuildRecord) -> Iterator[tuple[str, str]]:
+    """The users table's rows: each input and the pages that declare or read it.
+    Gathered in lists of the plans' own path strings, each let go of once its row
+    is made (Record.uses's sets took about a gigabyte at 100,000 articles)."""
+    users: dict[str, list[str]] = {}
+    for plan in record.plans:
+        path = plan.path
+        for name in (*plan.inputs, *record.record.pages[path].reads):
+            listed = users.get(name)
+            if listed is None:
+                users[name] = [path]
+            else:
+                listed.append(path)
+    for name in sorted(users):
+        paths = users.pop(name)
+        if paths:
+            yield name, "\n".join(sorted(set(paths)))
 
 
 def _page_rows(record: BuildRecord, signer: Signer,
@@ -391,18 +412,59 @@ def _records(articles: Iterable[Article], claims: Iterable[Claim]
              ) -> Iterator[tuple[str, bytes]]:
     """One row per article, pickled without its parsed body, and one per claim (a
     page that lists claims from hundreds of articles reads only those claims)."""
-    for article in articles:
-        stored = replace(article, document=ParsedLater(article.body))  # type: ignore[arg-type]
-        yield f"article:{article.slug}", pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
-    for claim in claims:
-        yield f"claim:{claim.id}", pickle.dumps(claim, protocol=pickle.HIGHEST_PROTOCOL)
+    stream = io.BytesIO()
+    pickler = _TextPickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+    for name, value in chain(((f"article:{a.slug}", a) for a in articles),
+                             ((f"claim:{c.id}", c) for c in claims)):
+        stream.seek(0)
+        stream.truncate()
+        pickler.clear_memo()
+        pickler.dump(value)
+        yield name, stream.getvalue()
 
 
-def _ids(table: Mapping[str, list[Any]], attribute: str = "id") -> dict[str, str]:
+class _TextPickler(pickle.Pickler):
+    """Pickles articles and claims with their non-ASCII text as UTF-8 bytes, and
+    an article without its parsed body (ParsedLater parses it again when used).
+
+    CPython keeps the UTF-8 form of every non-ASCII str that pickle writes inside
+    that str, for as long as the str lives: writing the state gave every text of
+    the archive a second copy (51 MB at 10,000 articles) until the build ended."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind not in _TEXT_KINDS:
+            return NotImplemented
+        values: list[Any] = []
+        encoded = 0
+        for number, name in enumerate(kind.__slots__):
+            value = getattr(obj, name)
+            if type(value) is str and not value.isascii():
+                value, encoded = value.encode(), encoded | 1 << number
+            elif kind is Article and name == "document":
+                value = None
+            values.append(value)
+        return _with_text, (kind, encoded, tuple(values))
+
+
+_TEXT_KINDS = frozenset((Article, Claim, Compiled, Anchor, Source))
+
+
+def _with_text(kind: type, encoded: int, values: tuple[Any, ...]) -> Any:
+    """What _TextPickler wrote, made again (the bytes of `encoded` fields decoded)."""
+    made = object.__new__(kind)
+    for number, (name, value) in enumerate(zip(kind.__slots__, values, strict=True)):
+        object.__setattr__(made, name, value.decode() if encoded >> number & 1 else value)
+    if kind is Article:
+        object.__setattr__(made, "document", ParsedLater(made.body))
+    return made
+
+
+def _ids(table: Mapping[str, list[Any]], attribute: str = "id") -> Iterator[tuple[str, str]]:
     """A lookup's lists as the ids (or slugs) of what they hold, one per line
     (read back by split_ids)."""
-    return {key: "\n".join(getattr(item, attribute) for item in items)
-            for key, items in table.items()}
+    for key, items in table.items():
+        yield key, "\n".join(getattr(item, attribute) for item in items)
 
 
 @dataclass(frozen=True)

@@ -77,3 +77,25 @@ def test_a_killed_builds_scratch_is_removed_by_the_next_one(
     finally:
         for folder in (dead, recent, live):
             search.shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_each_bundles_links_exist_only_while_pagefind_reads_them(
+        site_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bundle's tree is made just before its Pagefind run and removed when the
+    run ends, so the memory file system holds one bundle's links at a time (one
+    run at a time here), not the whole site's."""
+    present: list[tuple[str, set[str]]] = []
+    popen = search.subprocess.Popen
+
+    def watched(command: list[str], **kwargs: object) -> object:
+        tree = Path(command[command.index("--site") + 1])
+        present.append((tree.name, {p.name for p in tree.parent.iterdir()
+                                    if not p.is_symlink()}))
+        return popen(command, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(search.subprocess, "Popen", watched)
+    monkeypatch.setattr(search, "usable_cpus", lambda: 1)
+    result = build(BuildOptions(src=site_copy, out=tmp_path / "out", cache=False))
+    assert result.search is not None and len(result.search.pages) >= 2
+    assert sorted(name for name, _ in present) == sorted(result.search.pages)
+    assert all(trees == {name} for name, trees in present), present
