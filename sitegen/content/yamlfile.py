@@ -30,16 +30,12 @@ class YamlError(Exception):
 
 
 class YamlMap(dict[Any, Any]):
-    """A mapping that knows the position of itself, its keys and its values.
+    """A mapping that knows the position of itself, its keys and its values."""
 
-    Slots, not an instance dict: pickling (the load cache, the build state)
-    would give each map a dict of its own that stays (50 MB at 10,000 articles)."""
-
-    __slots__ = ("key_pos", "pos", "value_pos")
+    pos: Pos = (1, 1)
 
     def __init__(self) -> None:
         super().__init__()
-        self.pos: Pos = (1, 1)
         self.key_pos: dict[Any, Pos] = {}
         self.value_pos: dict[Any, Pos] = {}
 
@@ -49,14 +45,12 @@ class YamlMap(dict[Any, Any]):
 
 
 class YamlList(list[Any]):
-    """A sequence that knows the position of itself and of each item (slots:
-    as YamlMap)."""
+    """A sequence that knows the position of itself and of each item."""
 
-    __slots__ = ("item_pos", "pos")
+    pos: Pos = (1, 1)
 
     def __init__(self) -> None:
         super().__init__()
-        self.pos: Pos = (1, 1)
         self.item_pos: list[Pos] = []
 
     def where(self, index: int) -> Pos:
