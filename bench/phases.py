@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         now = time.perf_counter()
         with lock:
             print(f"{line.strip():>9}: +{now - last:6.2f} s (at {now - started:6.2f} s), "
-                  f"peak RSS {phase_peak[0] / GIB:5.2f} GiB, PSS {phase_peak[1] / GIB:5.2f} GiB",
+                  f"peak RSS {phase_peak[0] / GIB:6.3f} GiB, PSS {phase_peak[1] / GIB:6.3f} GiB",
                   flush=True)
             phase_peak[0] = phase_peak[1] = 0
         last = now
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     done.set()
     sampler.join()
     print(f"whole build: {time.perf_counter() - started:.2f} s, peak summed RSS "
-          f"{whole_peak[0] / GIB:.2f} GiB, PSS {whole_peak[1] / GIB:.2f} GiB, exit {code}")
+          f"{whole_peak[0] / GIB:.3f} GiB, PSS {whole_peak[1] / GIB:.3f} GiB, exit {code}")
     if args.out is None:
         shutil.rmtree(out.parent, ignore_errors=True)
     return code

@@ -181,19 +181,21 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
         options.phase("rendered")
 
     def finish(stager: Stager) -> None:
-        nonlocal env, previous
+        nonlocal env, previous, fingerprints, reads, reusable, fresh, reused, bundle_of
         update = None
         if options.search:  # site/searchplan.py: the changed pages, or whole bundles
             update = plan_update(search_before, search_layout, stager.changed,
                                  out / SEARCH_DIR, ids, recent_pages)
         largest = max(map(len, update.layout(search_layout).values()), default=0) if update else 0
         # memory is short: what only rendering needed goes now (the templates' memo
-        # of reused blocks), the state is written first, not beside Pagefind, and
+        # of reused blocks, the tables of fingerprints and reads that the state's
+        # record holds again), the state is written first, not beside Pagefind, and
         # what it was written from let go, so that Pagefind does not run on top of
         # everything the build holds (about 13 GB at 100,000 articles)
         short = largest > 0 and not pagefind_fits(largest)
-        if short:
-            env = previous = None  # type: ignore[assignment]
+        if short:  # the state has its own record of pages: the plan's tables can go too
+            env = previous = fingerprints = reads = None  # type: ignore[assignment]
+            reusable = fresh = reused = bundle_of = None  # type: ignore[assignment]
             release_memory()
         for saver in savers:
             assert saver.record is not None
