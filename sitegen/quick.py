@@ -150,8 +150,8 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
     def produce(stager: Stager) -> None:
         for path, data in done.files.items():
             stager.add(path, data)
-        for name, splice in splices.items():
-            write_spliced(out / name, stager.add_file(name), splice)
+        for name, splice in splices.items():  # copied while the search index is made
+            stager.add_file_later(name, partial(write_spliced, out / name, splice=splice))
 
     searched_from: list[float] = []
     bundle = {path: page.bundle for path, page in state.pages(done.files).items()}

@@ -33,6 +33,7 @@ import signal
 import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,8 @@ class Stager:
         # plain strings: hundreds of thousands of pathlib objects cost seconds
         self._staging, self._previous = str(staging), str(previous)
         self._dirs: set[str] = {self._staging}
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: list[Future[None]] = []
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -133,17 +136,19 @@ class Stager:
         return True
 
     def keep_tree(self, folder: str) -> bool:
-        """Carry a whole folder of the previous output over."""
+        """Carry a whole folder of the previous output over. A patch leaves it
+        where it is, unread: its files are not counted as unchanged (a search
+        bundle of 100,000 articles has hundreds of thousands, and listing them
+        took a second)."""
         rel = safe_relative(folder)
         source = f"{self._previous}/{rel}"
         if not os.path.isdir(source):
             return False
-        files = sorted(f"{base}/{name}"[len(self._previous) + 1 :]
-                       for base, _, names in os.walk(source) for name in names)
         if self.patch:
             self.trees.add(rel)
-            self.unchanged += len(files)
             return True
+        files = sorted(f"{base}/{name}"[len(self._previous) + 1 :]
+                       for base, _, names in os.walk(source) for name in names)
         return all(self.keep(path) for path in files)
 
     def replace_tree(self, folder: str) -> Path:
@@ -168,6 +173,26 @@ class Stager:
         rel = safe_relative(path)
         self.changed.add(rel)
         return self._target(rel)
+
+    def add_file_later(self, path: str, write: Callable[[str], None]) -> None:
+        """As add_file(), the file written by `write(target)` in a thread while
+        the build goes on (a spliced claims.json: a gigabyte copied by the
+        kernel while the search index is made); `settle()` waits for it."""
+        target = self.add_file(path)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sitegen-write")
+        self._pending.append(self._pool.submit(write, target))
+
+    def settle(self) -> None:
+        """Wait for every file add_file_later() is writing; raise the first error."""
+        pending, self._pending = self._pending, []
+        try:
+            for future in pending:
+                future.result()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)  # the others, even after an error
+                self._pool = None
 
     def add_chunks(self, path: str, chunks: Iterable[bytes]) -> None:
         """As add(), for a large file made piece by piece: written as it comes,
@@ -220,6 +245,7 @@ def write_site(out: Path, produce: Callable[[Stager], None],
     _recover(out)
     patch = (out / MARKER).is_file() and not (out / JOURNAL).exists()
     staging = out.parent / f".{out.name}.sitegen-new-{os.getpid()}"
+    stager: Stager | None = None
     try:
         staging.mkdir()
         stager = Stager(staging, out, patch=patch)
@@ -230,6 +256,7 @@ def write_site(out: Path, produce: Callable[[Stager], None],
             (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         if finish is not None:
             finish(stager)
+        stager.settle()
         if hook is not None:
             hook("staged")
         with _signals_held():
@@ -237,9 +264,10 @@ def write_site(out: Path, produce: Callable[[Stager], None],
                 _apply_patch(stager, out)
             else:
                 _swap_in(staging, out)
+        return WriteStats(stager.written, stager.unchanged)
     finally:
+        _settled(stager)
         shutil.rmtree(staging, ignore_errors=True)
-    return WriteStats(stager.written, stager.unchanged)
 
 
 def patch_files(out: Path, produce: Callable[[Stager], None],
@@ -251,17 +279,28 @@ def patch_files(out: Path, produce: Callable[[Stager], None],
     OUT changes)."""
     out = out.resolve()
     staging = out.parent / f".{out.name}.sitegen-new-{os.getpid()}"
+    stager: Stager | None = None
     try:
         staging.mkdir()
         stager = Stager(staging, out, patch=True)
         produce(stager)
         if finish is not None:
             finish(stager)
+        stager.settle()
         with _signals_held():
             _apply_patch(stager, out, complete=False)
+        return WriteStats(stager.written, stager.unchanged)
     finally:
+        _settled(stager)
         shutil.rmtree(staging, ignore_errors=True)
-    return WriteStats(stager.written, stager.unchanged)
+
+
+def _settled(stager: Stager | None) -> None:
+    """After an error: the threads writing into the staging folder are done
+    before it is removed (their own errors give way to the first one)."""
+    if stager is not None:
+        with contextlib.suppress(Exception):
+            stager.settle()
 
 
 @contextlib.contextmanager
