@@ -32,6 +32,7 @@ import shutil
 import signal
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -108,6 +109,7 @@ class Stager:
         self._dirs: set[str] = {self._staging}
         self._pool: ThreadPoolExecutor | None = None
         self._pending: list[Future[None]] = []
+        self.waited = 0.0  # seconds settle() waited for them
 
     @property
     def roots(self) -> tuple[Path, ...]:
@@ -186,10 +188,12 @@ class Stager:
     def settle(self) -> None:
         """Wait for every file add_file_later() is writing; raise the first error."""
         pending, self._pending = self._pending, []
+        started = time.perf_counter()
         try:
             for future in pending:
                 future.result()
         finally:
+            self.waited += time.perf_counter() - started
             if self._pool is not None:
                 self._pool.shutdown(wait=True)  # the others, even after an error
                 self._pool = None

@@ -47,12 +47,18 @@ def test_out_changes_once_the_files_written_in_threads_are_complete(tmp_path: Pa
         stager.add_file_later("claims.json", _slow_writer(b'{"claims": []}\n', started))
         stager.add("index.html", b"<p>home, edited</p>\n")
 
+    stagers: list[Stager] = []
+
     def finish(stager: Stager) -> None:
         assert started.wait(5)
         seen_during_finish.append((out / "claims.json").read_bytes())
         assert stager.keep_tree("pagefind/en")
+        stagers.append(stager)
 
+    began = time.perf_counter()
     stats = patch_files(out, produce, finish)
+    # the wait for the writer is told apart (a quick rebuild's search time leaves it out)
+    assert 0 < stagers[0].waited <= time.perf_counter() - began
     # the build went on while the file was written; OUT was the old site meanwhile
     assert seen_during_finish == [b'{"claims": [\n{"id": "a"}\n]}\n']
     assert output_tree(out, stable_only=False) == {
