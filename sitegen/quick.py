@@ -154,13 +154,11 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
             stager.add_file_later(name, partial(write_spliced, out / name, splice=splice))
 
     searched_from: list[float] = []
-    stagers: list[Stager] = []
     bundle = {path: page.bundle for path, page in state.pages(done.files).items()}
     updates: list[SearchUpdate] = []
 
     def finish(stager: Stager) -> None:
         searched_from.append(time.perf_counter())
-        stagers.append(stager)
         # site/searchplan.py; an in-place edit keeps every bundle's set of pages
         main, ids = StoredLayout(state), PageIds(search_ids_path(src, out))
         update = plan_update(state.meta("search"), main, stager.changed, out / SEARCH_DIR,
@@ -176,7 +174,7 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
         # ones removed (which includes moving the few changed pages in: milliseconds),
         # less the wait for the spliced exports, which are copied meanwhile
         search[0] = replace(search[0], seconds=time.perf_counter() - searched_from[0]
-                            - stagers[0].waited)
+                            - written.waited)
     state.update(stats=stats, files=done.reloaded.file_hashes, values=done.updated,
                  diagnostics=diagnostics, articles={slug: new.articles[slug] for slug in slugs},
                  claims=done.edited_claims, fingerprints=done.fingerprints, plans=done.plans,

@@ -54,6 +54,7 @@ class OutputError(Exception):
 class WriteStats:
     written: int
     unchanged: int
+    waited: float = 0.0  # seconds spent waiting, at the end, for files written in threads
 
 
 def check_output_dir(src: Path, out: Path) -> None:
@@ -248,16 +249,12 @@ def write_site(out: Path, produce: Callable[[Stager], None],
     out.parent.mkdir(parents=True, exist_ok=True)
     _recover(out)
     patch = (out / MARKER).is_file() and not (out / JOURNAL).exists()
-    staging = out.parent / f".{out.name}.sitegen-new-{os.getpid()}"
-    stager: Stager | None = None
-    try:
-        staging.mkdir()
-        stager = Stager(staging, out, patch=patch)
+    with _staged(out, patch) as stager:
         produce(stager)
         if patch:
             stager.kept.add(MARKER)
         else:
-            (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+            (stager.staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         if finish is not None:
             finish(stager)
         stager.settle()
@@ -267,11 +264,8 @@ def write_site(out: Path, produce: Callable[[Stager], None],
             if patch:
                 _apply_patch(stager, out)
             else:
-                _swap_in(staging, out)
-        return WriteStats(stager.written, stager.unchanged)
-    finally:
-        _settled(stager)
-        shutil.rmtree(staging, ignore_errors=True)
+                _swap_in(stager.staging, out)
+    return WriteStats(stager.written, stager.unchanged, stager.waited)
 
 
 def patch_files(out: Path, produce: Callable[[Stager], None],
@@ -282,29 +276,30 @@ def patch_files(out: Path, produce: Callable[[Stager], None],
     is unchanged; the same guarantees as write_site (staged first, journal while
     OUT changes)."""
     out = out.resolve()
-    staging = out.parent / f".{out.name}.sitegen-new-{os.getpid()}"
-    stager: Stager | None = None
-    try:
-        staging.mkdir()
-        stager = Stager(staging, out, patch=True)
+    with _staged(out, patch=True) as stager:
         produce(stager)
         if finish is not None:
             finish(stager)
         stager.settle()
         with _signals_held():
             _apply_patch(stager, out, complete=False)
-        return WriteStats(stager.written, stager.unchanged)
+    return WriteStats(stager.written, stager.unchanged, stager.waited)
+
+
+@contextlib.contextmanager
+def _staged(out: Path, patch: bool) -> Iterator[Stager]:
+    """A Stager on a fresh staging folder beside OUT, removed afterwards, success
+    or not; after an error the threads still writing into it are waited for
+    first (their own errors give way to the first one)."""
+    staging = out.parent / f".{out.name}.sitegen-new-{os.getpid()}"
+    stager = Stager(staging, out, patch=patch)
+    try:
+        staging.mkdir()
+        yield stager
     finally:
-        _settled(stager)
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _settled(stager: Stager | None) -> None:
-    """After an error: the threads writing into the staging folder are done
-    before it is removed (their own errors give way to the first one)."""
-    if stager is not None:
         with contextlib.suppress(Exception):
             stager.settle()
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 @contextlib.contextmanager
