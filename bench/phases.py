@@ -34,6 +34,7 @@ GIB = 2**30
 
 def build_in_this_process(src: Path, out: Path, cache: bool) -> int:
     """The child: build, printing each phase's name as it ends, then the extras."""
+    import sitegen.build as build_module
     import sitegen.content.cache as load_cache
     import sitegen.state.record as record
     from sitegen.build import BuildOptions, build
@@ -51,6 +52,15 @@ def build_in_this_process(src: Path, out: Path, cache: bool) -> int:
 
     record._write_state = timed("build state written (in a thread)", record._write_state)
     load_cache.LoadCache.save = timed("load cache saved", load_cache.LoadCache.save)
+    # the steps inside the phases that end at "rendered" and "staged"
+    for name, label in (("input_values", "input values (hashes of everything pages read)"),
+                        ("fingerprints_against", "fingerprints against the last build"),
+                        ("stage_pages", "pages rendered (render workers, results merged)"),
+                        ("settle", "fingerprints of the rendered pages"),
+                        ("stage_site_files", "other files staged (claims.json, claims.csv, ...)"),
+                        ("plan_update", "search update planned"),
+                        ("stage_search", "search index made (Pagefind runs)")):
+        setattr(build_module, name, timed(label, getattr(build_module, name)))
     result = build(BuildOptions(src=src, out=out, cache=cache,
                                 hook=lambda phase: print(phase, flush=True)))
     print("swapped", flush=True)
@@ -76,6 +86,25 @@ def tree_memory(root: psutil.Process) -> tuple[int, int]:
         except (OSError, ValueError):
             continue
     return rss, pss
+
+
+def tree_cpu(root: psutil.Process) -> float:
+    """CPU seconds (user and system) used so far by `root` and its descendants,
+    those already reaped included (counted in their parent's children times)."""
+    try:
+        members = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for number, member in enumerate(members):
+        try:
+            times = member.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+        if number == 0:
+            total += times.children_user + times.children_system
+    return total
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,16 +137,20 @@ def main(argv: list[str] | None = None) -> int:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     started = last = time.perf_counter()
+    cpu_last = 0.0
     assert child.stdout is not None
     for line in child.stdout:
-        now = time.perf_counter()
-        with lock:
+        now, cpu = time.perf_counter(), tree_cpu(root)
+        with lock:  # CPU: seconds of the phase, and cores busy on average during it
             print(f"{line.strip():>9}: +{now - last:6.2f} s (at {now - started:6.2f} s), "
-                  f"peak RSS {phase_peak[0] / GIB:6.3f} GiB, PSS {phase_peak[1] / GIB:6.3f} GiB",
-                  flush=True)
+                  f"CPU {cpu - cpu_last:6.2f} s ({(cpu - cpu_last) / max(now - last, 1e-9):.2f}"
+                  f" cores), peak RSS {phase_peak[0] / GIB:6.3f} GiB, "
+                  f"PSS {phase_peak[1] / GIB:6.3f} GiB", flush=True)
             phase_peak[0] = phase_peak[1] = 0
-        last = now
+        last, cpu_last = now, cpu
+    cpu = tree_cpu(root)  # before the wait: the child's own times go with it
     code = child.wait()
+    print(f"after the last phase: CPU {cpu - cpu_last:.2f} s; whole build CPU {cpu:.2f} s")
     done.set()
     sampler.join()
     print(f"whole build: {time.perf_counter() - started:.2f} s, peak summed RSS "

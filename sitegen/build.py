@@ -167,7 +167,11 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
         for plan in reused:
             if not stager.keep(plan.path):
                 todo.append(plan)
-        rendered = stage_pages(stager, env, options.src, archive, todo, workers=options.workers)
+        # the files that are not pages (claims.json, claims.csv: seconds at 10,000
+        # articles) are written by this process while its workers render
+        rendered = stage_pages(stager, env, options.src, archive, todo, workers=options.workers,
+                               meanwhile=partial(stage_site_files, stager, options.src,
+                                                 archive, plans))
         settle(todo, rendered, values, reads, fingerprints)
         if options.cache:
             savers.append(StateSaver(options.src, out, BuildRecord(
@@ -177,7 +181,6 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
                 search_layout, {"kinds": pages, "ui_text": text, "whole_used": any(
                     "*" in p.inputs or "*" in reads[p.path] for p in plans),
                     "search": None}, others)))
-        stage_site_files(stager, options.src, archive, plans)
         options.phase("rendered")
 
     def finish(stager: Stager) -> None:

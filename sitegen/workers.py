@@ -112,7 +112,9 @@ def fork_map(function: Callable[[T], R], tasks: Iterable[T], *, workers: int | N
                 cache.merge(tables)
 
     A worker runs one task at a time; with as many tasks as workers, each worker
-    runs exactly one (`fork_map(share, range(n), workers=n)`). Results must be
+    runs exactly one (`fork_map(share, range(n), workers=n)`). The workers start
+    when the context is entered, so the caller may do other work in this process
+    before it takes the results (the parent is otherwise idle). Results must be
     picklable. A task's exception (an Exception) is raised here, with a note holding
     the worker's traceback. A worker that dies raises WorkerError, as does a task
     still running `timeout` seconds after it was handed out (default: no limit).
@@ -129,6 +131,7 @@ def fork_map(function: Callable[[T], R], tasks: Iterable[T], *, workers: int | N
     pool = _Pool(function, tasks, work, timeout)
     try:
         pool.start(count)
+        pool.hand_out()  # the workers start at once: the caller may work meanwhile
         yield pool.results()
         if pool.taken == len(tasks):
             pool.close()
@@ -153,6 +156,7 @@ class _Pool(Generic[T, R]):
         self.function, self.tasks, self.timeout = function, tasks, timeout
         self.work = f"a {work} worker process" if work else "a worker process"
         self.workers: list[_Worker] = []
+        self.handed = 0  # tasks handed out
         self.taken = 0  # results given to the caller
 
     def start(self, count: int) -> None:
@@ -184,16 +188,20 @@ class _Pool(Generic[T, R]):
         theirs.close()
         return _Worker(pid, mine)
 
+    def hand_out(self) -> None:
+        """Give each idle worker its next task, keeping at most two per worker
+        ahead of the results taken."""
+        limit = min(len(self.tasks), self.taken + 2 * len(self.workers))
+        for worker in self.workers:
+            if worker.task is None and self.handed < limit:
+                self._hand(worker, self.handed)
+                self.handed += 1
+
     def results(self) -> Iterator[R]:
         done: dict[int, R] = {}
-        handed = 0  # tasks handed out
         total = len(self.tasks)
-        window = 2 * len(self.workers)  # results held here at most while one is awaited
         while self.taken < total:
-            for worker in self.workers:
-                if worker.task is None and handed < min(total, self.taken + window):
-                    self._hand(worker, handed)
-                    handed += 1
+            self.hand_out()
             self._collect(done, block=self.taken not in done)
             if self.taken in done:
                 result = done.pop(self.taken)

@@ -47,6 +47,7 @@ from sitegen.content.yamlfile import Pos, YamlError, load_yaml
 from sitegen.diagnostics import Diagnostic
 from sitegen.memory import gc_paused
 from sitegen.signing import Signer, code_digest, machine_key
+from sitegen.slots import fast_pickling
 from sitegen.workers import owner_gone
 
 CACHE_FILE = "load.pickle"
@@ -65,6 +66,7 @@ def digest(*parts: str) -> Key:
     return h.digest()
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class ClaimsFile:
     """What one claims file yields on its own."""

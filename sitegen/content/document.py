@@ -27,6 +27,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 from sitegen.content.limits import MAX_MARKDOWN_NESTING
+from sitegen.slots import fast_pickling
 
 BLOCK_SEPARATOR = "\n\n"
 _WS = re.compile(r"\s+")
@@ -76,6 +77,7 @@ def normalise_text(text: str) -> str:
     return _WS.sub(" ", unicodedata.normalize("NFC", text))
 
 
+@fast_pickling
 @dataclass(frozen=True, eq=False, slots=True)
 class Block:
     """One run of inline text: a paragraph, a heading, a table cell."""
@@ -96,6 +98,7 @@ class Block:
         return self.offset + len(self.text)
 
 
+@fast_pickling
 @dataclass(frozen=True, eq=False, slots=True)
 class Document:
     blocks: tuple[Block, ...]

@@ -22,6 +22,7 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from sitegen.content.document import TOO_DEEP, make_markdown
+from sitegen.slots import fast_pickling
 
 INTERNAL_SCHEMES = ("claim", "entity", "article", "page")
 SAFE_SCHEMES = ("http", "https", "mailto")
@@ -39,6 +40,7 @@ def link_scheme(href: str) -> str:
     return match.group(1).lower() if match else ""
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class Compiled:
     html: str  # with link and citation placeholders

@@ -16,8 +16,10 @@ from typing import Any
 from sitegen.content.config import SiteConfig
 from sitegen.content.document import Document
 from sitegen.content.markup import Compiled
+from sitegen.slots import fast_pickling
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Where an object was defined: a path relative to the site and a position."""
@@ -27,12 +29,14 @@ class Origin:
     col: int = 0
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class Link:
     url: str
     title: str = ""
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class TranslationStep:
     """One text in the chain an article was translated or rewritten from."""
@@ -44,6 +48,7 @@ class TranslationStep:
     title_supplied: bool = False  # the title is the editor's description, not quoted
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class Source:
     url: str
@@ -56,6 +61,7 @@ class Source:
     note: str = ""
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class Update:
     date: dt.date
@@ -63,6 +69,7 @@ class Update:
     previous_rating: str = ""  # the rating this update replaced ("" if it kept the rating)
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class Appearance:
     url: str = ""
@@ -70,6 +77,7 @@ class Appearance:
     date: dt.date | None = None
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class Anchor:
     """A claim's quote located in its article's plain text (W3C selectors)."""
@@ -83,6 +91,7 @@ class Anchor:
     part: str = "body"  # "body": offsets in Document.text; "title": in the article's title
 
 
+@fast_pickling
 @dataclass(frozen=True, eq=False, slots=True)
 class Claim:
     id: str
@@ -158,6 +167,7 @@ class Claim:
         return ""
 
 
+@fast_pickling
 @dataclass(frozen=True, eq=False, slots=True)
 class Entity:
     id: str
@@ -176,6 +186,7 @@ class Entity:
         return tuple(dict.fromkeys((self.name, *self.aliases)))
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class Mention:
     """An entity alias found in an article block; `linked` marks the first per section."""
@@ -188,6 +199,7 @@ class Mention:
     candidates: tuple[str, ...] = ()  # the entities an undecided alias may name
 
 
+@fast_pickling
 @dataclass(frozen=True, eq=False, slots=True)
 class Article:
     slug: str
@@ -209,6 +221,7 @@ class Article:
     mentions: tuple[Mention, ...] = ()
 
 
+@fast_pickling
 @dataclass(frozen=True, eq=False, slots=True)
 class FreePage:
     """A page of content/pages/ (about, methodology...)."""

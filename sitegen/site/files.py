@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import jinja2
@@ -66,11 +66,14 @@ def render_recorded(env: jinja2.Environment, src: Path, archive: Archive,
 
 
 def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Archive,
-                plans: list[PagePlan], workers: int | None = None) -> Reads:
+                plans: list[PagePlan], workers: int | None = None,
+                meanwhile: Callable[[], None] | None = None) -> Reads:
     """Render the pages straight into the staging folder, in parallel worker
     processes when the site is large enough to pay for them (they are forked,
     so they share the loaded archive and compiled templates without copying).
-    Returns what each page read."""
+    `meanwhile` is called in this process while the workers render (after the
+    pages when there are none): work that does not need the pages. Returns what
+    each page read."""
     count = workers if workers is not None else default_workers(len(plans))
     reads: Reads = {}
     progress.phase("rendering pages", len(plans))
@@ -79,6 +82,8 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
             data, reads[plan.path] = render_recorded(env, src, archive, plan)
             stager.add(plan.path, data)
             progress.advance()
+        if meanwhile is not None:
+            meanwhile()
         return reads
     for name in sorted({plan.template for plan in plans}):
         env.get_template(name)  # compile once, before forking
@@ -86,6 +91,8 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
     _JOB = (stager, env, src, archive, plans, count)
     try:
         with fork_map(_render_share, range(count), workers=count, work="rendering") as shares:
+            if meanwhile is not None:
+                meanwhile()
             results = list(shares)
     finally:
         _JOB = None

@@ -28,12 +28,14 @@ from sitegen.content.reader import ENTITY_TYPES
 from sitegen.site import urls
 from sitegen.site.i18n import UIText, load_ui_text
 from sitegen.site.search import SearchPage, bundle_language, bundles
+from sitegen.slots import fast_pickling
 
 LATEST_ON_HOME = 10
 SEARCHABLE_KINDS = ("article", "claim", "entity")
 FEED_ENTRIES = 50
 
 
+@fast_pickling
 @dataclass(frozen=True, eq=False, slots=True)
 class PagePlan:
     url: str  # site path: "", "articles/<slug>/", "feed.xml"
@@ -71,6 +73,7 @@ def search_pages(plans: list[PagePlan]) -> list[SearchPage]:
             for p in plans if p.searchable]
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class SearchFields:
     """What Pagefind records for a page beside its text: filters (facets),
@@ -121,6 +124,7 @@ def _claim_search(archive: Archive, claim: Claim) -> SearchFields:
     return SearchFields(tuple(filters), meta, claim.reviewed)
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class Pager:
     """One page of a paginated list."""
@@ -142,6 +146,7 @@ class Pager:
         return self.url_of(self.number + 1) if self.number < self.count else None
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class SourceUse:
     """A source and the claims that cite it."""
@@ -503,6 +508,7 @@ def _paginated(archive: Archive, text: UIText, base: str, template: str, title: 
     return plans
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
     kind: str  # "article" | "claim" | "correction"
@@ -526,6 +532,7 @@ class FeedEntry:
         return Correction(claim, self.update) if claim is not None and self.update >= 0 else None
 
 
+@fast_pickling
 @dataclass(frozen=True, slots=True)
 class Correction:
     """One dated change to a published review (an update of a claim), which may

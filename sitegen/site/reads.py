@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import jinja2
@@ -70,45 +70,62 @@ def recording() -> Iterator[set[str]]:
 
 def object_inputs(obj: object) -> tuple[str, ...]:
     """The inputs that reading `obj` makes a page depend on (none for others)."""
-    kind = type(obj)
-    if kind is Claim:
-        return (f"claims:{obj.article}", f"article:{obj.article}")  # type: ignore[attr-defined]
-    if kind is Article:
-        return (f"article:{obj.slug}",)  # type: ignore[attr-defined]
-    if kind is Entity:
-        return (f"entity:{obj.id}",)  # type: ignore[attr-defined]
-    if kind is FreePage:
-        return (f"page:{obj.slug}",)  # type: ignore[attr-defined]
-    if kind is SiteConfig:
-        return ("config",)
-    return ()
+    inputs = _INPUTS.get(type(obj))
+    return inputs(obj) if inputs is not None else ()
+
+
+# exact types, as the content model makes them: a subclass is not content
+_INPUTS: dict[type, Callable[[Any], tuple[str, ...]]] = {
+    Claim: lambda claim: (f"claims:{claim.article}", f"article:{claim.article}"),
+    Article: lambda article: (f"article:{article.slug}",),
+    Entity: lambda entity: (f"entity:{entity.id}",),
+    FreePage: lambda page: (f"page:{page.slug}",),
+    SiteConfig: lambda config: ("config",),
+}
+
+# The object whose inputs were recorded last, and into which reads: a template
+# reads several fields of one claim in a row, and each would make the same names.
+_last: list[object] = [None, None]
 
 
 class RecordingEnvironment(jinja2.Environment):
-    """A Jinja environment that records what templates read (see the module)."""
+    """A Jinja environment that records what templates read (see the module).
+
+    Called for every `x.y` and `x[y]` of every template (about 250 times a
+    page), so the common case is kept short: content objects are told by their
+    exact type, anything else by one isinstance test."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if _stack:
-            if isinstance(obj, Archive):
+            kind = type(obj)
+            if kind in _INPUTS:
+                _record_read(obj, kind, attribute)
+            elif isinstance(obj, Archive):
                 return _archive_attribute(obj, attribute)
-            _record_read(obj, attribute)
-        return super().getattr(obj, attribute)
+        try:  # as jinja2.Environment.getattr: the attribute first, then the item
+            return getattr(obj, attribute)
+        except AttributeError:
+            return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if _stack:
-            if isinstance(obj, Archive) and isinstance(argument, str):
+            kind = type(obj)
+            if kind in _INPUTS:
+                _record_read(obj, kind, argument)
+            elif isinstance(obj, Archive) and isinstance(argument, str):
                 return _archive_attribute(obj, argument)
-            _record_read(obj, argument)
         return super().getitem(obj, argument)
 
 
-def _record_read(obj: object, attribute: object) -> None:
-    if type(obj) is Entity and isinstance(attribute, str) and not attribute.startswith("_"):
-        _stack[-1].add(f"entity:{obj.id}#{attribute}")  # type: ignore[attr-defined]
+def _record_read(obj: object, kind: type, attribute: object) -> None:
+    reads = _stack[-1]
+    if kind is Entity and isinstance(attribute, str) and not attribute.startswith("_"):
+        reads.add(f"entity:{obj.id}#{attribute}")  # type: ignore[attr-defined]
         return
-    names = object_inputs(obj)
-    if names:
-        _stack[-1].update(names)
+    if _last[0] is obj and _last[1] is reads:
+        return
+    reads.update(_INPUTS[kind](obj))
+    _last[0], _last[1] = obj, reads
 
 
 def field_value(archive: Archive, name: str) -> str | None:
