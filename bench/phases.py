@@ -56,7 +56,7 @@ def build_in_this_process(src: Path, out: Path, cache: bool) -> int:
     for name, label in (("input_values", "input values (hashes of everything pages read)"),
                         ("fingerprints_against", "fingerprints against the last build"),
                         ("stage_pages", "pages rendered (render workers, results merged)"),
-                        ("state_record", "state record made (in its thread: the rendered pages settled)"),
+                        ("settle", "fingerprints of the rendered pages"),
                         ("stage_site_files", "other files staged (claims.json, claims.csv, ...)"),
                         ("plan_update", "search update planned"),
                         ("stage_search", "search index made (Pagefind runs)")):

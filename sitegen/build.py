@@ -9,15 +9,13 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections import Counter
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from sitegen import progress
 from sitegen.content.cache import LoadCache
 from sitegen.content.model import Archive
-from sitegen.diagnostics import ContentError, Diagnostic, Diagnostics
+from sitegen.diagnostics import ContentError, Diagnostics
 from sitegen.memory import limit_problem, long_lived, release_memory
 from sitegen.quick import QuickBuild
 from sitegen.rebuild import (
@@ -31,9 +29,9 @@ from sitegen.rebuild import (
 )
 from sitegen.signing import key_problem
 from sitegen.site.deps import input_values, template_hashes
-from sitegen.site.files import Reads, stage_pages, stage_site_files
+from sitegen.site.files import stage_pages, stage_site_files
 from sitegen.site.output import JOURNAL, MARKER, Stager, check_output_dir, write_site
-from sitegen.site.pages import PagePlan, plan_site, search_pages
+from sitegen.site.pages import plan_site, search_pages
 from sitegen.site.render import (
     make_environment,
     template_dirs,
@@ -48,7 +46,6 @@ from sitegen.state.record import (
     PageEntry,
     StateError,
     StateSaver,
-    Stats,
     discard_state,
     input_path,
     input_stats,
@@ -153,7 +150,6 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
     search: list[SearchStats] = []
     pages = Counter(p.kind for p in plans if p.path.endswith(".html"))
     savers: list[StateSaver] = []  # the record's writer, once the pages are rendered
-    made: list[tuple[list[PagePlan], Reads]] = []  # the pages rendered, what each read
     counts = (len(archive.claims), len(archive.entities), len(plans) - len(reused))
     recent_pages = archive.config.search_recent_pages
 
@@ -176,7 +172,15 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
         rendered = stage_pages(stager, env, options.src, archive, todo, workers=options.workers,
                                meanwhile=partial(stage_site_files, stager, options.src,
                                                  archive, plans))
-        made.append((todo, rendered))
+        settle(todo, rendered, values, reads, fingerprints)
+        if options.cache:
+            savers.append(StateSaver(options.src, out, BuildRecord(
+                options.shape(), stats, archive, plans, Record.of(
+                    plans, fingerprints, reads, bundle_of, archive.file_hashes, values,
+                    diags.sorted()),
+                search_layout, {"kinds": pages, "ui_text": text, "whole_used": any(
+                    "*" in p.inputs or "*" in reads[p.path] for p in plans),
+                    "search": None}, others)))
         options.phase("rendered")
 
     def finish(stager: Stager) -> None:
@@ -185,27 +189,20 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
         if options.search:  # site/searchplan.py: the changed pages, or whole bundles
             update = plan_update(search_before, search_layout, stager.changed,
                                  out / SEARCH_DIR, ids, recent_pages)
-        if options.cache:  # the state is made from these tables in its own thread
-            todo, rendered = made.pop()
-            savers.append(StateSaver(options.src, out, partial(
-                state_record, StateTables(options.shape(), stats, archive, plans, todo,
-                                          rendered, values, reads, fingerprints, bundle_of,
-                                          diags.sorted(), search_layout, others),
-                {"kinds": pages, "ui_text": text,
-                 "search": update.state if update else None})))
         largest = max(map(len, update.layout(search_layout).values()), default=0) if update else 0
         # memory is short: what only rendering needed goes now (the templates' memo
-        # of reused blocks; the tables of fingerprints and reads, which the state's
-        # maker holds until it has made its record of them), the state is written
-        # first, not beside Pagefind, and what it was written from let go, so that
-        # Pagefind does not run on top of everything the build holds (about 13 GB
-        # at 100,000 articles)
+        # of reused blocks, the tables of fingerprints and reads that the state's
+        # record holds again), the state is written first, not beside Pagefind, and
+        # what it was written from let go, so that Pagefind does not run on top of
+        # everything the build holds (about 13 GB at 100,000 articles)
         short = largest > 0 and not pagefind_fits(largest)
-        if short:
+        if short:  # the state has its own record of pages: the plan's tables can go too
             env = previous = fingerprints = reads = None  # type: ignore[assignment]
             reusable = fresh = reused = bundle_of = None  # type: ignore[assignment]
             release_memory()
         for saver in savers:
+            assert saver.record is not None
+            saver.record.extra["search"] = update.state if update else None
             saver.start()  # the render workers are done: no fork from here on
         if update is None:
             return
@@ -214,9 +211,9 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
                 saver.written()
             release()
             options.phase("released")
-        indexed = stage_search(stager, update, search_layout, ids)
-        if indexed is not None:
-            search.append(indexed)
+        stats = stage_search(stager, update, search_layout, ids)
+        if stats is not None:
+            search.append(stats)
 
     discard_state(options.src, out)  # it describes the output about to change
     try:
@@ -234,38 +231,6 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
         search=search[0] if search else None, diagnostics=diags.sorted(),
         rendered=counts[2], notes=notes,
     )
-
-
-@dataclass(frozen=True)
-class StateTables:
-    """What a full build's state is made from, as the build leaves it."""
-
-    shape: str  # BuildOptions.shape()
-    stats: Stats
-    archive: Archive
-    plans: list[PagePlan]
-    rendered: list[PagePlan]  # the pages rendered, and what each of them read:
-    fresh_reads: Reads
-    values: dict[str, str]
-    reads: Reads  # every page's reads as last recorded (the rendered ones settled here)
-    fingerprints: dict[str, str]
-    bundle_of: dict[str, str]
-    diagnostics: list[Diagnostic]
-    layout: dict[str, list[str]]
-    others: dict[str, str]
-
-
-def state_record(tables: StateTables, extra: dict[str, Any]) -> BuildRecord:
-    """The build state's record (made in StateSaver's thread, beside Pagefind):
-    the rendered pages' reads and fingerprints settled, then the record of every
-    page and what the next build needs beside it."""
-    t = tables
-    settle(t.rendered, t.fresh_reads, t.values, t.reads, t.fingerprints)
-    record = Record.of(t.plans, t.fingerprints, t.reads, t.bundle_of, t.archive.file_hashes,
-                       t.values, t.diagnostics)
-    extra = {**extra, "whole_used": any("*" in p.inputs or "*" in t.reads[p.path]
-                                        for p in t.plans)}
-    return BuildRecord(t.shape, t.stats, t.archive, t.plans, record, t.layout, extra, t.others)
 
 
 def last_build(options: BuildOptions, out: Path,

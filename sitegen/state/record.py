@@ -229,18 +229,16 @@ def _refs(articles: Iterable[Article], claims: Iterable[Claim],
 
 
 class StateSaver:
-    """Makes and writes a full build's state in a thread while the build indexes
-    and puts its output in place (the pages' fingerprints and pickling the
-    archive take seconds at 10,000 articles, while Pagefind's processes do the
-    indexing), then installs it once the output is written. Started only after
-    the render workers were forked."""
+    """Writes a full build's state in a thread while the build indexes and puts
+    its output in place (pickling the archive takes seconds at 10,000 articles,
+    while Pagefind's processes do the indexing), then installs it once the
+    output is written. Started only after the render workers were forked."""
 
-    def __init__(self, src: Path, out: Path, make: Callable[[], BuildRecord]) -> None:
+    def __init__(self, src: Path, out: Path, record: BuildRecord) -> None:
         self.path = state_path(src, out)
         self.temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         self.out = out
-        self.make: Callable[[], BuildRecord] | None = make  # called once, in the thread
-        self.record: BuildRecord | None = None  # what it made; let go of once written
+        self.record: BuildRecord | None = record  # let go of once written
         self.pages: list[str] = []  # then: the output paths it records
         self.out_name = _output_path(src, out)
         self.error: BaseException | None = None
@@ -251,12 +249,9 @@ class StateSaver:
 
     def _run(self) -> None:
         try:
-            assert self.make is not None
-            # what it was made from (the tables of the build) goes with the maker
-            self.record, self.make = self.make(), None
+            assert self.record is not None
             _write_state(self.temporary, self.out_name, self.record)
         except BaseException as exc:
-            self.make = None
             self.error = exc
 
     def written(self) -> None:
