@@ -60,7 +60,8 @@ def build_in_this_process(src: Path, out: Path, cache: bool) -> int:
                         ("stage_site_files", "other files staged (claims.json, claims.csv, ...)"),
                         ("plan_update", "search update planned"),
                         ("stage_search", "search index made (Pagefind runs)")):
-        setattr(build_module, name, timed(label, getattr(build_module, name)))
+        if hasattr(build_module, name):  # (another checkout's build may lack one)
+            setattr(build_module, name, timed(label, getattr(build_module, name)))
     result = build(BuildOptions(src=src, out=out, cache=cache,
                                 hook=lambda phase: print(phase, flush=True)))
     print("swapped", flush=True)
