@@ -14,11 +14,13 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -187,6 +189,8 @@ def test_results_come_in_task_order_from_forked_workers_that_then_exit() -> None
     assert len(set(report["shares"])) == 2 and report["parent"] not in report["shares"]
     # the first result was there while the second task still ran
     assert report["first_before_second_done"]
+    # the workers ran their tasks before the caller took a result
+    assert report["started_before_taken"]
     # workers: SIGTERM at its default action, SIGINT ignored (the parent has sitegen's)
     assert report["worker_signals"] == [int(signal.SIG_DFL), int(signal.SIG_IGN)]
     assert report["signals_sent"] == []  # a normal end: told to exit, never signalled
@@ -353,13 +357,37 @@ def ordered_results() -> None:
         first_before_second_done = not _MARK.exists()
         list(results)
     _MARK.unlink()
+    with fork_map(_mark_started, range(2), workers=2) as results:
+        # the workers start when the context is entered: the caller may work meanwhile
+        started_before_taken = _wait_for(lambda: len(list(_STARTED.glob("*"))) == 2, 20.0)
+        list(results)
+    shutil.rmtree(_STARTED, ignore_errors=True)
     with fork_map(lambda i: [int(signal.getsignal(s)) for s in (signal.SIGTERM, signal.SIGINT)],
                   range(2), workers=2) as results:
         worker_signals = next(results)
         list(results)
     _report(results=[r for r, _ in squares], pids=[p for _, p in squares], shares=shares,
             parent=os.getpid(), first_before_second_done=first_before_second_done,
-            worker_signals=worker_signals, signals_sent=sent, children=_children())
+            worker_signals=worker_signals, signals_sent=sent, children=_children(),
+            started_before_taken=started_before_taken)
+
+
+_STARTED = Path(tempfile.gettempdir()) / f"sitegen-test-started-{os.getpid()}"
+
+
+def _mark_started(i: int) -> int:
+    _STARTED.mkdir(exist_ok=True)
+    (_STARTED / str(i)).touch()
+    return i
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def _bad_task(i: int) -> int:

@@ -68,13 +68,8 @@ def recording() -> Iterator[set[str]]:
             _stack[-1].update(reads)
 
 
-def object_inputs(obj: object) -> tuple[str, ...]:
-    """The inputs that reading `obj` makes a page depend on (none for others)."""
-    inputs = _INPUTS.get(type(obj))
-    return inputs(obj) if inputs is not None else ()
-
-
-# exact types, as the content model makes them: a subclass is not content
+# The inputs that reading an object makes a page depend on, by its exact type
+# (as the content model makes them: a subclass is not content); none for others.
 _INPUTS: dict[type, Callable[[Any], tuple[str, ...]]] = {
     Claim: lambda claim: (f"claims:{claim.article}", f"article:{claim.article}"),
     Article: lambda article: (f"article:{article.slug}",),
