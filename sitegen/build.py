@@ -21,6 +21,7 @@ from sitegen.quick import QuickBuild
 from sitegen.rebuild import (
     BuildOptions,
     BuildResult,
+    Edited,
     fingerprints_against,
     input_hashes,
     read_site,
@@ -106,8 +107,8 @@ class _Build:
         assert self.quick is not None
         return self.quick.unchanged()
 
-    def in_place(self, slugs: set[str]) -> BuildResult | None:
-        return self.quick.in_place(slugs) if self.quick is not None else None
+    def in_place(self, edited: Edited) -> BuildResult | None:
+        return self.quick.in_place(edited) if self.quick is not None else None
 
     def whole(self) -> BuildResult:
         if self.quick is not None:

@@ -1,7 +1,7 @@
 """`sitegen build`'s side of the rebuild engine (rebuild.py) when the build
 state of the last build is at hand: what changed since (size and time, then
-hash), nothing (nothing done), and in-place edits to articles and claims files
-that keep the archive's arrangement.
+hash), nothing (nothing done), and in-place edits to articles, claims and
+entity files that keep the archive's arrangement.
 
 An in-place edit reads only those files, and the articles and claims the
 pages to render show from the state (state/stored.py); only the pages whose
@@ -30,6 +30,7 @@ from sitegen.memory import gc_paused
 from sitegen.rebuild import (
     BuildOptions,
     BuildResult,
+    Edited,
     PlanSource,
     changed_files,
     in_place,
@@ -111,19 +112,19 @@ class QuickBuild:
                            stats=WriteStats(0, 0), diagnostics=state.meta("diagnostics"),
                            quick=True)
 
-    def in_place(self, slugs: set[str]) -> BuildResult | None:
+    def in_place(self, edited: Edited) -> BuildResult | None:
         # gen-2 passes over the state's objects cost 30 ms here and there; a rebuild
         # makes little garbage, and the GC resumes after it
         try:
             with gc_paused():
                 return _in_place(self.options, self.out, self.state, self.started,
-                                 self.stats, slugs)
+                                 self.stats, edited)
         except (StateError, sqlite3.Error):
             return None  # the full build writes a new state
 
 
 def _in_place(options: BuildOptions, out: Path, state: BuildState, started: float,
-              stats: dict[str, tuple[int, int]], slugs: set[str]) -> BuildResult | None:
+              stats: dict[str, tuple[int, int]], edited: Edited) -> BuildResult | None:
     src = options.src
     kinds: Counter[str] = state.meta("kinds")
     diagnostics: list[Diagnostic] = state.meta("diagnostics")
@@ -131,7 +132,7 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
     text = state.meta("ui_text")
     try:
         plans_source = StatePlans(state)
-        done = in_place(src, archive, LoadCache(keep_anchorers=False), slugs, plans_source,
+        done = in_place(src, archive, LoadCache(keep_anchorers=False), edited, plans_source,
                         lambda new: make_environment(src, new, compiled=True, text=text))
     except ContentError:
         return None  # the full build reports it, with every other error
@@ -176,7 +177,9 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
         search[0] = replace(search[0], seconds=time.perf_counter() - searched_from[0]
                             - written.waited)
     state.update(stats=stats, files=done.reloaded.file_hashes, values=done.updated,
-                 diagnostics=diagnostics, articles={slug: new.articles[slug] for slug in slugs},
+                 diagnostics=diagnostics,
+                 articles={slug: new.articles[slug] for slug in edited.articles},
+                 entities=new.entities if done.reloaded.entities else None,
                  claims=done.edited_claims, fingerprints=done.fingerprints, plans=done.plans,
                  reads={plan.path: done.reads[plan.path] for plan in done.todo},
                  reads_before={path: page.reads for path, page in plans_source.stored.items()},

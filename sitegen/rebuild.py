@@ -7,11 +7,11 @@ disk for `build`, memory for `serve`):
 1. What changed since the last build? (`changed_files`: size and time
    against the record, confirmed by the file's hash; `serve` passes the
    watcher's paths instead.) Nothing: nothing to do.
-2. Does the edit move anything? (`edited_articles` and content/load.py's
-   reload_articles.) Articles and claims files edited in a way that keeps
-   every object's place: `in_place` reads only those files, plans again only
-   the pages that declare or read them (the record's uses), and renders those
-   whose fingerprint changed.
+2. Does the edit move anything? (`edited_files` and content/load.py's
+   reload_files.) Articles, claims and entity files edited in a way that
+   keeps every object's place: `in_place` reads only those files, plans again
+   only the pages that declare or read them (the record's uses), and renders
+   those whose fingerprint changed.
 3. Anything else: the whole site is read, with every check `sitegen check`
    runs (`read_site`), and every page planned and fingerprinted against the
    record (`fingerprints_against`); the pages whose fingerprint differs are
@@ -36,10 +36,10 @@ import jinja2
 
 from sitegen.content.cache import LoadCache
 from sitegen.content.config import normalise_base_url
-from sitegen.content.load import Reloaded, load_archive, reload_articles
+from sitegen.content.load import Reloaded, cross_file, load_archive, reload_files
 from sitegen.content.model import Archive, Claim
 from sitegen.diagnostics import Diagnostic, Diagnostics
-from sitegen.site.deps import article_values, fingerprint
+from sitegen.site.deps import edit_values, fingerprint
 from sitegen.site.files import Reads, render_pages
 from sitegen.site.output import WriteStats
 from sitegen.site.pages import PagePlan
@@ -109,7 +109,7 @@ class Target(Protocol[R]):
     def unchanged(self) -> R:
         """The result when nothing changed."""
 
-    def in_place(self, slugs: set[str]) -> R | None:
+    def in_place(self, edited: Edited) -> R | None:
         """Rebuild after an edit to these articles and claims files (`in_place`
         below); None when the edit moves something."""
 
@@ -124,9 +124,9 @@ def run(target: Target[R]) -> R:
     if changed is not None:
         if not changed:
             return target.unchanged()
-        slugs = edited_articles(changed)
-        if slugs:
-            done = target.in_place(slugs)
+        edited = edited_files(changed)
+        if edited is not None:
+            done = target.in_place(edited)
             if done is not None:
                 return done
     return target.whole()
@@ -169,18 +169,33 @@ def file_hash(path: Path) -> str:
         return ""
 
 
-def edited_articles(changed: Iterable[str]) -> set[str] | None:
-    """The slugs of the articles whose file or claims file is among `changed`, or
-    None if anything else changed too."""
-    slugs = set()
+@dataclass(frozen=True)
+class Edited:
+    """The content files of an edit that may keep everything's place."""
+
+    articles: frozenset[str] = frozenset()  # slugs: the article, its claims file, or both
+    entities: frozenset[str] = frozenset()  # entity ids
+
+
+# folder and suffix of the files an in-place edit may read → which set of Edited
+_IN_PLACE = {("content/articles", ".md"): "articles", ("content/claims", ".yaml"): "articles",
+             ("content/entities", ".yaml"): "entities"}
+
+
+def edited_files(changed: Iterable[str]) -> Edited | None:
+    """The articles (by slug: their file or claims file) and the entities among
+    `changed`, or None if anything else changed too."""
+    found: dict[str, set[str]] = {"articles": set(), "entities": set()}
     for name in changed:
         folder, _, file = name.rpartition("/")
         stem, dot, suffix = file.rpartition(".")
-        if (folder, dot + suffix) not in (("content/articles", ".md"),
-                                          ("content/claims", ".yaml")) or not stem:
+        kind = _IN_PLACE.get((folder, dot + suffix))
+        if kind is None or not stem:
             return None
-        slugs.add(stem)
-    return slugs
+        found[kind].add(stem)
+    if not any(found.values()):
+        return None
+    return Edited(frozenset(found["articles"]), frozenset(found["entities"]))
 
 
 class PlanSource:
@@ -223,19 +238,20 @@ class InPlace:
         return self.reloaded.archive
 
 
-def in_place(src: Path, archive: Archive, cache: LoadCache, slugs: set[str],
+def in_place(src: Path, archive: Archive, cache: LoadCache, edited: Edited,
              record: PlanSource, environment: Callable[[Archive], jinja2.Environment],
              ) -> InPlace | None:
-    """Rebuild the pages of an edit to these articles and claims files, if it
-    keeps everything's place (else None: the caller reads the whole site).
+    """Rebuild the pages of an edit to these articles, claims and entity files, if
+    it keeps everything's place (else None: the caller reads the whole site).
     `environment` gives the templates' environment for the new archive.
     Raises ContentError for a template error."""
-    reloaded = reload_articles(src, archive, cache, slugs)
+    slugs = edited.articles
+    reloaded = reload_files(src, archive, cache, slugs, edited.entities)
     if reloaded is None:
         return None
     new = reloaded.archive
     uses_whole = bool(record.users(["*"]))
-    updated = article_values(new, slugs, whole=uses_whole)
+    updated = edit_values(new, slugs, edited.entities, whole=uses_whole)
     # every page that declares or read one of the swapped objects, whether its file
     # changed or not (a claim is read again when its article changes)
     paths = sorted(record.users(updated))
@@ -253,8 +269,8 @@ def in_place(src: Path, archive: Archive, cache: LoadCache, slugs: set[str],
         return None  # a page now reads the whole archive, whose value was not computed
     values = record.values(updated, new, (name for names in fresh.values() for name in names))
     settle(todo, fresh, values, reads, fingerprints)
-    edited = [c for slug in sorted(slugs) for c in new.claims_by_article.get(slug, [])]
-    return InPlace(reloaded, updated, plans, fingerprints, reads, todo, files, edited)
+    claims = [c for slug in sorted(slugs) for c in new.claims_by_article.get(slug, [])]
+    return InPlace(reloaded, updated, plans, fingerprints, reads, todo, files, claims)
 
 
 def settle(rendered: Iterable[PagePlan], fresh: Mapping[str, Iterable[str]],
@@ -295,12 +311,13 @@ def fingerprints_against(plans: Iterable[PagePlan], values: Mapping[str, str],
 
 
 def merged_diagnostics(before: list[Diagnostic], reloaded: Reloaded) -> list[Diagnostic]:
-    """The last build's diagnostics with those of the files read again replaced."""
-    return sorted([d for d in before if d.path not in reloaded.files] + reloaded.diagnostics,
-                  key=Diagnostic.sort_key)
+    """The last build's diagnostics with those of the files read again replaced
+    (but for those the other files decide, which an in-place edit keeps)."""
+    return sorted([d for d in before if d.path not in reloaded.files or cross_file(d)]
+                  + reloaded.diagnostics, key=Diagnostic.sort_key)
 
 
-__all__ = ["BuildOptions", "BuildResult", "InPlace", "PlanSource", "Target",
-           "changed_files", "edited_articles", "file_hash", "fingerprints_against", "in_place",
+__all__ = ["BuildOptions", "BuildResult", "Edited", "InPlace", "PlanSource", "Target",
+           "changed_files", "edited_files", "file_hash", "fingerprints_against", "in_place",
            "input_hashes",
            "merged_diagnostics", "read_site", "run", "settle"]

@@ -78,34 +78,39 @@ def load_archive(src: Path, *, drafts: bool = False, cache: LoadCache | None = N
 
 @dataclass(frozen=True)
 class Reloaded:
-    """Articles and their claims read again into an archive (reload_articles)."""
+    """Articles, their claims and entities read again into an archive (reload_files)."""
 
     archive: Archive
     swap: dict[int, object]  # id() of each replaced object → its new version (replacing())
     files: frozenset[str]  # the files read again, relative to the site
-    diagnostics: list[Diagnostic]  # theirs: they replace what these files had before
+    # theirs: they replace what these files had before, but for those that the
+    # other files decide (cross_file), which stay
+    diagnostics: list[Diagnostic]
     file_hashes: dict[str, str]  # the files read again → sha256 of their bytes
+    entities: frozenset[str] = frozenset()  # the ids of the entities read again
 
 
-def reload_articles(src: Path, archive: Archive, cache: LoadCache,
-                    slugs: Iterable[str]) -> Reloaded | None:
-    """Read the given articles and their claims files again into `archive`, if the
-    edit leaves the archive's arrangement as it was.
+def reload_files(src: Path, archive: Archive, cache: LoadCache,
+                    slugs: Iterable[str], entity_ids: Iterable[str] = ()) -> Reloaded | None:
+    """Read the given articles and their claims files, and the given entity files,
+    again into `archive`, if the edit leaves the archive's arrangement as it was.
 
     Arrangement is everything other files and other pages depend on: which
     claims exist, their numbers, claimants, entities, ratings, dates, sources
     and aliases, the article's date, language, publisher and aliases, the
-    entities it mentions and the ids it links to. When all of it is unchanged
-    (an edit to a review, a quote, a claim's wording, an article's text), every
-    cross-file check keeps its result and every page its place in every list,
-    so the new archive is the old one with these objects swapped. Returns None
-    when the edit does more, or a file has an error: the caller then loads the
-    whole archive, which reports the errors."""
+    entities it mentions and the ids it links to, an entity's name, type,
+    Wikidata id and aliases. When all of it is unchanged (an edit to a review, a
+    quote, a claim's wording, an article's text, an entity's description or
+    links), every cross-file check keeps its result and every page its place in
+    every list, so the new archive is the old one with these objects swapped.
+    Returns None when the edit does more, or a file has an error: the caller
+    then loads the whole archive, which reports the errors."""
     diags = Diagnostics()
     reader = Reader(src, archive.config, diags, cache)
     finder = cache.finder(archive.entities)
     articles: dict[str, Article] = {}
     claims: dict[str, Claim] = {}
+    entities: dict[str, Entity] = {}
     files = set()
     for slug in sorted(set(slugs)):
         old = archive.articles.get(slug)
@@ -137,14 +142,25 @@ def reload_articles(src: Path, archive: Archive, cache: LoadCache,
         files.add(f"content/articles/{slug}.md")
         articles[slug] = article
         claims.update((claim.id, claim) for claim in new_claims)
+    for entity_id in sorted(set(entity_ids)):
+        old_entity = archive.entities.get(entity_id)
+        path = src / "content" / "entities" / f"{entity_id}.yaml"
+        if old_entity is None or not path.is_file() or path.is_symlink():
+            return None
+        entity = reader.read_entity(path)
+        if entity is None or _entity_place(entity) != _entity_place(old_entity):
+            return None
+        files.add(entity.origin.path)
+        entities[entity_id] = entity
     if diags.errors:
         return None
-    new, swap = archive.replacing(articles, claims, reader.file_hashes)
-    return Reloaded(new, swap, frozenset(files), list(diags), dict(reader.file_hashes))
+    new, swap = archive.replacing(articles, claims, reader.file_hashes, entities)
+    return Reloaded(new, swap, frozenset(files), list(diags), dict(reader.file_hashes),
+                    frozenset(entities))
 
 
 def _article_place(article: Article) -> tuple[object, ...]:
-    """What of an article other pages and checks depend on (reload_articles)."""
+    """What of an article other pages and checks depend on (reload_files)."""
     return (article.date, article.lang, article.draft, article.publisher, article.aliases,
             article.seed, tuple(step.publisher for step in article.translation_of),
             frozenset(m.entity for m in article.mentions),
@@ -152,12 +168,18 @@ def _article_place(article: Article) -> tuple[object, ...]:
 
 
 def _claim_place(claim: Claim) -> tuple[object, ...]:
-    """What of a claim other pages and checks depend on (reload_articles)."""
+    """What of a claim other pages and checks depend on (reload_files)."""
     return (claim.id, claim.number, claim.claimant, claim.actual_claimant, claim.about,
             claim.rating, claim.reviewed, claim.lang, claim.aliases,
             tuple((u.date, u.previous_rating) for u in claim.updates), claim.same_as,
             tuple((s.url, s.title, s.publisher) for s in claim.sources),
             frozenset(href for _, href in claim.review_html.links) if claim.review_html else None)
+
+
+def _entity_place(entity: Entity) -> tuple[object, ...]:
+    """What of an entity other pages and checks depend on (reload_files): what
+    links and mentions show and find, and the ClaimReview markup names."""
+    return (entity.id, entity.name, entity.type, entity.wikidata, entity.aliases)
 
 
 def _warn_undecided(src: Path, article: Article, entities: Mapping[str, Entity],
@@ -188,6 +210,16 @@ def _warn_undecided(src: Path, article: Article, entities: Mapping[str, Entity],
                       f"or link it: [{alias}](entity:{first.id})")
 
 
+# The end of the one warning an entity file gets from other files: an in-place
+# edit of the entity keeps it (nothing that decides it changed).
+UNUSED_ENTITY = "is never mentioned nor referenced"
+
+
+def cross_file(diagnostic: Diagnostic) -> bool:
+    """Whether a diagnostic of an entity file comes from the other files."""
+    return diagnostic.message.endswith(UNUSED_ENTITY)
+
+
 def _warn_unused(src: Path, entities: dict[str, Entity], articles: dict[str, Article],
                  claims: dict[str, Claim], diags: Diagnostics) -> None:
     """Warnings for entities nothing points to and seeds no article imports."""
@@ -200,7 +232,7 @@ def _warn_unused(src: Path, entities: dict[str, Entity], articles: dict[str, Art
     for entity in entities.values():
         if entity.id not in used:
             diags.warning(entity.origin.path, (1, 1),
-                          f"the entity '{entity.id}' is never mentioned nor referenced",
+                          f"the entity '{entity.id}' {UNUSED_ENTITY}",
                           "add an alias that appears in an article, use it in a claim, "
                           "or delete the file")
     seeds = src / "seeds"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -251,17 +252,19 @@ class Archive:
     file_hashes: dict[str, str] = field(default_factory=dict)
 
     def replacing(self, articles: dict[str, Article], claims: dict[str, Claim],
-                  file_hashes: dict[str, str]) -> tuple[Archive, dict[int, object]]:
-        """A copy in which some articles and claims are new versions of themselves
-        that keep their place: same ids, dates, ratings, claimants and entities
-        (content/load.py's reload_articles checks that), and `file_hashes` the hashes
-        of the files read again. The derived lookups
+                  file_hashes: dict[str, str], entities: Mapping[str, Entity] | None = None,
+                  ) -> tuple[Archive, dict[int, object]]:
+        """A copy in which some articles, claims and entities are new versions of
+        themselves that keep their place: same ids, dates, ratings, claimants,
+        entities, names and aliases (content/load.py's reload_files checks
+        that), and `file_hashes` the hashes of the files read again. The derived lookups
         computed so far are carried over with the new objects put in place of
         the old, instead of being computed again over the whole archive. Returns the
         copy and the swap table: id() of each replaced object → its new version
         (claims' sources too: list pages show them)."""
-        swap = self.swap_table(articles, claims)
+        swap = self.swap_table(articles, claims, entities)
         # the keys of the lookups that can hold them: articles, claimants, entities
+        # (no lookup holds entity objects: they are keys)
         keys = set(articles)
         for article in articles.values():
             keys.update(m.entity for m in article.mentions)
@@ -270,7 +273,8 @@ class Archive:
                          *claim.about, *claim.same_as))
             keys.update(c.id for c in self.same_claims.get(claim.id, ()))
         copy = Archive(config=self.config, articles={**self.articles, **articles},
-                       claims={**self.claims, **claims}, entities=self.entities,
+                       claims={**self.claims, **claims},
+                       entities={**self.entities, **entities} if entities else self.entities,
                        pages=self.pages, file_hashes={**self.file_hashes, **file_hashes})
         for name, value in self.__dict__.items():
             if name in _DERIVED:
@@ -282,11 +286,12 @@ class Archive:
         entity = self.entities.get(entity_id)
         return entity.name if entity else entity_id
 
-    def swap_table(self, articles: dict[str, Article],
-                   claims: dict[str, Claim]) -> dict[int, object]:
-        """id() of each object that `articles` and `claims` replace → its new
-        version (claims' sources too: list pages show them)."""
+    def swap_table(self, articles: dict[str, Article], claims: dict[str, Claim],
+                   entities: Mapping[str, Entity] | None = None) -> dict[int, object]:
+        """id() of each object that `articles`, `claims` and `entities` replace → its
+        new version (claims' sources too: list pages show them)."""
         swap: dict[int, object] = {id(self.articles[slug]): new for slug, new in articles.items()}
+        swap.update((id(self.entities[key]), new) for key, new in (entities or {}).items())
         for claim_id, new in claims.items():
             old = self.claims[claim_id]
             swap[id(old)] = new

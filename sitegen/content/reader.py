@@ -192,45 +192,51 @@ class Reader:
     def read_entities(self) -> dict[str, Entity]:
         entities: dict[str, Entity] = {}
         for path in self.files("entities", ".yaml"):
-            entity_id = self.file_id(path, "entity id")
-            text = self.read_text(path)
-            if entity_id is None or text is None:
-                continue
-            rel = self.rel(path)
-            data = self.read_yaml(path, text)
-            if data is FAILED:
-                continue
-            data = as_map(data, rel, (1, 1), self.diags, "an entity file")
-            if data is None:
-                continue
-            f = Fields(data, rel, self.diags, "the entity")
-            name = f.text("name", required=True)
-            etype = f.text("type", required=True, default="other")
-            if etype not in ENTITY_TYPES:
-                f.error("type", f"unknown entity type '{etype}'",
-                        did_you_mean(etype, ENTITY_TYPES) or
-                        "use one of: " + ", ".join(ENTITY_TYPES))
-            wikidata = f.text("wikidata")
-            if wikidata and not re.fullmatch(r"Q[1-9]\d*", wikidata):
-                f.error("wikidata", f"'{wikidata}' is not a Wikidata id",
-                        "write the QID alone, e.g. Q182477")
-            links = []
-            link_items = f.items("links")
-            for index, item in enumerate(link_items):
-                lm = as_map(item, rel, link_items.where(index), self.diags, "a link")
-                if lm is None:
-                    continue
-                lf = Fields(lm, rel, self.diags, "a link")
-                links.append(Link(url=lf.url("url", required=True), title=lf.text("title")))
-                lf.finish()
-            entity = Entity(
-                id=entity_id, name=name, type=etype, origin=Origin(rel, 1, 1),
-                aliases=f.strings("aliases"), description=f.text("description"),
-                wikidata=wikidata, links=tuple(links), extra=f.extra(),
-            )
-            f.finish()
-            entities[entity_id] = entity
+            entity = self.read_entity(path)
+            if entity is not None:
+                entities[entity.id] = entity
         return entities
+
+    def read_entity(self, path: Path) -> Entity | None:
+        """One entity file (None when it cannot be read; the errors are reported)."""
+        entity_id = self.file_id(path, "entity id")
+        text = self.read_text(path)
+        if entity_id is None or text is None:
+            return None
+        rel = self.rel(path)
+        data = self.read_yaml(path, text)
+        if data is FAILED:
+            return None
+        data = as_map(data, rel, (1, 1), self.diags, "an entity file")
+        if data is None:
+            return None
+        f = Fields(data, rel, self.diags, "the entity")
+        name = f.text("name", required=True)
+        etype = f.text("type", required=True, default="other")
+        if etype not in ENTITY_TYPES:
+            f.error("type", f"unknown entity type '{etype}'",
+                    did_you_mean(etype, ENTITY_TYPES) or
+                    "use one of: " + ", ".join(ENTITY_TYPES))
+        wikidata = f.text("wikidata")
+        if wikidata and not re.fullmatch(r"Q[1-9]\d*", wikidata):
+            f.error("wikidata", f"'{wikidata}' is not a Wikidata id",
+                    "write the QID alone, e.g. Q182477")
+        links = []
+        link_items = f.items("links")
+        for index, item in enumerate(link_items):
+            lm = as_map(item, rel, link_items.where(index), self.diags, "a link")
+            if lm is None:
+                continue
+            lf = Fields(lm, rel, self.diags, "a link")
+            links.append(Link(url=lf.url("url", required=True), title=lf.text("title")))
+            lf.finish()
+        entity = Entity(
+            id=entity_id, name=name, type=etype, origin=Origin(rel, 1, 1),
+            aliases=f.strings("aliases"), description=f.text("description"),
+            wikidata=wikidata, links=tuple(links), extra=f.extra(),
+        )
+        f.finish()
+        return entity
 
     # -- articles and pages ----------------------------------------------------
 

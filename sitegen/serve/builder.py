@@ -3,11 +3,11 @@ cache, the templates and the dependency record (state/schema.py) stay in
 memory between rebuilds, the watcher says what changed, and files are written
 into the preview folder one by one, each by an atomic replace.
 
-An edit to articles and claims files that keeps the archive's arrangement is
-rebuilt in place (rebuild.in_place); anything else reads the whole archive
-again through the parse cache, with every check, and renders the pages whose
-fingerprint changed. Either way the folder ends up equal to a clean build of
-the same content, and pages that no longer exist are removed.
+An edit to articles, claims and entity files that keeps the archive's
+arrangement is rebuilt in place (rebuild.in_place); anything else reads the
+whole archive again through the parse cache, with every check, and renders the
+pages whose fingerprint changed. Either way the folder ends up equal to a clean
+build of the same content, and pages that no longer exist are removed.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from sitegen.content.model import Archive, Claim
 from sitegen.diagnostics import ContentError, Diagnostic
 from sitegen.memory import long_lived
 from sitegen.rebuild import (
+    Edited,
     PlanSource,
     fingerprints_against,
     in_place,
@@ -110,20 +111,24 @@ class IncrementalBuilder:
         self.ok = report.ok
         return report
 
-    def _rebuild_articles(self, slugs: set[str], started: float) -> RebuildReport | None:
-        """Read the given articles and claims files again and render the pages that
-        show them; None if the edit does more than that can handle."""
+    def _rebuild_in_place(self, edited: Edited, started: float) -> RebuildReport | None:
+        """Read the given articles, claims and entity files again and render the
+        pages that show them; None if the edit does more than that can handle."""
         assert self.archive is not None and self._env is not None
         env = self._env
 
         def environment(archive: Archive) -> jinja2.Environment:
-            # the memo stays: its keys hold content objects, and the edited ones are new
+            # the memo stays: its keys hold content objects, and the edited ones are
+            # new; but blocks reach entities through ids, so those read go
             rebind(env, archive, forget_memo=False)
+            if edited.entities:
+                stale = {f"entity:{entity_id}" for entity_id in edited.entities}
+                env.globals["memo"].forget(lambda name: name.partition("#")[0] in stale)
             return env
 
         record = MemoryPlans(self)
         try:
-            done = in_place(self.src, self.archive, self.cache, slugs, record, environment)
+            done = in_place(self.src, self.archive, self.cache, edited, record, environment)
         except ContentError as exc:
             self._env = None
             return RebuildReport(False, sorted(exc.diagnostics, key=Diagnostic.sort_key),
@@ -288,12 +293,12 @@ class _Serve:
     def unchanged(self) -> RebuildReport:
         raise AssertionError("serve rebuilds when told of a change")
 
-    def in_place(self, slugs: set[str]) -> RebuildReport | None:
+    def in_place(self, edited: Edited) -> RebuildReport | None:
         # the GC would scan the new archive's copies of the lookups (hundreds of
         # thousands of references) again and again; they are frozen afterwards
         # like the rest of the archive, until the next whole rebuild
         with long_lived():
-            return self.builder._rebuild_articles(slugs, self.started)
+            return self.builder._rebuild_in_place(edited, self.started)
 
     def whole(self) -> RebuildReport:
         return self.builder._rebuild_all(self.started)

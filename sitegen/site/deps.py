@@ -12,6 +12,7 @@ everything.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -20,7 +21,7 @@ import jinja2
 from jinja2 import meta
 
 from sitegen.content.config import CONFIG_FILE
-from sitegen.content.model import Archive
+from sitegen.content.model import Archive, Entity
 from sitegen.site.i18n import UI_TEXT_FILE
 from sitegen.site.pages import PagePlan
 from sitegen.site.reads import field_value, lookup_value
@@ -156,15 +157,28 @@ def whole_archive_value(archive: Archive) -> str:
                   *sorted(archive.articles)])
 
 
-def article_values(archive: Archive, slugs: Iterable[str],
-                   whole: bool = True) -> dict[str, str]:
-    """The values of the given articles' and their claims files' inputs, and of "*"
-    if `whole` (to update input_values() after content/load.py's reload_articles)."""
+# what a template can read of an entity: its fields and properties
+# ("entity:<id>#<name>"; any other name's value is "-" before and after an edit)
+ENTITY_ATTRIBUTES = tuple(sorted(
+    {f.name for f in dataclasses.fields(Entity)}
+    | {name for name, member in vars(Entity).items() if isinstance(member, property)}))
+
+
+def edit_values(archive: Archive, slugs: Iterable[str], entity_ids: Iterable[str] = (),
+                whole: bool = True) -> dict[str, str]:
+    """The values of the inputs of the given articles, their claims files and the
+    given entities, and of "*" if `whole` (to update input_values() after
+    content/load.py's reload_files)."""
     hashes = archive.file_hashes
     values = {"*": whole_archive_value(archive)} if whole else {}
     for slug in slugs:
         values[f"article:{slug}"] = hashes.get(f"content/articles/{slug}.md", "")
         values[f"claims:{slug}"] = hashes.get(f"content/claims/{slug}.yaml", "")
+    for entity_id in entity_ids:
+        values[f"entity:{entity_id}"] = hashes.get(f"content/entities/{entity_id}.yaml", "")
+        for attribute in ENTITY_ATTRIBUTES:
+            name = f"entity:{entity_id}#{attribute}"
+            values[name] = field_value(archive, name) or "-"
     return values
 
 

@@ -217,7 +217,7 @@ def plan_site(archive: Archive, text: UIText | None = None) -> list[PagePlan]:
 
 def replan(archive: Archive, plans: Iterable[PagePlan],
            swap: Mapping[int, object]) -> list[PagePlan] | None:
-    """The given pages planned again after content/load.py's reload_articles put new
+    """The given pages planned again after content/load.py's reload_files put new
     versions of some articles and claims in place of the old (`swap`: id of the old
     object → the new). The edit kept every page's place, so item pages are planned
     afresh and list pages keep their items, swapped. None for a page that cannot be

@@ -145,9 +145,11 @@ class Memo:
     key and reused (site header and footer by page depth, claim list items):
     the same HTML on thousands of pages. Keys must hold everything the block
     depends on: content objects themselves rather than their ids, since a
-    `serve` rebuild swaps edited objects for new ones and keeps this memo;
-    `clear()` forgets all (after other changes). What the block read
-    (site/reads.py) is kept with it and counts for every page that reuses it.
+    `serve` rebuild swaps edited objects for new ones and keeps this memo
+    (but for entities, which blocks reach through ids: `forget()` drops the
+    blocks that read an edited one); `clear()` forgets all (after other
+    changes). What the block read (site/reads.py) is kept with it and counts
+    for every page that reuses it.
 
     At most `MEMO_ENTRIES` blocks are kept, the oldest forgotten first: there are
     about two per claim (22,086 holding 14 MB of HTML at 2,000 articles, so
@@ -172,6 +174,12 @@ class Memo:
 
     def clear(self) -> None:
         self.store.clear()
+
+    def forget(self, stale: Callable[[str], bool]) -> None:
+        """Forget the blocks that read an input for which `stale` is true (an
+        entity edited in place: a block keyed by a claim may show its fields)."""
+        for key in [key for key, (_, reads) in self.store.items() if any(map(stale, reads))]:
+            del self.store[key]
 
 
 def link_resolver(archive: Archive, page_url: str, root: str | None = None):

@@ -103,11 +103,13 @@ def input_stats(src: Path, folders: Iterable[Path]) -> Stats:
     if config.is_file():
         info = config.stat()
         stats["site.yaml"] = (info.st_size, info.st_mtime_ns)
-    roots = [("", src / "content"), ("", src / "seeds")]
-    roots += [(f"{number}:", folder) for number, folder in enumerate(folders)]
-    for prefix, root in roots:
-        base = str(src) if not prefix else str(root)
-        _walk(str(root), len(base) + 1, prefix, stats)
+    # keys are cut from the paths os.scandir gives, so the roots are joined as
+    # strings: Path(".") / "content" drops the "./" that len() would count
+    site = str(src)
+    roots = [("", os.path.join(site, "content"), site), ("", os.path.join(site, "seeds"), site)]
+    roots += [(f"{number}:", str(folder), str(folder)) for number, folder in enumerate(folders)]
+    for prefix, root, base in roots:
+        _walk(root, len(os.path.join(base, "")), prefix, stats)
     return stats
 
 
@@ -664,6 +666,7 @@ class BuildState:
     def update(self, *, stats: Stats, files: dict[str, str] | None = None,
                values: dict[str, str] | None = None, diagnostics: list[Any] | None = None,
                articles: dict[str, Article] | None = None, claims: Iterable[Claim] = (),
+               entities: Mapping[str, Entity] | None = None,
                fingerprints: dict[str, str] | None = None,
                plans: Iterable[PagePlan] = (),
                reads: dict[str, tuple[str, ...]] | None = None,
@@ -674,12 +677,14 @@ class BuildState:
         files read again (`files`) and the input values that changed (`values`),
         and the pages planned (`plans`: those planned again; the stored ones among
         them are saved) with what the rendered ones read (`reads`), the size and
-        time of the files `written` into `out`, and the search index
-        (`search`: site/searchplan.py's SearchState) when it changed."""
+        time of the files `written` into `out`, the search index
+        (`search`: site/searchplan.py's SearchState) and the entities (all of
+        them) when they changed."""
         sign = self.signer.sign
         full = self.meta("stats")  # the full build's, kept; what changed since is small
         changed = {rel: stat for rel, stat in stats.items() if full.get(rel) != stat}
-        meta = {"stats-changed": changed, "diagnostics": diagnostics, "search": search}
+        meta = {"stats-changed": changed, "diagnostics": diagnostics, "search": search,
+                "entities": entities}
         with self.db:
             for name, table in (("files", files), ("inputs", values)):
                 self.db.executemany(

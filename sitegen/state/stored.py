@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any, Protocol, TypeVar
 
 from sitegen.content.document import Document, parse_document
-from sitegen.content.model import Archive, Article, Claim
+from sitegen.content.model import Archive, Article, Claim, Entity
 
 
 class Store(Protocol):
@@ -170,12 +170,14 @@ class StoredArchive(Archive):
     store: Store | None = field(default=None, repr=False)
 
     def replacing(self, articles: dict[str, Article], claims: dict[str, Claim],
-                  file_hashes: dict[str, str]) -> tuple[Archive, dict[int, object]]:
-        swap = self.swap_table(articles, claims)
+                  file_hashes: dict[str, str], entities: Mapping[str, Entity] | None = None,
+                  ) -> tuple[Archive, dict[int, object]]:
+        swap = self.swap_table(articles, claims, entities)
         assert isinstance(self.articles, Lazy) and isinstance(self.claims, Lazy)
         assert isinstance(self.file_hashes, Rows)
         copy = StoredArchive(config=self.config, articles=self.articles.with_values(articles),
-                             claims=self.claims.with_values(claims), entities=self.entities,
+                             claims=self.claims.with_values(claims),
+                             entities={**self.entities, **entities} if entities else self.entities,
                              pages=self.pages,
                              file_hashes=self.file_hashes.with_values(file_hashes),  # type: ignore[arg-type]
                              store=self.store)

@@ -152,6 +152,8 @@ def test_a_broken_ui_text_is_reported_and_keeps_the_last_good_site(site: Path,
 HARBOUR = "content/claims/harbour-expansion-will-double-cargo.yaml"
 HARBOUR_ARTICLE = "content/articles/harbour-expansion-will-double-cargo.md"
 BUDGET_ARTICLE = "content/articles/council-budget-vote.md"
+WREN = "content/entities/tobias-wren.yaml"
+QUAY = "content/entities/north-quay-plan.yaml"
 
 # (file, old, new): edits that change what pages show but not where anything is
 # listed, so `serve` reads only the edited files again (the short way)
@@ -166,6 +168,10 @@ IN_PLACE_EDITS = [
     (HARBOUR_ARTICLE, "Harbour expansion will double cargo,", "Harbour plan will double cargo,"),
     (HARBOUR_ARTICLE, "which limits the harbour", "which restricts the harbour"),  # body text
     (BUDGET_ARTICLE, "which runs to 212 pages", "which runs to 214 pages"),
+    # an entity's description (on its page, in its feed, and wherever a theme shows it)
+    (WREN, "Mayor of the fictional town", "Mayor of the <invented> town"),
+    (QUAY, 'description: "The Ellery', 'links:\n  - {title: "Plan", url: "https://example.org/q"}\n'
+     'description: "The Ellery'),  # an entity's links
 ]
 
 
@@ -257,9 +263,10 @@ def test_an_error_in_an_edited_file_is_reported_and_the_next_fix_reads_everythin
     {"content/claims/"},  # a folder moved or deleted
     {"templates/claim.html"},
     {"site.yaml"},
-    {BUDGET, "content/entities/port-ellery.yaml"},
+    {BUDGET, "content/pages/about.md"},
+    {"content/entities/nell-ashby.yaml"},  # an entity that was not there
 ])
-def test_changes_beyond_articles_and_claims_files_read_everything(
+def test_changes_beyond_articles_claims_and_entity_files_read_everything(
         site: Path, tmp_path: Path, changed: set[str]) -> None:
     builder = IncrementalBuilder(site, tmp_path / "out")
     assert builder.rebuild().ok

@@ -1,5 +1,5 @@
-"""Quick rebuilds (sitegen/quick.py): `sitegen build` after an edit to articles
-and claims files works from the saved state of the last build, and its output
+"""Quick rebuilds (sitegen/quick.py): `sitegen build` after an edit to articles,
+claims and entity files works from the saved state of the last build, and its output
 is always what a clean build of the same content gives."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from sitegen.build import BuildOptions, BuildResult, build
+from sitegen.diagnostics import ContentError
+from sitegen.serve.builder import IncrementalBuilder
 from sitegen.state.record import state_path
 from tests.conftest import output_tree
 from tests.serve.test_incremental import BUDGET, IN_PLACE_EDITS, _edit
@@ -70,6 +72,51 @@ def test_an_edit_that_moves_things_takes_the_full_build(site: Path, tmp_path: Pa
     assert _build(site, out).quick  # and the state it leaves serves the next build
 
 
+def test_a_build_run_inside_the_site_takes_the_quick_path(site: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sitegen build` with the default source folder ".": the state's keys for
+    the site's files once lost their first two characters there, so every edit
+    (and every file only touched, as in a fresh checkout) took the full build."""
+    monkeypatch.chdir(site)
+    out = tmp_path / "out"
+    assert not _build(Path("."), out).quick
+    _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    result = _build(Path("."), out)
+    assert result.quick and 0 < result.rendered < sum(result.pages.values())
+    for path in site.rglob("*"):  # new times, same bytes: content hashes decide
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    result = _build(Path("."), out)
+    assert result.quick and result.rendered == 0 and result.stats.written == 0
+    assert_equals_clean_build(site, out, tmp_path, search=False)
+
+
+def test_an_entity_edited_in_place_keeps_the_warnings_other_files_decide(
+        site: Path, tmp_path: Path) -> None:
+    """That an entity is never mentioned depends on the other files, which an
+    in-place edit of the entity leaves as they were: the warning stays."""
+    nell = "content/entities/nell-ashby.yaml"
+    (site / nell).write_text("name: Nell Ashby\ntype: person\ndescription: Reporter.\n")
+    out = tmp_path / "out"
+    full = _build(site, out)
+    assert [d.message for d in full.diagnostics if d.path == nell] == [
+        "the entity 'nell-ashby' is never mentioned nor referenced"]
+    served = IncrementalBuilder(site, tmp_path / "served", drafts=False)
+    assert served.rebuild().ok
+    _edit(site, nell, "Reporter.", "Reporter at the Gazette.")
+    quick = _build(site, out)
+    assert quick.quick and quick.rendered > 0
+    assert quick.diagnostics == full.diagnostics
+    report = served.rebuild({nell})
+    assert report.ok and not report.whole and report.diagnostics == full.diagnostics
+    # an error in the edited entity file: the full build reports it, where it is
+    _edit(site, nell, "type: person", "type: persn")
+    with pytest.raises(ContentError) as raised:
+        _build(site, out)
+    errors = [d for d in raised.value.diagnostics if d.severity == "error"]
+    assert [(d.path, d.line) for d in errors] == [(nell, 2)]
+    assert "did you mean 'person'" in errors[0].hint
+
+
 def test_new_and_deleted_files_take_the_full_build(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _build(site, out)
@@ -96,8 +143,6 @@ def test_nothing_changed_or_only_touched_does_nothing(site: Path, tmp_path: Path
 
 
 def test_an_error_takes_the_full_build_which_reports_it(site: Path, tmp_path: Path) -> None:
-    from sitegen.diagnostics import ContentError
-
     out = tmp_path / "out"
     _build(site, out)
     before = output_tree(out)
