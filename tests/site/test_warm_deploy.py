@@ -84,6 +84,24 @@ def test_a_fresh_runner_with_the_secret_rebuilds_only_what_changed(
     assert 0 < result.rendered == local.rendered < page_count(result)
 
 
+def test_the_documented_command_run_in_the_checkout_rebuilds_only_what_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/examples/github-pages.yml runs `sitegen build -o public` in the
+    checkout: the site folder is ".", which once cost every deploy a full build."""
+    from sitegen.cli import main
+
+    first = _first_run(tmp_path, monkeypatch)
+    site = _fresh_checkout(_runner(tmp_path, "run2", monkeypatch, SECRET), first)
+    edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
+    monkeypatch.chdir(site)
+    capsys.readouterr()
+    assert main(["build", "-o", "public"]) == 0
+    said = capsys.readouterr()
+    assert "(quick rebuild)" in said.out + said.err
+    assert_equals_clean_build(site, site / "public", tmp_path)
+
+
 @pytest.mark.parametrize("secret", [None, "another-secret-of-some-length", "short"])
 def test_without_the_secret_the_restored_cache_is_not_trusted(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
