@@ -91,7 +91,7 @@ class Reloaded:
 
 
 def reload_files(src: Path, archive: Archive, cache: LoadCache,
-                    slugs: Iterable[str], entity_ids: Iterable[str] = ()) -> Reloaded | None:
+                 slugs: Iterable[str], entity_ids: Iterable[str] = ()) -> Reloaded | None:
     """Read the given articles and their claims files, and the given entity files,
     again into `archive`, if the edit leaves the archive's arrangement as it was.
 
