@@ -179,7 +179,7 @@ def _in_place(options: BuildOptions, out: Path, state: BuildState, started: floa
     state.update(stats=stats, files=done.reloaded.file_hashes, values=done.updated,
                  diagnostics=diagnostics,
                  articles={slug: new.articles[slug] for slug in edited.articles},
-                 entities=new.entities if done.reloaded.entities else None,
+                 entities=new.entities if edited.entities else None,
                  claims=done.edited_claims, fingerprints=done.fingerprints, plans=done.plans,
                  reads={plan.path: done.reads[plan.path] for plan in done.todo},
                  reads_before={path: page.reads for path, page in plans_source.stored.items()},

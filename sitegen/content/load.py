@@ -87,7 +87,6 @@ class Reloaded:
     # other files decide (cross_file), which stay
     diagnostics: list[Diagnostic]
     file_hashes: dict[str, str]  # the files read again → sha256 of their bytes
-    entities: frozenset[str] = frozenset()  # the ids of the entities read again
 
 
 def reload_files(src: Path, archive: Archive, cache: LoadCache,
@@ -155,8 +154,7 @@ def reload_files(src: Path, archive: Archive, cache: LoadCache,
     if diags.errors:
         return None
     new, swap = archive.replacing(articles, claims, reader.file_hashes, entities)
-    return Reloaded(new, swap, frozenset(files), list(diags), dict(reader.file_hashes),
-                    frozenset(entities))
+    return Reloaded(new, swap, frozenset(files), list(diags), dict(reader.file_hashes))
 
 
 def _article_place(article: Article) -> tuple[object, ...]:
