@@ -33,11 +33,25 @@ def fast_pickling(cls: T) -> T:
         def getstate(self: Any) -> tuple[Any, ...]:
             return values(self)  # type: ignore[no-any-return]
 
-    def setstate(self: Any, state: Any, names: tuple[str, ...] = names,
-                 assign: Callable[[Any, str, Any], None] = object.__setattr__) -> None:
-        for name, value in zip(names, state, strict=True):  # frozen: object's setattr
-            assign(self, name, value)
-
     cls.__getstate__ = getstate  # type: ignore[attr-defined]
-    cls.__setstate__ = setstate  # type: ignore[attr-defined]
+    cls.__setstate__ = _setstate(cls, names)  # type: ignore[attr-defined]
     return cls
+
+
+def _setstate(cls: type, names: tuple[str, ...]) -> Callable[[Any, Any], None]:
+    """A `__setstate__` that sets each slot through its descriptor, one statement
+    per field (generated, as dataclasses generates `__init__`): a loop over the
+    names with object.__setattr__ took twice as long, and the parent of the
+    reading workers spends most of its time unpickling what they send."""
+    slots = {name: vars(cls).get(name) for name in names}
+    if not names or not all(type(slot).__name__ == "member_descriptor" for slot in slots.values()):
+        def setstate(self: Any, state: Any, assign: Callable[[Any, str, Any], None]
+                     = object.__setattr__) -> None:
+            for name, value in zip(names, state, strict=True):  # frozen: object's setattr
+                assign(self, name, value)
+        return setstate
+    code = (f"def setstate(self, state):\n    ({', '.join(names)},) = state\n"
+            + "".join(f"    _set_{name}(self, {name})\n" for name in names))
+    scope: dict[str, Any] = {f"_set_{name}": slot.__set__ for name, slot in slots.items()}
+    exec(code, scope)  # the names are the dataclass's own fields
+    return scope["setstate"]  # type: ignore[no-any-return]

@@ -30,7 +30,9 @@ from sitegen.content.limits import MAX_MARKDOWN_NESTING
 from sitegen.slots import fast_pickling
 
 BLOCK_SEPARATOR = "\n\n"
-_WS = re.compile(r"\s+")
+# whitespace that is not one space already: a run of two or more, or one other
+# character (a single space, most of them, is left as it is, not replaced)
+_WS = re.compile(r"\s{2,}|[^\S ]")
 
 
 TOO_DEEP = "sitegen_too_deep"  # key in a parse's env: see make_markdown()

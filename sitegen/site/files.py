@@ -123,6 +123,23 @@ def default_workers(pages: int) -> int:
     return count if count > 1 else 1
 
 
+def worker_share(plans: list[PagePlan], index: int, count: int) -> list[PagePlan]:
+    """The pages worker `index` of `count` renders: every count-th group of pages
+    made from one article (its page, then its claims' pages), and every count-th
+    other page. An article's body is parsed once per group (body_tokens keeps the
+    last parses), not once in each worker that renders one of its pages."""
+    groups: dict[str, list[PagePlan]] = {}
+    others: list[PagePlan] = []
+    for plan in plans:
+        article = plan.context.get("article") if plan.kind in ("article", "claim") else None
+        if article is None:
+            others.append(plan)
+        else:
+            groups.setdefault(article.slug, []).append(plan)
+    share = [plan for group in list(groups.values())[index::count] for plan in group]
+    return share + others[index::count]
+
+
 def _render_share(index: int) -> tuple[int, int, set[str], set[str], list[Diagnostic], Reads]:
     """In a worker: render every count-th page, starting at `index`; the counts,
     the files kept and changed, errors, and what each page read go back to the
@@ -133,7 +150,7 @@ def _render_share(index: int) -> tuple[int, int, set[str], set[str], list[Diagno
     stager.kept, stager.changed = set(), set()
     reads: Reads = {}
     try:
-        for plan in plans[index::count]:
+        for plan in worker_share(plans, index, count):
             data, reads[plan.path] = render_recorded(env, src, archive, plan)
             stager.add(plan.path, data)
             progress.advance(slot=index + 1)

@@ -431,16 +431,14 @@ def _entities_by_type(archive: Archive) -> list[tuple[str, list[Entity]]]:
 
 
 def _sources_by_publisher(archive: Archive) -> list[tuple[str, list[SourceUse]]]:
-    uses: dict[str, tuple[Source, list[Claim]]] = {}
+    uses: dict[str, tuple[Source, dict[str, Claim]]] = {}  # url → source, claims by id
     for claim in archive.claims.values():
         for source in claim.sources:
-            entry = uses.setdefault(source.url, (source, []))
-            if claim not in entry[1]:
-                entry[1].append(claim)
+            uses.setdefault(source.url, (source, {}))[1].setdefault(claim.id, claim)
     groups: dict[str, list[SourceUse]] = {}
     for source, claims in uses.values():
         groups.setdefault(source.publisher or "", []).append(
-            SourceUse(source, tuple(sorted(claims, key=lambda c: c.id))))
+            SourceUse(source, tuple(claims[i] for i in sorted(claims))))
     ordered = []
     for publisher in sorted(groups, key=lambda p: (p == "", p.casefold())):
         items = sorted(groups[publisher], key=lambda u: (u.source.title.casefold(), u.source.url))
@@ -594,9 +592,21 @@ def _entity_feed(archive: Archive, entity: Entity) -> PagePlan:
 
 def _feed_entries(items: Iterable[object]) -> list[FeedEntry]:
     """The newest entries of these articles and claims, most recently updated first."""
-    entries = (_feed_entry(item) for item in items)
-    return heapq.nlargest(FEED_ENTRIES, (e for e in entries if e is not None),
-                          key=lambda e: (e.updated, e.url))
+    # ranked by key, the entries made for the newest only (tens of thousands of
+    # items for the site's feed: making each an entry was most of its cost)
+    keyed = ((_feed_key(item), item) for item in items)
+    newest = heapq.nlargest(FEED_ENTRIES, ((key, item) for key, item in keyed if key),
+                            key=lambda pair: pair[0])
+    return [entry for _, item in newest if (entry := _feed_entry(item)) is not None]
+
+
+def _feed_key(item: object) -> tuple[dt.date, str] | None:
+    """Where an article or claim ranks in a feed: (updated, url); None without a date."""
+    if isinstance(item, Article) and item.date:
+        return item.date, urls.article_url(item.slug)
+    if isinstance(item, Claim) and item.reviewed:
+        return item.modified or item.reviewed, urls.claim_url(item.id)
+    return None
 
 
 def _feed_entry(item: object) -> FeedEntry | None:
