@@ -170,10 +170,11 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
                 todo.append(plan)
         # the files that are not pages (claims.json, claims.csv: seconds at 10,000
         # articles) are written by this process while its workers render
+        made: dict[str, str] = {}  # fingerprints, computed by the render workers
         rendered = stage_pages(stager, env, options.src, archive, todo, workers=options.workers,
                                meanwhile=partial(stage_site_files, stager, options.src,
-                                                 archive, plans))
-        settle(todo, rendered, values, reads, fingerprints)
+                                                 archive, plans), values=values, fingerprints=made)
+        settle(todo, rendered, values, reads, fingerprints, made)
         if options.cache:
             savers.append(StateSaver(options.src, out, BuildRecord(
                 options.shape(), stats, archive, plans, Record.of(

@@ -275,12 +275,15 @@ def in_place(src: Path, archive: Archive, cache: LoadCache, edited: Edited,
 
 def settle(rendered: Iterable[PagePlan], fresh: Mapping[str, Iterable[str]],
            values: Mapping[str, str], reads: dict[str, tuple[str, ...]],
-           fingerprints: dict[str, str]) -> None:
+           fingerprints: dict[str, str], made: Mapping[str, str] | None = None) -> None:
     """Record what the rendered pages read now, and their fingerprints over it
-    (what the next build will compare with)."""
+    (what the next build will compare with; `made`: those the render workers
+    computed already)."""
+    made = made or {}
     for plan in rendered:  # interned: worker processes send copies of the same names
         reads[plan.path] = tuple(map(sys.intern, fresh[plan.path]))
-        fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
+        known = made.get(plan.path)
+        fingerprints[plan.path] = known or fingerprint(plan, values, reads[plan.path])
 
 
 def read_site(src: Path, *, drafts: bool, base_url: str | None, cache: LoadCache,

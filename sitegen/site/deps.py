@@ -104,6 +104,8 @@ class InputValues(dict[str, str]):
     def __init__(self, archive: Archive) -> None:
         super().__init__()
         self.archive = archive
+        self.computed: dict[str, str] = {}  # those computed when asked for
+
 
     def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
         value = super().get(name)
@@ -113,7 +115,7 @@ class InputValues(dict[str, str]):
             elif "#" in name:
                 value = field_value(self.archive, name)
             if value is not None:
-                self[name] = value
+                self[name] = self.computed[name] = value
         return default if value is None else value
 
 

@@ -20,7 +20,7 @@ from sitegen.memory import affordable, own_rss_bytes, usable_cpus
 from sitegen.schemas import schema_dir
 from sitegen.site import urls
 from sitegen.site.annotate import render_article_body, render_passage, render_title
-from sitegen.site.deps import extra_reads
+from sitegen.site.deps import InputValues, extra_reads, fingerprint
 from sitegen.site.exports import (
     claim_review,
     claims_csv,
@@ -67,13 +67,17 @@ def render_recorded(env: jinja2.Environment, src: Path, archive: Archive,
 
 def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Archive,
                 plans: list[PagePlan], workers: int | None = None,
-                meanwhile: Callable[[], None] | None = None) -> Reads:
+                meanwhile: Callable[[], None] | None = None,
+                values: InputValues | None = None,
+                fingerprints: dict[str, str] | None = None) -> Reads:
     """Render the pages straight into the staging folder, in parallel worker
     processes when the site is large enough to pay for them (they are forked,
     so they share the loaded archive and compiled templates without copying).
     `meanwhile` is called in this process while the workers render (after the
     pages when there are none): work that does not need the pages. Returns what
-    each page read."""
+    each page read. Given the input `values`, each page's fingerprint over what it
+    read is put into `fingerprints` too, by the process that rendered it (and the
+    values it computed on the way are added to `values`, as rendering here would)."""
     count = workers if workers is not None else default_workers(len(plans))
     reads: Reads = {}
     progress.phase("rendering pages", len(plans))
@@ -81,6 +85,8 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
         for plan in plans:
             data, reads[plan.path] = render_recorded(env, src, archive, plan)
             stager.add(plan.path, data)
+            if values is not None and fingerprints is not None:
+                fingerprints[plan.path] = fingerprint(plan, values, reads[plan.path])
             progress.advance()
         if meanwhile is not None:
             meanwhile()
@@ -88,7 +94,7 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
     for name in sorted({plan.template for plan in plans}):
         env.get_template(name)  # compile once, before forking
     global _JOB
-    _JOB = (stager, env, src, archive, plans, count)
+    _JOB = (stager, env, src, archive, plans, count, values)
     try:
         with fork_map(_render_share, range(count), workers=count, work="rendering") as shares:
             if meanwhile is not None:
@@ -96,7 +102,7 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
             results = list(shares)
     finally:
         _JOB = None
-    for written, unchanged, kept, changed, diagnostics, share_reads in results:
+    for written, unchanged, kept, changed, diagnostics, share_reads, shared in results:
         if diagnostics:
             raise ContentError(diagnostics)
         stager.written += written
@@ -104,11 +110,15 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
         stager.kept |= kept  # a patching build must know every file it keeps
         stager.changed |= changed  # and which it wrote anew (their search bundles)
         reads.update(share_reads)
+        if values is not None and fingerprints is not None:
+            fingerprints.update(shared[0])
+            values.update(shared[1])
     return reads
 
 
 PARALLEL_FROM = 1500  # pages; below this, starting processes costs more than it saves
-_JOB: tuple[Stager, jinja2.Environment, Path, Archive, list[PagePlan], int] | None = None
+_JOB: tuple[Stager, jinja2.Environment, Path, Archive, list[PagePlan], int,
+            InputValues | None] | None = None
 
 
 def default_workers(pages: int) -> int:
@@ -140,24 +150,30 @@ def worker_share(plans: list[PagePlan], index: int, count: int) -> list[PagePlan
     return share + others[index::count]
 
 
-def _render_share(index: int) -> tuple[int, int, set[str], set[str], list[Diagnostic], Reads]:
-    """In a worker: render every count-th page, starting at `index`; the counts,
-    the files kept and changed, errors, and what each page read go back to the
-    parent."""
+def _render_share(index: int) -> tuple[int, int, set[str], set[str], list[Diagnostic], Reads,
+                                       tuple[dict[str, str], dict[str, str]]]:
+    """In a worker: render its share of the pages (worker_share); the counts, the
+    files kept and changed, errors, what each page read and, given the input
+    values, each page's fingerprint go back to the parent."""
     assert _JOB is not None
-    stager, env, src, archive, plans, count = _JOB
+    stager, env, src, archive, plans, count, values = _JOB
     stager.written = stager.unchanged = 0
     stager.kept, stager.changed = set(), set()
     reads: Reads = {}
+    prints: dict[str, str] = {}
     try:
         for plan in worker_share(plans, index, count):
             data, reads[plan.path] = render_recorded(env, src, archive, plan)
             stager.add(plan.path, data)
+            if values is not None:
+                prints[plan.path] = fingerprint(plan, values, reads[plan.path])
             progress.advance(slot=index + 1)
     except ContentError as exc:
         return (stager.written, stager.unchanged, stager.kept, stager.changed,
-                exc.diagnostics, reads)
-    return stager.written, stager.unchanged, stager.kept, stager.changed, [], reads
+                exc.diagnostics, reads, (prints, {}))
+    computed = values.computed if values is not None else {}
+    return (stager.written, stager.unchanged, stager.kept, stager.changed, [], reads,
+            (prints, computed))
 
 
 def stage_site_files(stager: Stager, src: Path, archive: Archive,

@@ -327,7 +327,8 @@ def _write_state(temporary: Path, out: str, record: BuildRecord) -> None:
                 signer, ((f"meta:{name}", _dumps(value)) for name, value in meta.items())))
             tables: dict[str, Iterable[tuple[str, str]]] = {  # each row made when stored
                 "files": record.record.files.items(), "others": record.others.items(),
-                "inputs": record.record.values.items(),
+                # sorted: the render workers add the values they computed in any order
+                "inputs": sorted(record.record.values.items()),
                 "claims": ((claim_id, c.article) for claim_id, c in archive.claims.items()),
                 "by_article": _ids(archive.claims_by_article),
                 "by_claimant": _ids(archive.claims_by_claimant),
