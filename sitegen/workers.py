@@ -62,6 +62,13 @@ R = TypeVar("R")
 GRACE = 1.0  # seconds between SIGTERM and SIGKILL when workers are stopped
 EXIT_WAIT = 30.0  # seconds a worker may take to exit once all results are in
 _HELD = {signal.SIGINT, signal.SIGTERM}
+_number = 0  # in a worker, its number in its pool (1, 2, ...); 0 elsewhere
+
+
+def worker_number() -> int:
+    """This worker's number in its pool, from 1 (0 outside a worker): the slot
+    it counts its progress into."""
+    return _number
 
 
 class WorkerError(RuntimeError):
@@ -169,10 +176,13 @@ class _Pool(Generic[T, R]):
 
     def _fork(self) -> _Worker:
         mine, theirs = Pipe()
+        number = len(self.workers) + 1
         pid = os.fork()
         if pid == 0:  # the worker: never returns
             code = 70  # EX_SOFTWARE: the worker's own machinery failed
             try:
+                global _number
+                _number = number
                 mine.close()
                 for other in self.workers:  # their pipes: EOF must reach them when we exit
                     other.conn.close()

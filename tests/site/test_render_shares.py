@@ -1,5 +1,5 @@
-"""The render workers' shares (site/files.py): every page is rendered once, an
-article's page and its claims' pages by the same worker, and a build rendered
+"""The render workers' tasks (site/files.py): every page is rendered once, an
+article's page and its claims' pages in the same task, and a build rendered
 by two workers writes the bytes and the build state that rendering in one
 process does (the workers also compute each page's fingerprint and the input
 values they read on the way)."""
@@ -14,21 +14,22 @@ from pathlib import Path
 import pytest
 
 from sitegen.build import BuildOptions, load_checked
-from sitegen.site.files import worker_share
+from sitegen.site.files import render_tasks
 from sitegen.site.pages import plan_site
 from sitegen.state.record import state_path
 from tests.conftest import REPO, site_files
 
 
 @pytest.mark.parametrize("count", [2, 3])
-def test_the_shares_cover_every_page_once_and_keep_an_article_with_its_claims(
+def test_the_tasks_cover_every_page_once_and_keep_an_article_with_its_claims(
         count: int) -> None:
     archive, _ = load_checked(BuildOptions(src=REPO, cache=False, workers=1))
     plans = plan_site(archive)
-    shares = [worker_share(plans, index, count) for index in range(count)]
-    paths = [plan.path for share in shares for plan in share]
+    tasks = render_tasks(plans, count)
+    assert len(tasks) > count  # the first, large tasks, then small ones
+    paths = [plan.path for task in tasks for plan in task]
     assert sorted(paths) == sorted(plan.path for plan in plans)
-    where = {plan.path: index for index, share in enumerate(shares) for plan in share}
+    where = {plan.path: index for index, task in enumerate(tasks) for plan in task}
     claim_pages = [plan for plan in plans if plan.kind == "claim"]
     assert claim_pages
     for plan in claim_pages:
