@@ -81,7 +81,7 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
     count = workers if workers is not None else default_workers(len(plans))
     reads: Reads = {}
     progress.phase("rendering pages", len(plans))
-    if count <= 1 or not can_fork():  # in-process, _render_share would reset the stager
+    if count <= 1 or not can_fork():  # in-process, _render_task would reset the stager
         for plan in plans:
             data, reads[plan.path] = render_recorded(env, src, archive, plan)
             stager.add(plan.path, data)
