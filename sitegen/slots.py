@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import operator
 from collections.abc import Callable
+from types import MemberDescriptorType
 from typing import Any, TypeVar
 
 T = TypeVar("T", bound=type)
@@ -44,7 +45,7 @@ def _setstate(cls: type, names: tuple[str, ...]) -> Callable[[Any, Any], None]:
     names with object.__setattr__ took twice as long, and the parent of the
     reading workers spends most of its time unpickling what they send."""
     slots = {name: vars(cls).get(name) for name in names}
-    if not names or not all(type(slot).__name__ == "member_descriptor" for slot in slots.values()):
+    if not names or not all(type(slot) is MemberDescriptorType for slot in slots.values()):
         def setstate(self: Any, state: Any, assign: Callable[[Any, str, Any], None]
                      = object.__setattr__) -> None:
             for name, value in zip(names, state, strict=True):  # frozen: object's setattr

@@ -106,7 +106,6 @@ class InputValues(dict[str, str]):
         self.archive = archive
         self.computed: dict[str, str] = {}  # those computed when asked for
 
-
     def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
         value = super().get(name)
         if value is None:

@@ -9,6 +9,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 from markupsafe import escape
@@ -102,17 +103,17 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
             if meanwhile is not None:
                 meanwhile()
             # taken as the tasks end: the workers go on meanwhile
-            for written, unchanged, kept, changed, diagnostics, task_reads, made in results:
-                if diagnostics:
-                    raise ContentError(diagnostics)
-                stager.written += written
-                stager.unchanged += unchanged
-                stager.kept |= kept  # a patching build must know every file it keeps
-                stager.changed |= changed  # and which it wrote anew (their search bundles)
-                reads.update(task_reads)
+            for done in results:
+                if done.diagnostics:
+                    raise ContentError(done.diagnostics)
+                stager.written += done.written
+                stager.unchanged += done.unchanged
+                stager.kept |= done.kept  # a patching build must know every file it keeps
+                stager.changed |= done.changed  # and which it wrote anew (their search bundles)
+                reads.update(done.reads)
                 if values is not None and fingerprints is not None:
-                    fingerprints.update(made[0])
-                    values.update(made[1])
+                    fingerprints.update(done.fingerprints)
+                    values.update(done.computed)
     finally:
         _JOB = None
     return reads
@@ -164,12 +165,21 @@ def render_tasks(plans: list[PagePlan], count: int) -> list[list[PagePlan]]:
     return [task for task in tasks if task]
 
 
-def _render_task(index: int) -> tuple[int, int, set[str], set[str], list[Diagnostic], Reads,
-                                      tuple[dict[str, str], dict[str, str]]]:
-    """In a worker: render the pages of task `index` (render_tasks); the counts,
-    the files kept and changed, errors, what each page read and, given the input
-    values, each page's fingerprint and the values computed on the way go back
-    to the parent."""
+class _TaskDone(NamedTuple):
+    """What a render task sends back to the parent."""
+
+    written: int
+    unchanged: int
+    kept: set[str]
+    changed: set[str]
+    diagnostics: list[Diagnostic]  # the error that stopped it, if one did
+    reads: Reads
+    fingerprints: dict[str, str]  # given the input values: each page's
+    computed: dict[str, str]  # the input values computed on the way
+
+
+def _render_task(index: int) -> _TaskDone:
+    """In a worker: render the pages of task `index` (render_tasks)."""
     assert _JOB is not None
     stager, env, src, archive, tasks, values = _JOB
     stager.written = stager.unchanged = 0
@@ -186,11 +196,10 @@ def _render_task(index: int) -> tuple[int, int, set[str], set[str], list[Diagnos
                 prints[plan.path] = fingerprint(plan, values, reads[plan.path])
             progress.advance(slot=worker_number())
     except ContentError as exc:
-        return (stager.written, stager.unchanged, stager.kept, stager.changed,
-                exc.diagnostics, reads, (prints, {}))
-    computed = values.computed if values is not None else {}
-    return (stager.written, stager.unchanged, stager.kept, stager.changed, [], reads,
-            (prints, computed))
+        return _TaskDone(stager.written, stager.unchanged, stager.kept, stager.changed,
+                         exc.diagnostics, reads, prints, {})
+    return _TaskDone(stager.written, stager.unchanged, stager.kept, stager.changed, [], reads,
+                     prints, values.computed if values is not None else {})
 
 
 def stage_site_files(stager: Stager, src: Path, archive: Archive,

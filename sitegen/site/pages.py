@@ -611,15 +611,16 @@ def _feed_key(item: object) -> tuple[dt.date, str] | None:
 
 def _feed_entry(item: object) -> FeedEntry | None:
     """An article's or claim's entry in the feed (None without a date)."""
-    if isinstance(item, Article) and item.date:
-        return FeedEntry("article", urls.article_url(item.slug), item.title,
-                         item.date, item.date, item.summary, item.lang, f"article:{item.slug}",
-                         item)
-    if isinstance(item, Claim) and item.reviewed:
-        return FeedEntry("claim", urls.claim_url(item.id), item.claim,
-                         item.reviewed, item.modified or item.reviewed,
-                         "", item.lang, f"claims:{item.article}", item)
-    return None
+    key = _feed_key(item)
+    if key is None:
+        return None
+    updated, url = key
+    if isinstance(item, Article):
+        return FeedEntry("article", url, item.title, updated, updated, item.summary, item.lang,
+                         f"article:{item.slug}", item)
+    assert isinstance(item, Claim) and item.reviewed
+    return FeedEntry("claim", url, item.claim, item.reviewed, updated, "", item.lang,
+                     f"claims:{item.article}", item)
 
 
 def _correction_entry(correction: Correction) -> FeedEntry:
