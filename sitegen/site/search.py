@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 from sitegen import progress
 from sitegen.memory import available_bytes, rss_bytes, usable_cpus
@@ -110,12 +111,13 @@ def bundle_language(bundle: str) -> str:
 Layout = Mapping[str, Sequence[str]]  # bundle name → the output paths of its pages
 
 
-def index_site(site: Path | Sequence[Path], layout: Layout,
-               output: Path | None = None) -> SearchStats:
+def index_site(site: Path | Sequence[Path], layout: Layout, output: Path | None = None,
+               indexed: Callable[[str], None] | None = None) -> SearchStats:
     """Index the bundles of `layout` (bundles() gives one) into `output`
-    (default site/pagefind/). `site` may be several folders: each page is taken
-    from the first that has it (a patching build: the staged pages, then the
-    output's). The folders must not change until it returns."""
+    (default site/pagefind/), calling `indexed(bundle)` as each is complete.
+    `site` may be several folders: each page is taken from the first that has
+    it (a patching build: the staged pages, then the output's). The folders
+    must not change until it returns."""
     started = time.perf_counter()
     roots = [site] if isinstance(site, Path) else list(site)
     first = roots[0]
@@ -124,8 +126,8 @@ def index_site(site: Path | Sequence[Path], layout: Layout,
     made = [beside]  # where trees may be: removed at the end, whatever happened
 
     def tree(bundle: str) -> Path:
-        """The bundle's tree of links, made just before its Pagefind run: on the
-        memory file system, or beside the site when that is full or has no
+        """The bundle's tree of links, made while the runs before its own go on: on
+        the memory file system, or beside the site when that is full or has no
         symbolic links (the trees of the bundles being indexed use it meanwhile)."""
         nonlocal memory
         if memory is not None:
@@ -141,7 +143,7 @@ def index_site(site: Path | Sequence[Path], layout: Layout,
 
     try:
         stats = run_pagefind(tree, {bundle: len(paths) for bundle, paths in layout.items()},
-                             output or first / SEARCH_DIR)
+                             output or first / SEARCH_DIR, indexed)
     finally:
         for folder in (*made, memory):
             if folder is not None:
@@ -215,15 +217,17 @@ def stage_pages(site: Path | Sequence[Path], layout: Layout, scratch: Path,
 
 
 def run_pagefind(trees: Path | Callable[[str], Path], counts: dict[str, int],
-                 output: Path) -> SearchStats:
+                 output: Path, indexed: Callable[[str], None] | None = None) -> SearchStats:
     """Run the Pagefind CLI on each bundle's tree into output/<bundle>/, as many
     at a time as there are CPUs and as fit in memory: each run needs memory in
     proportion to its pages, and another starts only when the machine has that
     much available (one always runs).
 
     `trees` is the folder of the bundles' trees (stage_pages made them), or
-    makes a bundle's tree when called, just before its run; such a tree is
-    removed as soon as the run ends."""
+    makes a bundle's tree when called: the next bundle's while the runs before
+    it go on, so that a run starts as soon as another ends; such a tree is
+    removed once its run ended. `indexed(bundle)` is called for each bundle
+    when its index is complete, while the other runs go on."""
     started = time.perf_counter()
     own_trees = callable(trees)
     tree_of = trees if callable(trees) else lambda bundle: trees / bundle
@@ -231,48 +235,92 @@ def run_pagefind(trees: Path | Callable[[str], Path], counts: dict[str, int],
     binary = pagefind_binary()
     waiting = sorted(counts, key=lambda b: -counts[b])  # biggest first
     slots = usable_cpus()
-    running: list[tuple[str, subprocess.Popen[bytes]]] = []
+    running: list[_Run] = []
+    ended: list[str] = []  # runs that ended, their trees and `indexed` still to do
     progress.phase("indexing pages for search", sum(counts.values()))
     try:
-        while waiting or running:
+        while waiting or running or ended:
             while waiting and len(running) < slots and (
                     not running or _fits(counts[waiting[0]], running, counts)):
                 bundle = waiting.pop(0)
-                folders[bundle] = tree_of(bundle)
-                running.append((bundle, subprocess.Popen(
-                    [binary, "--site", str(folders[bundle]), "--output-path",
-                     str(output / bundle), "--force-language", bundle_language(bundle),
-                     "--silent"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
-            bundle, process = running.pop(0)
-            stderr = _finished(process)
-            if own_trees:  # its links, let go of at once (kernel memory: a GiB at 100,000 articles)
-                shutil.rmtree(folders[bundle], ignore_errors=True)
-            progress.advance(counts[bundle])
-            if process.returncode != 0:
-                message = stderr.decode(errors="replace")
-                raise SearchError(f"pagefind failed for '{bundle}': {message}")
+                if bundle not in folders:
+                    folders[bundle] = tree_of(bundle)
+                running.append(_Run.start(binary, bundle, folders[bundle], output / bundle))
+            for bundle in ended:  # after the next run started: it does not wait for this
+                if own_trees:  # kernel memory: a GiB of links at 100,000 articles
+                    shutil.rmtree(folders[bundle], ignore_errors=True)
+                for name in _UNUSED:
+                    (output / bundle / name).unlink(missing_ok=True)
+                if indexed is not None:
+                    indexed(bundle)
+            ended.clear()
+            if waiting and waiting[0] not in folders:
+                folders[waiting[0]] = tree_of(waiting[0])
+            if running:
+                run = _first_ended(running)
+                try:
+                    if run.process.returncode != 0:
+                        raise SearchError(f"pagefind failed for '{run.bundle}': {run.message()}")
+                finally:
+                    run.stderr.close()
+                progress.advance(counts[run.bundle])
+                ended.append(run.bundle)
     finally:
-        for _, process in running:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        for run in running:
+            run.stop()
     size = 0
     for bundle in counts:
-        for name in _UNUSED:
-            (output / bundle / name).unlink(missing_ok=True)
         for folder, _, files in os.walk(output / bundle):
             size += sum(os.stat(f"{folder}/{name}").st_size for name in files)
     return SearchStats(dict(counts), size, time.perf_counter() - started)
 
 
-def _finished(process: subprocess.Popen[bytes]) -> bytes:
-    """Wait for a Pagefind run to end (redrawing the progress line meanwhile);
-    what it wrote to stderr."""
-    while True:
+@dataclass
+class _Run:
+    """A Pagefind run of one bundle; what it says goes to a file, not a pipe,
+    so that it cannot block while nobody reads."""
+
+    bundle: str
+    process: subprocess.Popen[bytes]
+    stderr: IO[bytes]
+
+    @classmethod
+    def start(cls, binary: str, bundle: str, tree: Path, output: Path) -> _Run:
+        stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the run has ended)
         try:
-            return process.communicate(timeout=progress.REDRAW if progress.active() else None)[1]
-        except subprocess.TimeoutExpired:
-            progress.tick()
+            process = subprocess.Popen(
+                [binary, "--site", str(tree), "--output-path", str(output),
+                 "--force-language", bundle_language(bundle), "--silent"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
+        except BaseException:
+            stderr.close()
+            raise
+        return cls(bundle, process, stderr)
+
+    def message(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read(_MESSAGE_BYTES).decode(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.stderr.close()
+
+
+_MESSAGE_BYTES = 64 * 1024
+_POLL = 0.02  # seconds between looks at the runs (a run takes seconds)
+
+
+def _first_ended(running: list[_Run]) -> _Run:
+    """Wait for whichever run ends first and take it out of `running` (redrawing
+    the progress line meanwhile)."""
+    while True:
+        for number, run in enumerate(running):
+            if run.process.poll() is not None:
+                return running.pop(number)
+        progress.tick()
+        time.sleep(_POLL)
 
 
 # Pagefind 1.5's indexer peaks at about 3.7 GB for 14,000 pages
@@ -290,15 +338,14 @@ def pagefind_fits(pages: int) -> bool:
     return _fits(pages, [], {})
 
 
-def _fits(pages: int, running: list[tuple[str, subprocess.Popen[bytes]]],
-          counts: dict[str, int]) -> bool:
+def _fits(pages: int, running: list[_Run], counts: dict[str, int]) -> bool:
     """Whether another Pagefind run of `pages` pages fits beside the running ones
     (counted at what they are expected to reach, not at what they hold yet)."""
     available = available_bytes()
     if available is None:
         return True
-    growth = sum(max(0, _pagefind_bytes(counts[bundle]) - (rss_bytes(process.pid) or 0))
-                 for bundle, process in running)
+    growth = sum(max(0, _pagefind_bytes(counts[run.bundle]) - (rss_bytes(run.process.pid) or 0))
+                 for run in running)
     return _pagefind_bytes(pages) + growth <= available * 0.7
 
 

@@ -373,7 +373,11 @@ def stage_search(stager: Stager, update: SearchUpdate, main: Mapping[str, Collec
     layout = update.layout(main)
     if not layout:
         return None
-    stats = index_site(stager.roots, layout, stager.staging / SEARCH_DIR)
-    for name in update.merge:  # their ids, for the tombstones of later edits
-        ids.of(stager.staging / SEARCH_DIR / name, name)
-    return stats
+
+    def indexed(name: str) -> None:
+        """The ids of a main bundle just made, for the tombstones of later edits
+        (read while the other bundles are indexed)."""
+        if name in update.merge:
+            ids.of(stager.staging / SEARCH_DIR / name, name)
+
+    return index_site(stager.roots, layout, stager.staging / SEARCH_DIR, indexed)

@@ -79,11 +79,19 @@ def test_a_killed_builds_scratch_is_removed_by_the_next_one(
             search.shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_each_bundles_links_exist_only_while_pagefind_reads_them(
-        site_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A bundle's tree is made just before its Pagefind run and removed when the
-    run ends, so the memory file system holds one bundle's links at a time (one
-    run at a time here), not the whole site's."""
+def test_each_bundles_links_exist_only_around_its_pagefind_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bundle's tree is made while the run before its own goes on (so that its
+    run starts as soon as that one ends) and removed when its run ended: with
+    one run at a time, the memory file system holds the links of two bundles at
+    most (the one starting, and the one that just ended), never the whole
+    site's; each bundle is indexed from its own tree."""
+    names = [f"b{number}" for number in range(5)]
+    for number, name in enumerate(names):
+        page = tmp_path / "site" / name / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(f"<html lang='en'><body><main>{'word ' * (number + 1)}</main></body>"
+                        "</html>", encoding="utf-8")
     present: list[tuple[str, set[str]]] = []
     popen = search.subprocess.Popen
 
@@ -91,11 +99,15 @@ def test_each_bundles_links_exist_only_while_pagefind_reads_them(
         tree = Path(command[command.index("--site") + 1])
         present.append((tree.name, {p.name for p in tree.parent.iterdir()
                                     if not p.is_symlink()}))
+        assert (tree / tree.name / "index.html").read_text(encoding="utf-8")
         return popen(command, **kwargs)  # type: ignore[call-overload]
 
     monkeypatch.setattr(search.subprocess, "Popen", watched)
     monkeypatch.setattr(search, "usable_cpus", lambda: 1)
-    result = build(BuildOptions(src=site_copy, out=tmp_path / "out", cache=False))
-    assert result.search is not None and len(result.search.pages) >= 2
-    assert sorted(name for name, _ in present) == sorted(result.search.pages)
-    assert all(trees == {name} for name, trees in present), present
+    layout = {name: [f"{name}/index.html"] for name in names}
+    stats = search.index_site(tmp_path / "site", layout, tmp_path / "out")
+    assert sorted(stats.pages) == names
+    order = [name for name, _ in present]
+    assert sorted(order) == names
+    for number, (name, trees) in enumerate(present):
+        assert trees <= {name, *order[number - 1 : number]}, present
