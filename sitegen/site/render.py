@@ -21,6 +21,7 @@ from sitegen.content.markup import Compiled, compile_markdown, fill
 from sitegen.content.model import Archive
 from sitegen.diagnostics import Diagnostic
 from sitegen.site import charts, urls
+from sitegen.site.calls import CallingContext, never_pass_context
 from sitegen.site.exports import script_safe_json
 from sitegen.site.i18n import UIText, load_ui_text
 from sitegen.site.reads import RecordingEnvironment, record, recording
@@ -88,7 +89,12 @@ def make_environment(src: Path, archive: Archive, compiled: bool = False,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # a template is read once per environment, not stat()ed again at each
+        # import and include (thousands a second); an environment never outlives
+        # an edit of its templates (serve makes a new one when they change)
+        auto_reload=False,
     )
+    env.context_class = CallingContext  # calls without Jinja's probes (site/calls.py)
     text = text or load_ui_text(template_dirs(src), archive.config.language)
     env.filters["date"] = text.date
     env.filters["isodate"] = iso_date
@@ -180,6 +186,9 @@ class Memo:
         entity edited in place: a block keyed by a claim may show its fields)."""
         for key in [key for key, (_, reads) in self.store.items() if any(map(stale, reads))]:
             del self.store[key]
+
+
+never_pass_context(UIText, Memo)  # `t()`, `tm()` and `memo()`: site/calls.py
 
 
 def link_resolver(archive: Archive, page_url: str, root: str | None = None):
