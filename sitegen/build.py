@@ -182,7 +182,7 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
                     diags.sorted()),
                 search_layout, {"kinds": pages, "ui_text": text, "whole_used": any(
                     "*" in p.inputs or "*" in reads[p.path] for p in plans),
-                    "search": None}, others)))
+                    "search": None}, others), stager.roots))
         options.phase("rendered")
 
     def finish(stager: Stager) -> None:
@@ -206,16 +206,17 @@ def full_build(options: BuildOptions, started: float) -> BuildResult:
             assert saver.record is not None
             saver.record.extra["search"] = update.state if update else None
             saver.start()  # the render workers are done: no fork from here on
-        if update is None:
-            return
-        if short:
-            for saver in savers:
-                saver.written()
-            release()
-            options.phase("released")
-        stats = stage_search(stager, update, search_layout, ids)
-        if stats is not None:
-            search.append(stats)
+        if update is not None:
+            if short:
+                for saver in savers:
+                    saver.written()
+                release()
+                options.phase("released")
+            stats = stage_search(stager, update, search_layout, ids)
+            if stats is not None:
+                search.append(stats)
+        for saver in savers:
+            saver.noted()  # the pages' files as they will be in place: OUT may change now
 
     discard_state(options.src, out)  # it describes the output about to change
     try:

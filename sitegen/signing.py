@@ -107,8 +107,7 @@ class Signer:
         self.code = code
 
     def sign(self, label: str, blob: bytes) -> bytes:
-        return hmac.new(self.key, self.code + label.encode() + b"\0" + blob,
-                        hashlib.sha256).digest()
+        return hmac.digest(self.key, self.code + label.encode() + b"\0" + blob, "sha256")
 
     def check(self, label: str, blob: bytes, signature: bytes) -> bool:
         return hmac.compare_digest(self.sign(label, blob), signature)

@@ -34,6 +34,7 @@ import pickle
 import sqlite3
 import sys
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -234,50 +235,52 @@ class StateSaver:
     """Writes a full build's state in a thread while the build indexes and puts
     its output in place (pickling the archive takes seconds at 10,000 articles,
     while Pagefind's processes do the indexing), then installs it once the
-    output is written. Started only after the render workers were forked."""
+    output is written. Started only after the render workers were forked, and
+    once every page is staged. It first notes the size and time of each page's
+    file where it is then, in `roots` (the staging folder, then the output):
+    those of the file that will be in place, which is moved, never copied. The
+    output must not change until `noted()` returns."""
 
-    def __init__(self, src: Path, out: Path, record: BuildRecord) -> None:
+    def __init__(self, src: Path, out: Path, record: BuildRecord,
+                 roots: Sequence[Path]) -> None:
         self.path = state_path(src, out)
         self.temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        self.out = out
         self.record: BuildRecord | None = record  # let go of once written
-        self.pages: list[str] = []  # then: the output paths it records
+        self.roots = [str(root) for root in roots]
         self.out_name = _output_path(src, out)
         self.error: BaseException | None = None
+        self._noted = threading.Event()
         self.thread = threading.Thread(target=self._run, name="sitegen-state", daemon=True)
 
     def start(self) -> None:
         self.thread.start()
 
+    def noted(self) -> None:
+        """Wait until the pages' files are noted (then the output may change)."""
+        if self.thread.ident is not None:
+            self._noted.wait()
+
     def _run(self) -> None:
         try:
             assert self.record is not None
-            _write_state(self.temporary, self.out_name, self.record)
+            try:
+                files = _file_stats(self.roots, self.record.plans)
+            finally:
+                self._noted.set()
+            _write_state(self.temporary, self.out_name, self.record, files)
         except BaseException as exc:
             self.error = exc
 
     def written(self) -> None:
         """Wait for the state to be written, and let go of what it was written
-        from (the build's archive and plan) but the names of its pages."""
+        from (the build's archive and plan)."""
         self.thread.join()
-        if self.record is not None:
-            self.pages = list(self.record.record.pages)
-            self.record = None
+        self.record = None
 
     def install(self) -> str:
-        """Wait for the state, record the size and time of the pages now in the
-        output, and put it in place; a warning if it could not be saved."""
+        """Wait for the state and put it in place (once the output is); a
+        warning if it could not be saved."""
         self.written()
-        if self.error is None and self.temporary.exists():
-            try:
-                db = sqlite3.connect(self.temporary)
-                try:
-                    with db:
-                        _record_output(db, self.out, self.pages)
-                finally:
-                    db.close()
-            except (OSError, sqlite3.Error) as exc:
-                self.error = exc
         if isinstance(self.error, (OSError, sqlite3.Error)):
             self.temporary.unlink(missing_ok=True)
             return (f"the build state could not be saved ({self.error}); "
@@ -296,8 +299,9 @@ class StateSaver:
         self.temporary.unlink(missing_ok=True)
 
 
-def _write_state(temporary: Path, out: str, record: BuildRecord) -> None:
-    """Write the state of a full build into `temporary` (nothing without a key)."""
+def _write_state(temporary: Path, out: str, record: BuildRecord, files: _FileStats) -> None:
+    """Write the state of a full build into `temporary` (nothing without a key),
+    with the size and time of its pages' files (_file_stats)."""
     key = machine_key()
     if key is None:
         return
@@ -348,7 +352,7 @@ def _write_state(temporary: Path, out: str, record: BuildRecord) -> None:
             # rows made as SQLite takes them, not listed first (a gigabyte at
             # 100,000 articles, on top of everything the build holds)
             db.executemany("INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           _page_rows(record, signer, refs))
+                           _page_rows(record, signer, refs, files))
             db.executemany("INSERT INTO users VALUES (?, ?)", _user_rows(record))
             db.commit()
         finally:
@@ -377,11 +381,13 @@ def _user_rows(record: BuildRecord) -> Iterator[tuple[str, str]]:
             yield name, "\n".join(sorted(set(paths)))
 
 
-def _page_rows(record: BuildRecord, signer: Signer,
-               refs: dict[int, tuple[str, ...]]) -> Iterator[tuple[Any, ...]]:
+def _page_rows(record: BuildRecord, signer: Signer, refs: dict[int, tuple[str, ...]],
+               files: _FileStats) -> Iterator[tuple[Any, ...]]:
     """The pages table's rows: what each page was made from; the plan itself for
-    list pages, home and feed (item pages are planned again from their key)."""
-    for plan in record.plans:
+    list pages, home and feed (item pages are planned again from their key); the
+    size and time of its file."""
+    sizes, times = files
+    for number, plan in enumerate(record.plans):
         plan_blob = b""
         key = ""
         if plan.kind in ITEM_KINDS:
@@ -390,7 +396,31 @@ def _page_rows(record: BuildRecord, signer: Signer,
             plan_blob = _dumps(plan, refs)
         page = record.record.pages[plan.path]
         yield (plan.path, plan.kind, key, page.fingerprint, page.bundle, plan_blob,
-               signer.sign(f"plan:{plan.path}", plan_blob), "\n".join(page.reads), -1, -1)
+               signer.sign(f"plan:{plan.path}", plan_blob), "\n".join(page.reads),
+               sizes[number], times[number])
+
+
+_FileStats = tuple[array, array]  # size and time of each plan's file, in the plans' order
+
+
+def _file_stats(roots: Sequence[str], plans: Sequence[PagePlan]) -> _FileStats:
+    """Size and modification time of each page's file, in the first of `roots`
+    that has it (-1: in none); in arrays, not tuples (700,000 pages at 100,000
+    articles)."""
+    sizes, times = array("q"), array("q")
+    for plan in plans:
+        for root in roots:
+            try:
+                info = os.stat(f"{root}/{plan.path}")
+            except OSError:
+                continue
+            sizes.append(info.st_size)
+            times.append(info.st_mtime_ns)
+            break
+        else:
+            sizes.append(-1)
+            times.append(-1)
+    return sizes, times
 
 
 _SCHEMA = """
