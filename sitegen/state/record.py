@@ -263,13 +263,13 @@ class StateSaver:
     def _run(self) -> None:
         try:
             assert self.record is not None
-            try:
-                files = _file_stats(self.roots, self.record.plans)
-            finally:
-                self._noted.set()
+            files = _file_stats(self.roots, self.record.plans)
+            self._noted.set()
             _write_state(self.temporary, self.out_name, self.record, files)
         except BaseException as exc:
             self.error = exc
+        finally:
+            self._noted.set()  # whatever happened: noted() never waits on a dead thread
 
     def written(self) -> None:
         """Wait for the state to be written, and let go of what it was written
