@@ -239,3 +239,25 @@ def test_pages_rendered_again_to_the_same_bytes_leave_the_search_index_as_it_is(
     assert result.rendered > 0 and result.stats.written == 0 and result.search is None
     assert {p: p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()} == index
     assert_equals_clean_build(site, out, tmp_path)
+
+
+def test_a_state_that_cannot_be_saved_leaves_the_site_built_and_says_so(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fails while the state's thread notes the pages' files: the build
+    still puts its output in place (equal to a clean build), warns that the next
+    build will be a full one, and leaves no state behind."""
+    def failing(*args: object) -> object:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(state_module, "_file_stats", failing)
+    out = tmp_path / "out"
+    result = build(BuildOptions(src=site, out=out))
+    assert any("could not be saved" in note and "No space left" in note
+               for note in result.notes), result.notes
+    assert not state_path(site, out).exists()
+    assert not list(state_path(site, out).parent.glob(".state-*.tmp"))
+    assert_equals_clean_build(site, out, tmp_path)
+    monkeypatch.undo()
+    again = build(BuildOptions(src=site, out=out))  # as the warning said: a full one
+    assert again.rendered == result.rendered and state_path(site, out).exists()
+
