@@ -236,24 +236,24 @@ def run_pagefind(trees: Path | Callable[[str], Path], counts: dict[str, int],
     waiting = sorted(counts, key=lambda b: -counts[b])  # biggest first
     slots = usable_cpus()
     running: list[_Run] = []
-    ended: list[str] = []  # runs that ended, their trees and `indexed` still to do
+    ended: str | None = None  # the bundle whose run just ended: its tree and `indexed` to do
     progress.phase("indexing pages for search", sum(counts.values()))
     try:
-        while waiting or running or ended:
+        while waiting or running or ended is not None:
             while waiting and len(running) < slots and (
                     not running or _fits(counts[waiting[0]], running, counts)):
                 bundle = waiting.pop(0)
                 if bundle not in folders:
                     folders[bundle] = tree_of(bundle)
                 running.append(_Run.start(binary, bundle, folders[bundle], output / bundle))
-            for bundle in ended:  # after the next run started: it does not wait for this
+            if ended is not None:  # after the next run started: it does not wait for this
                 if own_trees:  # kernel memory: a GiB of links at 100,000 articles
-                    shutil.rmtree(folders[bundle], ignore_errors=True)
+                    shutil.rmtree(folders[ended], ignore_errors=True)
                 for name in _UNUSED:
-                    (output / bundle / name).unlink(missing_ok=True)
+                    (output / ended / name).unlink(missing_ok=True)
                 if indexed is not None:
-                    indexed(bundle)
-            ended.clear()
+                    indexed(ended)
+                ended = None
             if waiting and waiting[0] not in folders:
                 folders[waiting[0]] = tree_of(waiting[0])
             if running:
@@ -264,7 +264,7 @@ def run_pagefind(trees: Path | Callable[[str], Path], counts: dict[str, int],
                 finally:
                     run.stderr.close()
                 progress.advance(counts[run.bundle])
-                ended.append(run.bundle)
+                ended = run.bundle
     finally:
         for run in running:
             run.stop()
