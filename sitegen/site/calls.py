@@ -4,7 +4,8 @@ For every call in a template (`{{ url(...) }}`, a macro), Jinja's
 `Context.call` asks the callable, and then its `__call__`, whether it wants the
 context passed (`jinja_pass_arg`, set by `pass_context` and its kind): two
 failed attribute lookups, each raising and catching an AttributeError. Pages
-make thousands of such calls: it was an eighth of rendering. The types that
+make thousands of such calls: `Context.call` was an eighth of the render
+workers' profile (py-spy samples of its own time). The types that
 cannot carry the mark (macros, built-in functions) or carry it in their own
 `__dict__` (Python functions and methods) are told apart here in a dictionary
 lookup; any other callable goes through Jinja's own path. The result is the
