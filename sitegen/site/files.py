@@ -81,6 +81,8 @@ def stage_pages(stager: Stager, env: jinja2.Environment, src: Path, archive: Arc
     values it computed on the way are added to `values`, as rendering here would)."""
     count = workers if workers is not None else default_workers(len(plans))
     reads: Reads = {}
+    if fingerprints is None:
+        values = None  # fingerprints are made from them, and only when asked for
     progress.phase("rendering pages", len(plans))
     if count <= 1 or not can_fork():  # in-process, _render_task would reset the stager
         for plan in plans:

@@ -263,9 +263,12 @@ class StateSaver:
     def _run(self) -> None:
         try:
             assert self.record is not None
+            key = machine_key()
+            if key is None:  # nothing is saved without a key: nothing to note either
+                return
             files = _file_stats(self.roots, self.record.plans)
             self._noted.set()
-            _write_state(self.temporary, self.out_name, self.record, files)
+            _write_state(self.temporary, self.out_name, self.record, files, key)
         except BaseException as exc:
             self.error = exc
         finally:
@@ -299,12 +302,10 @@ class StateSaver:
         self.temporary.unlink(missing_ok=True)
 
 
-def _write_state(temporary: Path, out: str, record: BuildRecord, files: _FileStats) -> None:
-    """Write the state of a full build into `temporary` (nothing without a key),
-    with the size and time of its pages' files (_file_stats)."""
-    key = machine_key()
-    if key is None:
-        return
+def _write_state(temporary: Path, out: str, record: BuildRecord, files: _FileStats,
+                 key: bytes) -> None:
+    """Write the state of a full build into `temporary`, signed with `key`, with
+    the size and time of its pages' files (_file_stats)."""
     signer = Signer(key, package_key())
     temporary.parent.mkdir(exist_ok=True)
     temporary.unlink(missing_ok=True)
