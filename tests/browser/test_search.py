@@ -61,6 +61,19 @@ def test_german_stemming_from_the_english_search_page(page: Page, site_url: str)
     expect(article.locator(".result-excerpt mark").first).to_contain_text("Prüfung")
 
 
+def test_the_rating_scale_is_a_filter_not_search_text(page: Page, site_url: str) -> None:
+    # "imprecise" is in the description of "mostly accurate" (site.yaml), which every
+    # claim page so rated shows, but no claim is about imprecision
+    search(page, site_url, "imprecise", kind="claim")
+    expect(page.locator("#search-status")).to_contain_text("No results")
+    search(page, site_url, "imprecise", rating="mostly-accurate")
+    expect(page.locator("#search-status")).to_contain_text("No results")
+    claims = yaml.safe_load((REPO / "content/claims" / f"{SLUG}.yaml").read_text())["claims"]
+    assert any(c["rating"] == "mostly-accurate" for c in claims)  # so rated, and found so:
+    search(page, site_url, rating="mostly-accurate")
+    assert result_urls(page)
+
+
 def test_alias_finds_the_entity_page(page: Page, site_url: str) -> None:
     search(page, site_url, "DeepSeek-Labor")
     urls = result_urls(page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -11,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import REPO, html_pages, soup
+from tests.conftest import REPO, html_pages, search_view, soup
 
 BASE_URL = yaml.safe_load((REPO / "site.yaml").read_text(encoding="utf-8"))["base_url"]
 RATINGS = {r["id"]: r for r in yaml.safe_load((REPO / "site.yaml").read_text())["ratings"]}
@@ -410,6 +411,32 @@ def test_search_index_fields(demo_site: Path) -> None:
     for lang in ("de", "en"):
         entry = json.loads((demo_site / "pagefind" / lang / "pagefind-entry.json").read_text())
         assert list(entry["languages"]) == [lang]  # one bundle per language
+
+
+def test_claim_pages_index_the_claim_not_the_page_furniture(demo_site: Path) -> None:
+    """What Pagefind itself stored for each claim page (its fragments): the claim,
+    the claimant, the review and the sources are search text; the rating scale's
+    description, the section headings, the dates line and the corrections link,
+    the same on every claim page, are not (the rating is a filter), so a query
+    for "imprecise" does not find every claim rated mostly accurate."""
+    indexed = {url: page for pages in search_view(demo_site).values()
+               for url, page in pages.items()}
+    ui = yaml.safe_load((REPO / "templates" / "ui-text.yaml").read_text(encoding="utf-8"))["en"]
+    for claim in CLAIMS:
+        page = indexed[f"/claims/{claim['id']}/"]
+        content = page["content"]
+        claimant = yaml.safe_load(
+            (REPO / "content/entities" / f"{claim['claimant']}.yaml").read_text())["name"]
+        assert claim["claim"] in content and claimant in content
+        words = set(re.findall(r"\w+", content))
+        review = re.sub(r"\]\([^)]*\)", "]", claim["review"])  # a link's text, not its target
+        assert set(re.findall(r"\w+", review)) <= words
+        for source in claim.get("sources", []):
+            assert source["title"] in content
+        assert RATINGS[claim["rating"]]["description"] not in content
+        assert ui["corrections_link"] not in content
+        assert ui["reviewed_on"].split()[0] not in words
+        assert not [a for a in page["anchors"] if a["element"] == "h2"]
 
 
 def test_entity_list_counts_each_claim_once(tmp_path: Path) -> None:
