@@ -157,6 +157,29 @@ def test_an_error_takes_the_full_build_which_reports_it(site: Path, tmp_path: Pa
     assert_equals_clean_build(site, out, tmp_path, search=False)
 
 
+def test_giving_up_after_the_exports_began_to_copy_leaves_the_output_as_it_was(
+        site: Path, tmp_path: Path) -> None:
+    # the edit is one the quick path takes: it starts copying the spliced exports,
+    # then the site's claim template fails on the edited claim, and the full build
+    # reports the error
+    (site / "templates").mkdir()
+    (site / "templates" / "claim.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>{{ claim.claim }}</h1>'
+        '{% if "boom" in claim.claim %}{{ claim.nothing.deeper }}{% endif %}{% endblock %}')
+    out = tmp_path / "out"
+    _build(site, out)
+    before = output_tree(out)
+    _edit(site, BUDGET, "claim: \"This is the fairest", "claim: \"boom: This is the fairest")
+    with pytest.raises(ContentError) as error:
+        _build(site, out)
+    assert [d.path for d in error.value.diagnostics] == ["templates/claim.html"]
+    assert output_tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # no staging left
+    _edit(site, BUDGET, "claim: \"boom: This is the fairest", "claim: \"This is surely the fairest")
+    _build(site, out)  # a full one: the failed full build left no state
+    assert_equals_clean_build(site, out, tmp_path, search=False)
+
+
 def test_a_build_without_the_cache_leaves_no_state_behind(site: Path, tmp_path: Path) -> None:
     """Otherwise undoing an edit would make the old state look current."""
     out = tmp_path / "out"
