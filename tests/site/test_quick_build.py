@@ -142,15 +142,23 @@ def test_nothing_changed_or_only_touched_does_nothing(site: Path, tmp_path: Path
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
 
 
+def _fails_leaving_the_output(site: Path, out: Path, edit: tuple[str, str],
+                              blamed: str) -> None:
+    """This edit to the budget claims makes the build fail, blaming the file
+    `blamed`, and OUT stays as it was."""
+    before = output_tree(out)
+    _edit(site, BUDGET, *edit)
+    with pytest.raises(ContentError) as error:
+        _build(site, out)
+    assert [d.path for d in error.value.diagnostics] == [blamed]
+    assert output_tree(out) == before
+
+
 def test_an_error_takes_the_full_build_which_reports_it(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _build(site, out)
-    before = output_tree(out)
-    _edit(site, BUDGET, 'quote: "the fairest budget', 'quote: "the fairest budgett')
-    with pytest.raises(ContentError) as error:
-        _build(site, out)
-    assert [d.path for d in error.value.diagnostics] == [BUDGET]
-    assert output_tree(out) == before
+    _fails_leaving_the_output(site, out, ('quote: "the fairest budget',
+                                          'quote: "the fairest budgett'), BUDGET)
     _edit(site, BUDGET, 'quote: "the fairest budgett', 'quote: "the fairest budget')
     _edit(site, BUDGET, "the rest of the town [2].", "the rest of Port Ellery [2].")
     assert _build(site, out).quick
@@ -168,12 +176,9 @@ def test_giving_up_after_the_exports_began_to_copy_leaves_the_output_as_it_was(
         '{% if "boom" in claim.claim %}{{ claim.nothing.deeper }}{% endif %}{% endblock %}')
     out = tmp_path / "out"
     _build(site, out)
-    before = output_tree(out)
-    _edit(site, BUDGET, "claim: \"This is the fairest", "claim: \"boom: This is the fairest")
-    with pytest.raises(ContentError) as error:
-        _build(site, out)
-    assert [d.path for d in error.value.diagnostics] == ["templates/claim.html"]
-    assert output_tree(out) == before
+    _fails_leaving_the_output(site, out, ('claim: "This is the fairest',
+                                          'claim: "boom: This is the fairest'),
+                              "templates/claim.html")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # no staging left
     _edit(site, BUDGET, "claim: \"boom: This is the fairest", "claim: \"This is surely the fairest")
     _build(site, out)  # a full one: the failed full build left no state
