@@ -31,7 +31,6 @@ from sitegen.rebuild import (
     BuildOptions,
     BuildResult,
     Edited,
-    InPlace,
     PlanSource,
     changed_files,
     in_place,
@@ -58,8 +57,7 @@ from sitegen.state.record import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from sitegen.content.load import Reloaded
-    from sitegen.content.model import Archive, Claim
+    from sitegen.content.model import Archive
 
 
 class QuickBuild:
@@ -125,69 +123,53 @@ class QuickBuild:
             return None  # the full build writes a new state
 
 
-class _GiveUp(Exception):
-    """The edit is not one an in-place rebuild does; the full build takes it."""
-
-
 def _in_place(options: BuildOptions, out: Path, state: BuildState, started: float,
               stats: dict[str, tuple[int, int]], edited: Edited) -> BuildResult | None:
     src = options.src
     kinds: Counter[str] = state.meta("kinds")
+    diagnostics: list[Diagnostic] = state.meta("diagnostics")
     archive = state.archive()
     text = state.meta("ui_text")
-    plans_source = StatePlans(state)
-    diagnostics: list[Diagnostic] = []
-    rebuilt: list[InPlace] = []
+    try:
+        plans_source = StatePlans(state)
+        done = in_place(src, archive, LoadCache(keep_anchorers=False), edited, plans_source,
+                        lambda new: make_environment(src, new, compiled=True, text=text))
+    except ContentError:
+        return None  # the full build reports it, with every other error
+    if done is None:
+        return None
+    new = done.archive
+    diagnostics = merged_diagnostics(diagnostics, done.reloaded)
+    if options.strict and any(d.severity == "warning" for d in diagnostics):
+        return None
+    splices = (export_splices(out, archive, new, done.edited_claims)
+               if done.edited_claims else {})
+    if splices is None:
+        return None
     search: list[SearchStats] = []
 
-    def copy_exports(stager: Stager, reloaded: Reloaded, claims: list[Claim]) -> bool:
-        # the spliced exports are copied from here on, while the pages render
-        diagnostics[:] = merged_diagnostics(state.meta("diagnostics"), reloaded)
-        if options.strict and any(d.severity == "warning" for d in diagnostics):
-            return False
-        splices = export_splices(out, archive, reloaded.archive, claims) if claims else {}
-        if splices is None:
-            return False
-        for name, splice in splices.items():
-            stager.add_file_later(name, partial(write_spliced, out / name, splice=splice))
-        return True
-
     def produce(stager: Stager) -> None:
-        try:
-            done = in_place(src, archive, LoadCache(keep_anchorers=False), edited,
-                            plans_source,
-                            lambda new: make_environment(src, new, compiled=True, text=text),
-                            on_reload=partial(copy_exports, stager))
-        except ContentError:
-            raise _GiveUp from None  # the full build reports it, with every other error
-        if done is None:
-            raise _GiveUp
-        rebuilt.append(done)
         for path, data in done.files.items():
             stager.add(path, data)
+        for name, splice in splices.items():  # copied while the search index is made
+            stager.add_file_later(name, partial(write_spliced, out / name, splice=splice))
 
     searched_from: list[float] = []
+    bundle = {path: page.bundle for path, page in state.pages(done.files).items()}
     updates: list[SearchUpdate] = []
 
     def finish(stager: Stager) -> None:
         searched_from.append(time.perf_counter())
         # site/searchplan.py; an in-place edit keeps every bundle's set of pages
-        done = rebuilt[0]
-        bundle = {path: page.bundle for path, page in state.pages(done.files).items()}
         main, ids = StoredLayout(state), PageIds(search_ids_path(src, out))
         update = plan_update(state.meta("search"), main, stager.changed, out / SEARCH_DIR,
-                             ids, done.archive.config.search_recent_pages, bundle_of=bundle)
+                             ids, new.config.search_recent_pages, bundle_of=bundle)
         updates.append(update)
         stats = stage_search(stager, update, main, ids)
         if stats is not None:
             search.append(stats)
 
-    try:
-        written = patch_files(out, produce, finish if options.search else None)
-    except _GiveUp:
-        return None
-    done = rebuilt[0]
-    new = done.archive
+    written = patch_files(out, produce, finish if options.search else None)
     if search:
         # the search refresh as a whole: the bundles indexed, swapped in, and the old
         # ones removed (which includes moving the few changed pages in: milliseconds),

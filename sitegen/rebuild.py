@@ -240,22 +240,16 @@ class InPlace:
 
 def in_place(src: Path, archive: Archive, cache: LoadCache, edited: Edited,
              record: PlanSource, environment: Callable[[Archive], jinja2.Environment],
-             on_reload: Callable[[Reloaded, list[Claim]], bool] | None = None,
              ) -> InPlace | None:
     """Rebuild the pages of an edit to these articles, claims and entity files, if
     it keeps everything's place (else None: the caller reads the whole site).
     `environment` gives the templates' environment for the new archive.
-    `on_reload(reloaded, claims)` is called once the edited files are read
-    again, before any page is planned, with the edited files' claims; False
-    from it gives up (None). Raises ContentError for a template error."""
+    Raises ContentError for a template error."""
     slugs = edited.articles
     reloaded = reload_files(src, archive, cache, slugs, edited.entities)
     if reloaded is None:
         return None
     new = reloaded.archive
-    claims = [c for slug in sorted(slugs) for c in new.claims_by_article.get(slug, [])]
-    if on_reload is not None and not on_reload(reloaded, claims):
-        return None
     uses_whole = bool(record.users(["*"]))
     updated = edit_values(new, slugs, edited.entities, whole=uses_whole)
     # every page that declares or read one of the swapped objects, whether its file
@@ -275,6 +269,7 @@ def in_place(src: Path, archive: Archive, cache: LoadCache, edited: Edited,
         return None  # a page now reads the whole archive, whose value was not computed
     values = record.values(updated, new, (name for names in fresh.values() for name in names))
     settle(todo, fresh, values, reads, fingerprints)
+    claims = [c for slug in sorted(slugs) for c in new.claims_by_article.get(slug, [])]
     return InPlace(reloaded, updated, plans, fingerprints, reads, todo, files, claims)
 
 

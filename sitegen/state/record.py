@@ -333,8 +333,8 @@ def _write_state(temporary: Path, out: str, record: BuildRecord, files: _FileSta
             tables: dict[str, Iterable[tuple[str, str]]] = {  # each row made when stored
                 "files": record.record.files.items(), "others": record.others.items(),
                 # sorted, as the render workers add the values they computed in any
-                # order; by key, each row made as stored (a list of every pair took
-                # a hundred megabytes at 100,000 articles)
+                # order; by key, each row made as stored (a list of every pair: about
+                # 50 MB at 100,000 articles)
                 "inputs": _sorted_items(record.record.values),
                 "claims": ((claim_id, c.article) for claim_id, c in archive.claims.items()),
                 "by_article": _ids(archive.claims_by_article),

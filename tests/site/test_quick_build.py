@@ -165,11 +165,10 @@ def test_an_error_takes_the_full_build_which_reports_it(site: Path, tmp_path: Pa
     assert_equals_clean_build(site, out, tmp_path, search=False)
 
 
-def test_giving_up_after_the_exports_began_to_copy_leaves_the_output_as_it_was(
+def test_a_template_error_in_a_quick_rebuild_leaves_the_output_as_it_was(
         site: Path, tmp_path: Path) -> None:
-    # the edit is one the quick path takes: it starts copying the spliced exports,
-    # then the site's claim template fails on the edited claim, and the full build
-    # reports the error
+    # the edit is one the quick path takes, then the site's claim template fails on
+    # the edited claim, and the full build reports the error
     (site / "templates").mkdir()
     (site / "templates" / "claim.html").write_text(
         '{% extends "base.html" %}{% block main %}<h1>{{ claim.claim }}</h1>'
