@@ -67,14 +67,6 @@ def html_pages(out: Path) -> list[Path]:
     return sorted(out.rglob("*.html"))
 
 
-# Pagefind 1.5.2 writes its filter chunks and metadata in a different order on
-# every run (even single-threaded), so those files, and the entry file that
-# names the metadata by hash, differ between identical builds. Everything else
-# it writes (the word index and the page fragments) is byte-identical.
-PAGEFIND_UNSTABLE = re.compile(
-    r"^pagefind/[a-z0-9-]+/(filter/.*|pagefind\.[^/]*\.pf_meta|pagefind-entry\.json)$")
-
-
 def search_view(out: Path) -> dict[str, dict[str, dict]]:
     """What a reader can find: per language, URL → the page as Pagefind indexed
     it (its fragment: text, filters, meta), over the bundles the search page
@@ -107,8 +99,7 @@ def site_files(out: Path) -> dict[str, bytes]:
     return {k: v for k, v in output_tree(out).items() if not k.startswith("pagefind/")}
 
 
-def output_tree(out: Path, *, stable_only: bool = True) -> dict[str, bytes]:
-    """Every file of a built site (path → bytes), without Pagefind's unstable ones."""
+def output_tree(out: Path) -> dict[str, bytes]:
+    """Every file of a built site (path → bytes), its search index included."""
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and not (stable_only and
-                                    PAGEFIND_UNSTABLE.match(p.relative_to(out).as_posix()))}
+            if p.is_file()}

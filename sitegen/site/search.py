@@ -37,6 +37,7 @@ from typing import IO
 
 from sitegen import progress
 from sitegen.memory import available_bytes, rss_bytes, usable_cpus
+from sitegen.site.index_order import IndexFormatError, settle_bundle
 from sitegen.workers import owner_gone
 
 SEARCH_DIR = "pagefind"
@@ -251,6 +252,7 @@ def run_pagefind(trees: Path | Callable[[str], Path], counts: dict[str, int],
                     shutil.rmtree(folders[ended], ignore_errors=True)
                 for name in _UNUSED:
                     (output / ended / name).unlink(missing_ok=True)
+                _settle(output / ended)
                 if indexed is not None:
                     indexed(ended)
                 ended = None
@@ -273,6 +275,15 @@ def run_pagefind(trees: Path | Callable[[str], Path], counts: dict[str, int],
         for folder, _, files in os.walk(output / bundle):
             size += sum(os.stat(f"{folder}/{name}").st_size for name in files)
     return SearchStats(dict(counts), size, time.perf_counter() - started)
+
+
+def _settle(bundle: Path) -> None:
+    """The bundle's filters and metadata in one order: the same pages, the same bytes."""
+    try:
+        settle_bundle(bundle)
+    except IndexFormatError as exc:
+        raise SearchError(f"pagefind wrote a bundle that sitegen cannot read: {exc} "
+                          "(sitegen works with pagefind 1.5; reinstall it)") from None
 
 
 @dataclass

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, expect
 import sitegen.site.search as search_module
 from sitegen.build import BuildOptions, build
 from tests.browser.conftest import serve_folder
-from tests.conftest import MINI
+from tests.conftest import MINI, output_tree
 
 BUDGET = "content/claims/council-budget-vote.yaml"
 
@@ -170,6 +170,8 @@ def test_after_a_merge_the_results_are_a_clean_index_s(browser: Browser, host: H
     assert "en-recent" not in host.build()  # past the limit: merged
     assert not (host.root / "site/pagefind/en-recent").exists()
     clean = host.clean()
+    # the merged index is a clean build's, byte for byte (site/index_order.py)
+    assert output_tree(host.root / "site/pagefind") == output_tree(host.root / clean / "pagefind")
     for query, filters in [*QUERIES, ("zyzzyvaword", {})]:
         mine = found(browser, host, "site", query, **filters)
         assert mine == found(browser, host, clean, query, **filters)  # order too

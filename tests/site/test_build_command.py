@@ -30,7 +30,10 @@ def test_same_inputs_give_byte_identical_output(site_copy: Path, tmp_path: Path)
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
     assert a.keys() == b.keys()
     assert [k for k in a if a[k] != b[k]] == []
-    assert any(k.startswith("pagefind/de/fragment/") for k in a)  # the index is compared too
+    # the index is compared too: its words, pages, filters and metadata
+    for part in ("fragment/", "index/", "filter/", "pagefind-entry.json"):
+        assert any(k.startswith(f"pagefind/de/{part}") for k in a), part
+    assert any(k.startswith("pagefind/de/pagefind.") and k.endswith(".pf_meta") for k in a)
 
 
 def test_summary_line(site_copy: Path, tmp_path: Path, capsys) -> None:

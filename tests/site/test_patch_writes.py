@@ -61,7 +61,7 @@ def test_out_changes_once_the_files_written_in_threads_are_complete(tmp_path: Pa
     assert 0 < stagers[0].waited <= time.perf_counter() - began
     # the build went on while the file was written; OUT was the old site meanwhile
     assert seen_during_finish == [b'{"claims": [\n{"id": "a"}\n]}\n']
-    assert output_tree(out, stable_only=False) == {
+    assert output_tree(out) == {
         ".sitegen-output": (out / ".sitegen-output").read_bytes(),
         "claims.json": b'{"claims": []}\n',
         "index.html": b"<p>home, edited</p>\n",
@@ -75,7 +75,7 @@ def test_out_changes_once_the_files_written_in_threads_are_complete(tmp_path: Pa
 def test_a_failed_write_in_a_thread_leaves_out_untouched(tmp_path: Path) -> None:
     out = _site(tmp_path)
     threads = threading.active_count()
-    before = output_tree(out, stable_only=False)
+    before = output_tree(out)
     started = threading.Event()
 
     def fail(target: str) -> None:
@@ -90,7 +90,7 @@ def test_a_failed_write_in_a_thread_leaves_out_untouched(tmp_path: Path) -> None
     with pytest.raises(OSError, match="changed while it was being copied"):
         patch_files(out, produce)
     assert started.is_set()
-    assert output_tree(out, stable_only=False) == before
+    assert output_tree(out) == before
     # the slow writer was waited for before the staging folder was removed
     assert threading.active_count() == threads
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
@@ -99,7 +99,7 @@ def test_a_failed_write_in_a_thread_leaves_out_untouched(tmp_path: Path) -> None
 def test_an_error_elsewhere_waits_for_the_writers_and_leaves_nothing(tmp_path: Path) -> None:
     out = _site(tmp_path)
     threads = threading.active_count()
-    before = output_tree(out, stable_only=False)
+    before = output_tree(out)
     started = threading.Event()
 
     def produce(stager: Stager) -> None:
@@ -110,6 +110,6 @@ def test_an_error_elsewhere_waits_for_the_writers_and_leaves_nothing(tmp_path: P
 
     with pytest.raises(KeyboardInterrupt):
         patch_files(out, produce, finish)
-    assert output_tree(out, stable_only=False) == before
+    assert output_tree(out) == before
     assert threading.active_count() == threads
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
