@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from sitegen.build import BuildOptions, build
-from tests.conftest import MINI, search_view, site_files
+from tests.conftest import MINI, output_tree, search_view, site_files
 
 BUDGET = "content/claims/council-budget-vote.yaml"  # a claims file of the mini site
 
@@ -51,3 +52,7 @@ def assert_equals_clean_build(site: Path, out: Path, tmp_path: Path, search: boo
     assert site_files(out) == site_files(clean)
     if search:
         assert search_view(out) == search_view(clean)
+        recent = json.loads((out / "pagefind" / "recent.json").read_text(encoding="utf-8"))
+        if not recent["recent"] and not any(recent["stale"].values()):
+            # nothing apart from the main bundles: they are a clean build's, byte for byte
+            assert output_tree(out / "pagefind") == output_tree(clean / "pagefind")
