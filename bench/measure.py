@@ -78,8 +78,10 @@ class CommandFailed(Exception):
 
 
 def measure(command: Sequence[str], pages_in: Path | None = None,
-            min_available: int | None = None, poll: float = POLL_SECONDS) -> Measure:
-    """Run `command`, wait for it, and measure it; raise CommandFailed if it fails.
+            min_available: int | None = None, poll: float = POLL_SECONDS,
+            cwd: Path | None = None) -> Measure:
+    """Run `command` (in the folder `cwd`, by default this one), wait for it, and
+    measure it; raise CommandFailed if it fails.
 
     With `min_available` (bytes), the tree is killed when the machine's available memory
     falls below it (CommandFailed says so), before the machine itself runs out."""
@@ -88,7 +90,7 @@ def measure(command: Sequence[str], pages_in: Path | None = None,
     peak_used = 0
     started = time.perf_counter()
     process = psutil.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           env=command_environment())
+                           env=command_environment(), cwd=cwd)
     peak = 0
     chunks: list[bytes] = []
     # Drain stdout in a thread so that a chatty tool never blocks on a full pipe.
