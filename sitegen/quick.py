@@ -96,8 +96,15 @@ class QuickBuild:
             src = options.src
             folders = template_dirs(src)
             self.stats = input_stats(src, folders)
+            files, others = state.rows("files"), state.rows("others")
+
+            def recorded(paths: list[str]) -> Mapping[str, str]:
+                files.fetch(paths)  # at once: all of them after a fresh checkout
+                others.fetch(paths)
+                return ChainMap(files, others)
+
             return changed_files(partial(input_path, src, folders), self.stats, state.stats(),
-                                 ChainMap(state.rows("files"), state.rows("others")))
+                                 recorded)
         except (StateError, sqlite3.Error):
             return None  # the full build writes a new state
 

@@ -6,6 +6,7 @@ equals a clean build's."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.build import BuildOptions, build
+from sitegen.rebuild import changed_files, file_hashes
 from tests.conftest import MINI
 from tests.site.conftest import BUDGET, assert_equals_clean_build, edit
 
@@ -119,3 +121,42 @@ def test_without_the_secret_the_restored_cache_is_not_trusted(
     else:
         assert "ignored" in err  # the state signed with another key
     assert_equals_clean_build(site, site / "public", tmp_path)
+
+
+def test_a_checkout_of_many_files_finds_exactly_the_files_edited(tmp_path: Path) -> None:
+    """Every file has a new time after a checkout; past a few hundred of them the
+    hashes are taken by threads (rebuild.file_hashes), and must still tell the
+    one file edited, the one removed and the one added from the others."""
+    site = tmp_path / "site"
+    (site / "content" / "articles").mkdir(parents=True)
+    names = [f"content/articles/a{n}.md" for n in range(700)]
+
+    def write(rel: str, text: str) -> None:
+        (site / rel).write_text(text, encoding="utf-8")
+
+    def stats() -> dict[str, tuple[int, int]]:
+        return {rel: (info.st_size, info.st_mtime_ns) for rel in names
+                if (site / rel).exists() and (info := (site / rel).stat())}
+
+    for number, rel in enumerate(names):
+        write(rel, f"---\ntitle: Article {number}\n---\n" + "Text. " * number)
+    before = stats()
+    recorded = {rel: hashlib.sha256((site / rel).read_bytes()).hexdigest() for rel in names}
+    for rel in names:  # the checkout: the same bytes, new times
+        os.utime(site / rel, ns=(before[rel][1] + 10**9, before[rel][1] + 10**9))
+    write(names[517], "---\ntitle: Article 517, edited\n---\nText.")
+    (site / names[3]).unlink()
+    names.append("content/articles/new.md")
+    write(names[-1], "---\ntitle: New\n---\nText.")
+    now = stats()
+    assert all(now[rel] != before[rel] for rel in before if rel in now)
+
+    def hashes_of(paths: list[str]) -> dict[str, str]:
+        return {rel: recorded[rel] for rel in paths if rel in recorded}
+
+    assert changed_files(lambda rel: site / rel, now, before, hashes_of) == {
+        names[517], names[3], names[-1]}
+    paths = [site / rel for rel in names]
+    assert file_hashes(paths) == [
+        hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+        for path in paths]
