@@ -75,9 +75,22 @@ class WorkerError(RuntimeError):
     """A worker process died or did not answer in time; every worker was stopped."""
 
 
+_THREAD_EXIT_WAIT = 0.05  # seconds; a joined thread leaves the OS's list within a millisecond
+
+
 def can_fork() -> bool:
-    """Whether fork_map may fork here: os.fork exists and no other thread runs."""
-    return hasattr(os, "fork") and _threads() == 1
+    """Whether fork_map may fork here: os.fork exists and no other thread runs.
+    A thread that Python has already joined (a finished thread pool's) may stay in
+    the OS's list of the process's threads a little longer: it is waited for, so
+    that a build that hashed files on threads still reads and renders on every CPU."""
+    if not hasattr(os, "fork"):
+        return False
+    deadline = time.monotonic() + _THREAD_EXIT_WAIT
+    while _threads() > 1:
+        if threading.active_count() > 1 or time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
 
 
 def process_alive(pid: int) -> bool:

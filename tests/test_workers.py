@@ -268,6 +268,15 @@ def test_a_process_with_threads_runs_the_tasks_itself() -> None:
     assert report["results"] == [[i, report["parent"]] for i in range(4)]
 
 
+def test_a_finished_thread_pool_does_not_stop_forking() -> None:
+    """A quick build hashes a fresh checkout's files on threads and may then turn
+    into a full build, which forks its readers and renderers: the pool's threads,
+    joined, must not count (they leave the OS's list a moment after the join)."""
+    code, out, err = _run("after_a_thread_pool()")
+    assert code == 0, out + err
+    assert _lines(out)[-1] == {"can_fork": [True] * 50}
+
+
 # -- scenarios, each run in a fresh interpreter ----------------------------------------------
 
 _PARENT = 0
@@ -470,6 +479,19 @@ def interrupted_run() -> None:
             list(results)
     finally:
         _report(children=_children())
+
+
+def after_a_thread_pool() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sitegen.workers import can_fork
+
+    answers = []
+    for _ in range(50):
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(sum, [[1, 2]] * 64))
+        answers.append(can_fork())
+    _report(can_fork=answers)
 
 
 def threaded_run() -> None:
