@@ -27,6 +27,7 @@ import gzip
 import hashlib
 import json
 import os
+import zlib
 from pathlib import Path
 
 SIGNATURE = b"pagefind_dcd"  # before the CBOR of every compressed file
@@ -44,9 +45,14 @@ def settle_bundle(folder: Path) -> None:
     in one order (see the module). Raises IndexFormatError if they are not
     what Pagefind 1.5 writes, and OSError if they cannot be read or written."""
     entry_path = folder / _ENTRY
-    entry = json.loads(entry_path.read_bytes())
-    for language, about in sorted(entry["languages"].items()):
-        old_meta = folder / f"pagefind.{about['hash']}.pf_meta"
+    try:
+        entry = json.loads(entry_path.read_bytes())
+        languages = sorted((language, about, about["hash"])
+                           for language, about in entry["languages"].items())
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise IndexFormatError(f"{entry_path}: not Pagefind 1.5's entry file ({exc!r})") from None
+    for language, about, meta_hash in languages:
+        old_meta = folder / f"pagefind.{meta_hash}.pf_meta"
         data = _read(old_meta)
         try:
             # version, pages, word chunks, filters, sorts (and in 1.5 the names
@@ -67,7 +73,7 @@ def settle_bundle(folder: Path) -> None:
             raise IndexFormatError(f"{old_meta}: not Pagefind 1.5 metadata ({exc})") from None
         name = f"{language}_{_sha1(meta)[: len(language) + 8]}"
         _write(folder / f"pagefind.{name}.pf_meta", meta)
-        if name != about["hash"]:
+        if name != meta_hash:
             old_meta.unlink()
             about["hash"] = name
     text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
@@ -132,7 +138,11 @@ def _sha1(data: bytes) -> str:
 
 
 def _read(path: Path) -> bytes:
-    raw = gzip.decompress(path.read_bytes())
+    compressed = path.read_bytes()
+    try:
+        raw = gzip.decompress(compressed)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise IndexFormatError(f"{path}: not gzip ({exc})") from None
     if not raw.startswith(SIGNATURE):
         raise IndexFormatError(f"{path}: no Pagefind signature")
     return raw[len(SIGNATURE):]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -125,5 +126,16 @@ def test_a_bundle_in_another_format_is_an_error(pages: Path, tmp_path: Path) -> 
     bundle = index(pages, tmp_path / "bundle")
     meta = next(bundle.glob("*.pf_meta"))
     meta.write_bytes(gzip.compress(SIGNATURE + b"\xa1\x61a\x01"))  # a CBOR map
-    with pytest.raises(IndexFormatError, match=meta.name):
+    with pytest.raises(IndexFormatError, match=re.escape(meta.name)):
+        settle_bundle(bundle)
+
+
+def test_a_chunk_that_is_not_gzip_is_an_error_naming_it(pages: Path, tmp_path: Path) -> None:
+    bundle = index(pages, tmp_path / "bundle")
+    chunk = next((bundle / "filter").glob("*.pf_filter"))
+    chunk.write_bytes(b"not gzip at all")
+    with pytest.raises(IndexFormatError, match=re.escape(chunk.name)):
+        settle_bundle(bundle)
+    (bundle / "pagefind-entry.json").write_text('{"languages": []}', encoding="utf-8")
+    with pytest.raises(IndexFormatError, match=r"pagefind-entry\.json"):
         settle_bundle(bundle)
